@@ -1,0 +1,21 @@
+// All tables, by area. Billing (`billing.ts`: line_items, transactions, patient_payments) and labs (`labs.ts`:
+// lab_orders, lab_tests, lab_results) join here as their own files when their sync lands.
+export * from './drchrono.js';
+export * from './deepcura.js';
+export * from './operations.js';
+export * from './audit.js';
+export * from './outbox.js';
+
+/**
+ * Tables that are not audited by the change trigger: the audit trail itself and the delivery plumbing, which
+ * carries ids only. Every other table is clinical or operational and must have the audit triggers — the test suite
+ * enumerates the schema and fails for a table missing from both this list and the triggers.
+ */
+export const unauditedTableNames: readonly string[] = [
+  'sync_log',
+  'change_log',
+  'access_log',
+  'processed_messages',
+  'outbox',
+  'webhook_deliveries',
+];

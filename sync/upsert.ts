@@ -1,0 +1,155 @@
+import { getTableConfig, type PgTable } from 'drizzle-orm/pg-core';
+import type { Sql, TransactionSql } from 'postgres';
+
+/** A row to upsert, keyed by SQL column name (`drchrono_id`, `first_name`, `raw`, `source_updated_at`, …). */
+export type MirrorRow = Record<string, unknown> & { drchrono_id: string };
+
+/** What an upsert or soft delete really changed; only these ids get change_log and outbox rows. */
+export interface ChangedRow {
+  readonly id: number;
+  readonly drchronoId: string;
+  readonly op: 'insert' | 'update' | 'delete';
+}
+
+/** Upsert shape of one mirror table, derived once from its Drizzle declaration. */
+export interface MirrorSpec {
+  readonly table: string;
+  /** Columns the caller supplies (everything except id, created_at, updated_at, deleted_at). */
+  readonly columns: readonly { readonly name: string; readonly type: string }[];
+  /** Columns holding another mirror's drchrono_id. */
+  readonly parents: readonly { readonly column: string; readonly table: string }[];
+  readonly upsertSql: string;
+}
+
+/** Thrown before any SQL runs when a batch does not fit the table; fix the mapper that built the rows. */
+export class InvalidMirrorRowError extends Error {
+  override name = 'InvalidMirrorRowError';
+}
+
+const MANAGED = new Set(['id', 'created_at', 'updated_at', 'deleted_at']);
+const quote = (identifier: string) => `"${identifier.replaceAll('"', '""')}"`;
+
+export function mirrorSpec(table: PgTable): MirrorSpec {
+  const config = getTableConfig(table);
+  const names = new Set(config.columns.map((c) => c.name));
+  for (const required of ['drchrono_id', 'raw', 'source_updated_at', 'deleted_at']) {
+    if (!names.has(required)) throw new Error(`${config.name} is not a mirror table: it has no ${required} column`);
+  }
+  const columns = config.columns
+    .filter((c) => !MANAGED.has(c.name))
+    .map((c) => ({ name: c.name, type: c.getSQLType() }));
+  const parents = config.foreignKeys.flatMap((fk) => {
+    const ref = fk.reference();
+    const [column] = ref.columns;
+    const [foreign] = ref.foreignColumns;
+    return column && foreign?.name === 'drchrono_id' ? [{ column: column.name, table: getTableConfig(ref.foreignTable).name }] : [];
+  });
+  const t = quote(config.name);
+  const list = columns.map((c) => quote(c.name)).join(', ');
+  const recordset = columns.map((c) => `${quote(c.name)} ${c.type}`).join(', ');
+  // Compare every caller-supplied column plus deleted_at (a row DrChrono returns again is no longer deleted).
+  const compared = [...columns.map((c) => quote(c.name)), '"deleted_at"'];
+  const upsertSql = `
+WITH input AS (
+  SELECT DISTINCT ON (drchrono_id) * FROM jsonb_to_recordset($1::jsonb) AS x(${recordset})
+  ORDER BY drchrono_id, source_updated_at DESC NULLS LAST
+), upserted AS (
+  INSERT INTO ${t} AS t (${list}) SELECT ${list} FROM input
+  ON CONFLICT (drchrono_id) DO UPDATE SET ${columns.map((c) => `${quote(c.name)} = excluded.${quote(c.name)}`).join(', ')}, "deleted_at" = NULL
+  WHERE (${compared.map((c) => `t.${c}`).join(', ')}) IS DISTINCT FROM (${compared.map((c) => (c === '"deleted_at"' ? 'NULL::timestamptz' : `excluded.${c}`)).join(', ')})
+    AND (t.source_updated_at IS NULL OR excluded.source_updated_at IS NULL OR excluded.source_updated_at >= t.source_updated_at)
+  RETURNING t.id, t.drchrono_id, (t.xmax = 0) AS inserted
+), announced AS (
+  INSERT INTO outbox (table_name, row_id, drchrono_id, op)
+  SELECT '${config.name}', id, drchrono_id, 'upsert' FROM upserted
+)
+SELECT id, drchrono_id, inserted FROM upserted`;
+  return { table: config.name, columns, parents, upsertSql };
+}
+
+function validate(spec: MirrorSpec, rows: readonly MirrorRow[]): void {
+  const allowed = new Set(spec.columns.map((c) => c.name));
+  rows.forEach((row, index) => {
+    if (typeof row.drchrono_id !== 'string' || row.drchrono_id === '') {
+      throw new InvalidMirrorRowError(`${spec.table} row ${index}: drchrono_id must be a non-empty string`);
+    }
+    if (row.raw === undefined || row.raw === null) {
+      throw new InvalidMirrorRowError(`${spec.table} row ${index}: raw (the source object) is required`);
+    }
+    for (const key of Object.keys(row)) {
+      if (!allowed.has(key)) throw new InvalidMirrorRowError(`${spec.table} has no column ${key}; map the field or drop it`);
+    }
+  });
+}
+
+/**
+ * Parents DrChrono links to but we have not synced yet (a webhook for a patient of a new doctor) get a placeholder
+ * row — drchrono_id only, `raw = {}`, no source_updated_at — so foreign keys hold; the next sync of that resource
+ * fills it in, because a row without source_updated_at always accepts an update. Placeholders emit no outbox row.
+ */
+async function ensureParents(tx: TransactionSql, spec: MirrorSpec, rows: readonly MirrorRow[]): Promise<void> {
+  for (const parent of spec.parents) {
+    const ids = [...new Set(rows.map((r) => r[parent.column]).filter((v): v is string => typeof v === 'string' && v !== ''))];
+    if (ids.length === 0) continue;
+    await tx.unsafe(
+      `INSERT INTO ${quote(parent.table)} (drchrono_id, raw) SELECT v, '{}'::jsonb FROM unnest($1::text[]) AS v
+       ON CONFLICT (drchrono_id) DO NOTHING`,
+      [ids],
+      { prepare: true },
+    );
+  }
+}
+
+/**
+ * Upserts one batch inside the caller's transaction with one set-based statement: rows that are new or differ
+ * and are not older than what is stored are written; a replay or an older version is a no-op. The outbox rows for
+ * exactly the changed ids are written by the same statement, so change and event commit together.
+ */
+export async function upsertBatch(tx: TransactionSql, spec: MirrorSpec, rows: readonly MirrorRow[]): Promise<ChangedRow[]> {
+  if (rows.length === 0) return [];
+  validate(spec, rows);
+  await ensureParents(tx, spec, rows);
+  const result = await tx.unsafe<{ id: string; drchrono_id: string; inserted: boolean }[]>(
+    spec.upsertSql,
+    [JSON.stringify(rows)],
+    { prepare: true },
+  );
+  return result.map((r) => ({ id: Number(r.id), drchronoId: r.drchrono_id, op: r.inserted ? 'insert' : 'update' }));
+}
+
+/** Marks rows DrChrono deleted (or no longer returns) as deleted, with their outbox rows, in the caller's transaction. */
+export async function softDeleteBatch(tx: TransactionSql, spec: MirrorSpec, drchronoIds: readonly string[]): Promise<ChangedRow[]> {
+  if (drchronoIds.length === 0) return [];
+  const result = await tx.unsafe<{ id: string; drchrono_id: string }[]>(
+    `WITH deleted AS (
+       UPDATE ${quote(spec.table)} SET deleted_at = now() WHERE drchrono_id = ANY($1::text[]) AND deleted_at IS NULL
+       RETURNING id, drchrono_id
+     ), announced AS (
+       INSERT INTO outbox (table_name, row_id, drchrono_id, op) SELECT '${spec.table}', id, drchrono_id, 'delete' FROM deleted
+     )
+     SELECT id, drchrono_id FROM deleted`,
+    [drchronoIds],
+    { prepare: true },
+  );
+  return result.map((r) => ({ id: Number(r.id), drchronoId: r.drchrono_id, op: 'delete' }));
+}
+
+export interface ChangeContext {
+  /** Who made the change, recorded in change_log.actor (e.g. `sync:full`, `webhook:drchrono`, a staff email). */
+  readonly actor: string;
+  /** Correlates change_log rows with the request or job that made them. */
+  readonly requestId?: string;
+}
+
+/** Runs `work` in a transaction whose audit rows carry the given actor and request id. */
+export async function inChangeTransaction<T>(sql: Sql, context: ChangeContext, work: (tx: TransactionSql) => Promise<T>): Promise<T> {
+  return sql.begin(async (tx) => {
+    await tx`SELECT set_config('app.actor', ${context.actor}, true), set_config('app.request_id', ${context.requestId ?? ''}, true)`;
+    return work(tx);
+  }) as Promise<T>;
+}
+
+/** Convenience: one batch in its own transaction. */
+export async function upsertRows(sql: Sql, spec: MirrorSpec, rows: readonly MirrorRow[], context: ChangeContext): Promise<ChangedRow[]> {
+  return inChangeTransaction(sql, context, (tx) => upsertBatch(tx, spec, rows));
+}
