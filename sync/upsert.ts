@@ -1,4 +1,4 @@
-import { getTableConfig, type PgTable } from 'drizzle-orm/pg-core';
+import { getTableConfig, type PgColumn, type PgTable } from 'drizzle-orm/pg-core';
 import type { Sql, TransactionSql } from 'postgres';
 
 /** A row to upsert, keyed by SQL column name (`drchrono_id`, `first_name`, `raw`, `source_updated_at`, …). */
@@ -37,7 +37,7 @@ export function mirrorSpec(table: PgTable): MirrorSpec {
   }
   const columns = config.columns
     .filter((c) => !MANAGED.has(c.name))
-    .map((c) => ({ name: c.name, type: c.getSQLType() }));
+    .map((c) => ({ name: c.name, type: c.getSQLType(), fallback: literalDefault(c) }));
   const parents = config.foreignKeys.flatMap((fk) => {
     const ref = fk.reference();
     const [column] = ref.columns;
@@ -49,12 +49,14 @@ export function mirrorSpec(table: PgTable): MirrorSpec {
   const recordset = columns.map((c) => `${quote(c.name)} ${c.type}`).join(', ');
   // Compare every caller-supplied column plus deleted_at (a row DrChrono returns again is no longer deleted).
   const compared = [...columns.map((c) => quote(c.name)), '"deleted_at"'];
+  // jsonb_to_recordset yields NULL for a missing key; NOT NULL columns with a default get that default instead.
+  const selected = columns.map((c) => (c.fallback ? `coalesce(${quote(c.name)}, ${c.fallback})` : quote(c.name))).join(', ');
   const upsertSql = `
 WITH input AS (
   SELECT DISTINCT ON (drchrono_id) * FROM jsonb_to_recordset($1::jsonb) AS x(${recordset})
   ORDER BY drchrono_id, source_updated_at DESC NULLS LAST
 ), upserted AS (
-  INSERT INTO ${t} AS t (${list}) SELECT ${list} FROM input
+  INSERT INTO ${t} AS t (${list}) SELECT ${selected} FROM input
   ON CONFLICT (drchrono_id) DO UPDATE SET ${columns.map((c) => `${quote(c.name)} = excluded.${quote(c.name)}`).join(', ')}, "deleted_at" = NULL
   WHERE (${compared.map((c) => `t.${c}`).join(', ')}) IS DISTINCT FROM (${compared.map((c) => (c === '"deleted_at"' ? 'NULL::timestamptz' : `excluded.${c}`)).join(', ')})
     AND (t.source_updated_at IS NULL OR excluded.source_updated_at IS NULL OR excluded.source_updated_at >= t.source_updated_at)
@@ -64,7 +66,15 @@ WITH input AS (
   SELECT '${config.name}', id, drchrono_id, 'upsert' FROM upserted
 )
 SELECT id, drchrono_id, inserted FROM upserted`;
-  return { table: config.name, columns, parents, upsertSql };
+  return { table: config.name, columns: columns.map(({ name, type }) => ({ name, type })), parents, upsertSql };
+}
+
+function literalDefault(column: PgColumn): string | undefined {
+  if (!column.notNull || !column.hasDefault) return undefined;
+  const value: unknown = column.default;
+  if (typeof value === 'boolean' || typeof value === 'number') return `${value}::${column.getSQLType()}`;
+  if (typeof value === 'string') return `'${value.replaceAll("'", "''")}'::${column.getSQLType()}`;
+  return undefined;
 }
 
 function validate(spec: MirrorSpec, rows: readonly MirrorRow[]): void {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as schema from '../../../schema/index.js';
 import { createTestDatabase, type TestDatabase } from '../../harness/database.js';
 
-const allTables = Object.values(schema).filter((v): v is PgTable => is(v, PgTable)).map((t) => getTableConfig(t).name);
+const allTables = Object.values(schema as Record<string, unknown>).filter((v): v is PgTable => is(v, PgTable)).map((t) => getTableConfig(t).name);
 const auditedTables = allTables.filter((name) => !schema.unauditedTableNames.includes(name));
 
 /** A valid row for every audited table and one column change to make to it. Parents d1/p1/a1 exist. */
