@@ -1,0 +1,10 @@
+export { createDrChronoSandbox, listCursorForSlot, APPOINTMENT_DATE_RANGE_MAX_DAYS } from './app.js';
+export type { DrChronoSandbox, DrChronoSandboxControl, DrChronoSandboxOptions, FaultOptions, SandboxLogEntry } from './app.js';
+export { startDrChronoSandbox } from './server.js';
+export type { RunningDrChronoSandbox, StartDrChronoSandboxOptions } from './server.js';
+export { DEFAULT_CLIENT } from './oauth.js';
+export type { SandboxOAuthClient, TokenResponse } from './oauth.js';
+export { RESOURCES, SandboxRecordNotFoundError } from './store.js';
+export type { ResourceName } from './store.js';
+export { createDrChronoWebhookSender, signDrChronoWebhookBody, verifyWebhookHandshake } from './webhook-sender.js';
+export type { DrChronoWebhookEvent, DrChronoWebhookSender, HandshakeResult, WebhookDelivery, WebhookSendResult, WebhookSenderOptions } from './webhook-sender.js';
