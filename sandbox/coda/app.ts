@@ -16,7 +16,10 @@ import type { CellInput } from './validation.js';
 export const CODA_WRITES_PER_WINDOW = 10;
 export const CODA_READS_PER_WINDOW = 100;
 export const CODA_RATE_WINDOW_MS = 6_000;
-/** Request payload cap: Coda documents 2 MB for request payloads. */
+/**
+ * Request payload cap, 2 MiB: the figure the design notes give for Coda's request payloads. The exact
+ * limit and the status Coda answers with were not verifiable from here; the sandbox answers 413.
+ */
 export const CODA_MAX_BODY_BYTES = 2 * 1024 * 1024;
 export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_ROWS_PAGE_SIZE = 500;
@@ -255,9 +258,8 @@ export function createCodaSandbox(options: CodaSandboxOptions) {
   const rowJson = (c: Context, table: CodaTable, row: CodaRow, index: number, useColumnNames: boolean) => {
     const { columns } = baseOf(table);
     const values: Record<string, unknown> = {};
-    for (const column of columns) {
-      if (row.values.has(column.id)) values[useColumnNames ? column.name : column.id] = row.values.get(column.id);
-    }
+    // Like Coda, every column appears; a cell never written reads as an empty string.
+    for (const column of columns) values[useColumnNames ? column.name : column.id] = row.values.get(column.id) ?? '';
     const display = columns[0];
     return {
       id: row.id,
@@ -467,7 +469,7 @@ export function createCodaSandbox(options: CodaSandboxOptions) {
     /** Creates a doc from a spec and returns its ids (table name → `grid-…`, column name → `c-…`). */
     createDoc: (spec: CodaDocSpec): CreatedCodaDoc => store.createDoc(spec),
     /**
-     * Every applied row of a table (by id, in any doc), keyed by column id.
+     * Every applied row of a table (by id, in any doc): only the cells ever written, keyed by column id.
      * @throws Error when no table has that id
      */
     rows(tableId: string): CodaSandboxRow[] {

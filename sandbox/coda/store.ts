@@ -138,6 +138,7 @@ export function createCodaStore(options: CodaStoreOptions) {
   const docs = new Map<string, CodaDoc>();
   const tablesById = new Map<string, CodaTable>();
   let rowSeq = 0;
+  const keyIndexes = new WeakMap<CodaBaseTable, { signature: string; index: Map<string, CodaRow[]> }>();
 
   function createDoc(spec: CodaDocSpec): CreatedCodaDoc {
     const docId = spec.docId ?? randomIdBody(10);
@@ -250,17 +251,25 @@ export function createCodaStore(options: CodaStoreOptions) {
   ): void {
     const at = now();
     if (keyColumnIds.length === 0) {
+      keyIndexes.delete(table);
       rows.forEach((cells, i) => insertRow(table, cells, rowIds[i] ?? newRowId(), at));
       return;
     }
     const keyOf = (get: (columnId: string) => unknown) =>
       keyColumnIds.map((columnId) => comparableValue(get(columnId))).join('\u0000');
-    const index = new Map<string, CodaRow[]>();
-    for (const row of table.rows.values()) {
-      const key = keyOf((columnId) => row.values.get(columnId));
-      const list = index.get(key);
-      if (list) list.push(row);
-      else index.set(key, [row]);
+    // The key → rows index is kept between upserts with the same key columns (the common case: a
+    // sync pushing batch after batch); any other change to the table drops it.
+    const signature = keyColumnIds.join('\u0000');
+    let index = keyIndexes.get(table)?.signature === signature ? keyIndexes.get(table)?.index : undefined;
+    if (!index) {
+      index = new Map<string, CodaRow[]>();
+      for (const row of table.rows.values()) {
+        const key = keyOf((columnId) => row.values.get(columnId));
+        const list = index.get(key);
+        if (list) list.push(row);
+        else index.set(key, [row]);
+      }
+      keyIndexes.set(table, { signature, index });
     }
     for (const cells of rows) {
       const key = keyOf((columnId) => cells.get(columnId));
@@ -276,11 +285,13 @@ export function createCodaStore(options: CodaStoreOptions) {
   function applyUpdate(table: CodaBaseTable, rowId: string, cells: CellMap): void {
     const row = table.rows.get(rowId);
     if (row) updateRow(row, cells, now());
+    keyIndexes.delete(table);
   }
 
   /** Deletes rows by id; ids that no longer exist are ignored. */
   function applyDelete(table: CodaBaseTable, rowIds: readonly string[]): void {
     for (const id of rowIds) table.rows.delete(id);
+    keyIndexes.delete(table);
   }
 
   return {

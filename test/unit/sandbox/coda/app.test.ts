@@ -188,6 +188,18 @@ describe('upsert', () => {
     expect(sandbox.control.rows(table)).toHaveLength(2);
   });
 
+  it('inserts again after a keyed row was deleted, and matches on other key columns correctly', async () => {
+    const { key, first, table } = ids();
+    const added = (await (await upsert([{ [key]: '1', [first]: 'Ada' }])).json()) as { addedRowIds: string[] };
+    await upsert([{ [key]: '1', [first]: 'Ada 2' }], [key]);
+    sandbox.control.flush();
+    await call('DELETE', `/docs/${doc.docId}/tables/${table}/rows`, { rowIds: added.addedRowIds });
+    await upsert([{ [key]: '1', [first]: 'Ada 3' }], [key]);
+    await upsert([{ [first]: 'Ada 3', [key]: '9' }], [first]);
+    sandbox.control.flush();
+    expect(sandbox.control.rows(table).map((r) => r.values)).toEqual([{ [key]: '9', [first]: 'Ada 3' }]);
+  });
+
   it('refuses to write a calculated column with 400', async () => {
     const { key, age } = ids();
     const res = await upsert([{ [key]: '1', [age]: 42 }], [key]);
@@ -307,7 +319,7 @@ describe('listing rows', () => {
       type: 'row',
       index: 1,
       name: '2',
-      values: { [key]: '2', [first]: 'name 2' },
+      values: { [key]: '2', [first]: 'name 2', [ids().deleted]: '', [ids().age]: '' },
       createdAt: new Date(clock).toISOString(),
       updatedAt: new Date(clock).toISOString(),
       href: expect.stringContaining(`/tables/${table}/rows/`),
@@ -365,7 +377,7 @@ describe('listing rows', () => {
     const body = (await (await call('GET', `/docs/${doc.docId}/tables/${ids().table}/rows?useColumnNames=true`)).json()) as {
       items: Array<{ values: Record<string, unknown> }>;
     };
-    expect(body.items[0]?.values).toEqual({ 'DrChrono ID': '1', 'First name': 'name 1' });
+    expect(body.items[0]?.values).toEqual({ 'DrChrono ID': '1', 'First name': 'name 1', Deleted: '', Age: '' });
   });
 
   it('lists the rows of the base table through a view', async () => {
