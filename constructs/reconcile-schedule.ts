@@ -1,0 +1,79 @@
+import { Construct } from 'constructs';
+import { CloudSchedulerJob } from '@cdktf/provider-google/lib/cloud-scheduler-job/index.js';
+import { ServiceAccount } from '@cdktf/provider-google/lib/service-account/index.js';
+
+/** One scheduled call. Keys of `jobs` name the Terraform resources. */
+export interface ScheduledCall {
+  /** Cron expression in `timeZone`. */
+  readonly schedule: string;
+  /** Path and query on the target service, e.g. "/sync/all?deep=true". */
+  readonly path: string;
+  /**
+   * Attempt deadline, seconds (15–1800).
+   * @default 300
+   */
+  readonly deadlineSeconds?: number;
+}
+
+export interface ReconcileScheduleProps {
+  readonly projectId: string;
+  readonly region: string;
+  /** Base URL of drchrono-sync (`google_cloud_run_v2_service.uri`); also the OIDC audience. */
+  readonly targetUri: string;
+  /**
+   * IANA time zone for the cron expressions.
+   * @default "America/Chicago"
+   */
+  readonly timeZone?: string;
+  /**
+   * The calls to make.
+   * @default incremental sync every 15 min, deep reconcile nightly 02:30, outbox drain every 5 min,
+   *          maintenance cleanup daily 03:30
+   */
+  readonly jobs?: Readonly<Record<string, ScheduledCall>>;
+}
+
+export const DEFAULT_JOBS: Readonly<Record<string, ScheduledCall>> = {
+  'sync-incremental': { schedule: '*/15 * * * *', path: '/sync/all' },
+  'sync-deep': { schedule: '30 2 * * *', path: '/sync/all?deep=true', deadlineSeconds: 1800 },
+  'outbox-drain': { schedule: '*/5 * * * *', path: '/outbox/drain', deadlineSeconds: 60 },
+  'maintenance-cleanup': { schedule: '30 3 * * *', path: '/maintenance/cleanup' },
+};
+
+/**
+ * Cloud Scheduler jobs calling drchrono-sync with a Google-signed OIDC token (audience = service URL, email = a
+ * dedicated scheduler service account, which the app allows in `AUTH_OIDC_ALLOWED_EMAILS`).
+ */
+export class ReconcileSchedule extends Construct {
+  readonly serviceAccount: ServiceAccount;
+  readonly jobs: Record<string, CloudSchedulerJob> = {};
+
+  constructor(scope: Construct, id: string, props: ReconcileScheduleProps) {
+    super(scope, id);
+    this.serviceAccount = new ServiceAccount(this, 'sa', {
+      project: props.projectId,
+      accountId: 'scheduler-invoker',
+      displayName: 'Cloud Scheduler → drchrono-sync',
+    });
+    for (const [name, job] of Object.entries(props.jobs ?? DEFAULT_JOBS)) {
+      this.jobs[name] = new CloudSchedulerJob(this, name, {
+        project: props.projectId,
+        region: props.region,
+        name,
+        schedule: job.schedule,
+        timeZone: props.timeZone ?? 'America/Chicago',
+        attemptDeadline: `${job.deadlineSeconds ?? 300}s`,
+        retryConfig: { retryCount: 1, minBackoffDuration: '30s' },
+        httpTarget: {
+          httpMethod: 'POST',
+          uri: `${props.targetUri}${job.path}`,
+          oidcToken: { serviceAccountEmail: this.serviceAccount.email, audience: props.targetUri },
+        },
+      });
+    }
+  }
+
+  get serviceAccountEmail(): string {
+    return this.serviceAccount.email;
+  }
+}
