@@ -8,7 +8,7 @@ export function sandboxWithClock(options: DrChronoSandboxOptions = {}, startMs =
   const clock = { now: startMs };
   const sandbox = createDrChronoSandbox({ clock: () => clock.now, patientCount: 60, ...options });
   const tokens = sandbox.control.issueTokenPair();
-  const get = (path: string, token = tokens.access_token) =>
+  const get = async (path: string, token = tokens.access_token): Promise<Response> =>
     sandbox.app.request(path, { headers: { authorization: `Bearer ${token}` } });
   return { ...sandbox, clock, tokens, get };
 }
@@ -20,7 +20,7 @@ export interface ListBody {
 }
 
 /** Follows `next` as given until null; returns every page. */
-export async function walk(get: (path: string) => Promise<Response>, first: string): Promise<ListBody[]> {
+export async function walk(get: (path: string) => Response | Promise<Response>, first: string): Promise<ListBody[]> {
   const pages: ListBody[] = [];
   let url: string | null = first;
   while (url) {
