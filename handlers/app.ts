@@ -1,0 +1,20 @@
+import { Hono } from 'hono';
+import type { Sql } from 'postgres';
+import type { Logger } from '../sync/observability/logger.js';
+import { healthRoutes } from './health.js';
+import { accessLog } from './middleware/access-log.js';
+import { errorHandler, notFound } from './middleware/errors.js';
+import { requestId, type RequestIdVariables } from './middleware/request-id.js';
+
+export type AppEnv = { Variables: RequestIdVariables };
+
+/** What every service app is built on: request id, access log, error mapping, 404 and `/health`. */
+export function createBaseApp(deps: { sql: Sql; logger: Logger; service: string }) {
+  const app = new Hono<AppEnv>();
+  app.use(requestId());
+  app.use(accessLog(deps.logger));
+  app.onError(errorHandler(deps.logger));
+  app.notFound(notFound);
+  app.route('/', healthRoutes(deps));
+  return app;
+}
