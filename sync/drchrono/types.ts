@@ -1,0 +1,68 @@
+// The contract between the DrChrono client (sync/drchrono/client.ts) and its users (sync engine, webhooks).
+
+/** DrChrono API v4 list endpoints the platform reads (`/api/<resource>`). */
+export const drchronoResources = ['doctors', 'patients', 'appointments', 'clinical_notes', 'medications', 'problems', 'allergies'] as const;
+export type DrChronoResource = (typeof drchronoResources)[number];
+
+/** Resources DrChrono filters by `since`; the others are refreshed per patient and in the deep reconcile. */
+export const sinceResources: readonly DrChronoResource[] = ['patients', 'appointments', 'clinical_notes'];
+
+/** A DrChrono object as the REST API (and webhook deliveries) serialise it. */
+export type DrChronoRecord = Record<string, unknown> & { id: string | number };
+
+/**
+ * Whose share of the hourly call budget a call draws from: `sync` (scheduled/full/incremental work) may not use
+ * the share reserved for `webhook` (work a webhook triggers, e.g. a per-patient refresh).
+ */
+export type CallPriority = 'sync' | 'webhook';
+
+export interface DrChronoPage {
+  readonly results: DrChronoRecord[];
+  /** Absolute URL of the next page as DrChrono gave it, or null on the last page. */
+  readonly next: string | null;
+}
+
+export interface ListOptions {
+  readonly priority?: CallPriority;
+  /** Resume a walk from a `next` URL saved earlier instead of starting at page one. */
+  readonly startUrl?: string;
+  readonly signal?: AbortSignal;
+  /** Correlates access_log rows with the job or request. */
+  readonly requestId?: string;
+}
+
+export interface DrChronoClient {
+  /** Streams the pages of `/api/<resource>?<query>`, following `next` as given; one API call per page. */
+  pages(resource: DrChronoResource, query: Record<string, string>, options?: ListOptions): AsyncGenerator<DrChronoPage>;
+  /** `GET /api/<resource>/<id>`; null when DrChrono answers 404. */
+  get(resource: DrChronoResource, id: string, options?: Omit<ListOptions, 'startUrl'>): Promise<DrChronoRecord | null>;
+}
+
+/** The hourly call budget (shared by all instances) has no room left for this priority. */
+export class CallBudgetExhaustedError extends Error {
+  override name = 'CallBudgetExhaustedError';
+  constructor(readonly resetsAt: Date) {
+    super(`DrChrono call budget exhausted until ${resetsAt.toISOString()}`);
+  }
+}
+
+/** DrChrono answered 429 and the client was told not to wait for the next hour. */
+export class RateLimitedError extends Error {
+  override name = 'RateLimitedError';
+  constructor(readonly resetsAt: Date) {
+    super(`DrChrono rate limit reached; it resets at ${resetsAt.toISOString()}`);
+  }
+}
+
+/** The refresh token was refused (`invalid_grant`): an operator must re-authorise the DrChrono app. */
+export class DrChronoAuthError extends Error {
+  override name = 'DrChronoAuthError';
+}
+
+/** Any other non-2xx answer after retries; carries the status and the path template, never query values. */
+export class DrChronoHttpError extends Error {
+  override name = 'DrChronoHttpError';
+  constructor(readonly status: number, readonly pathTemplate: string) {
+    super(`DrChrono answered ${status} for ${pathTemplate}`);
+  }
+}
