@@ -5,6 +5,7 @@ export * from './deepcura.js';
 export * from './operations.js';
 export * from './audit.js';
 export * from './outbox.js';
+export * from './drchrono-api.js';
 
 /**
  * Tables that are not audited by the change trigger: the audit trail itself and the delivery plumbing, which
@@ -18,4 +19,5 @@ export const unauditedTableNames: readonly string[] = [
   'processed_messages',
   'outbox',
   'webhook_deliveries',
+  'drchrono_call_budget',
 ];
