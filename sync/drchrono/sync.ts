@@ -1,0 +1,205 @@
+import type { Sql } from 'postgres';
+import { mirrors } from '../mirrors.js';
+import type { Logger } from '../observability/logger.js';
+import { utcToPracticeLocal } from '../time.js';
+import { inChangeTransaction, softDeleteBatch, type ChangedRow } from '../upsert.js';
+import { applyRecords, type AfterApplyHook } from './apply.js';
+import { tableOf } from './mappers.js';
+import { sinceResources, type CallPriority, type DrChronoClient, type DrChronoResource } from './types.js';
+
+export type SyncKind = 'full' | 'incremental' | 'deep_reconcile';
+
+/** Order matters: parents before the records that link to them. */
+export const syncOrder: readonly DrChronoResource[] = ['doctors', 'patients', 'appointments', 'clinical_notes', 'medications', 'problems', 'allergies'];
+/** Resources without `since`: refreshed per changed patient, fully in the nightly deep reconcile. */
+export const perPatientResources: readonly DrChronoResource[] = ['medications', 'problems', 'allergies'];
+
+/** Overlap between consecutive incremental windows, so a record updated while a run was reading is not missed. */
+const CURSOR_OVERLAP_MS = 5 * 60_000;
+
+export interface SyncDeps {
+  readonly sql: Sql;
+  readonly client: DrChronoClient;
+  readonly logger: Logger;
+  /** The practice's IANA zone (DrChrono's timestamps are local to it). */
+  readonly timeZone: string;
+  readonly clock?: () => Date;
+  readonly afterApply?: AfterApplyHook;
+  /** Called after every page, for progress lines. */
+  readonly onProgress?: (progress: { resource: DrChronoResource; seen: number; changed: number }) => void;
+}
+
+export interface SyncOptions {
+  readonly requestId?: string;
+  readonly priority?: CallPriority;
+  /** Overrides the stored cursor (`platform sync patients --since …`), in DrChrono's zone-less format. */
+  readonly since?: string;
+}
+
+export interface ResourceSyncResult {
+  readonly resource: DrChronoResource;
+  readonly kind: SyncKind | 'patient_refresh';
+  readonly seen: number;
+  readonly changed: number;
+  readonly deleted: number;
+  readonly apiCalls: number;
+  readonly changedPatients: readonly string[];
+}
+
+/** Another run holds the sync lock of this resource; try again after it finishes. */
+export class SyncInProgressError extends Error {
+  override name = 'SyncInProgressError';
+  constructor(readonly resource: string) {
+    super(`a sync of ${resource} is already running`);
+  }
+}
+
+async function lastCursor(sql: Sql, resource: DrChronoResource): Promise<string | undefined> {
+  const [row] = await sql<{ cursor: string }[]>`
+    SELECT cursor FROM sync_log
+    WHERE resource = ${resource} AND status = 'succeeded' AND cursor IS NOT NULL AND kind IN ('full', 'incremental', 'deep_reconcile')
+    ORDER BY finished_at DESC LIMIT 1`;
+  return row?.cursor;
+}
+
+/** Runs `work` holding this resource's session advisory lock, with a sync_log row from start to finish. */
+async function logged<T extends Omit<ResourceSyncResult, 'kind' | 'resource'> & { cursor?: string | null }>(
+  deps: SyncDeps, resource: string, kind: ResourceSyncResult['kind'], requestId: string | undefined, work: () => Promise<T>,
+): Promise<T> {
+  const lock = await deps.sql.reserve();
+  try {
+    const [locked] = await lock<{ ok: boolean }[]>`SELECT pg_try_advisory_lock(hashtext(${`drchrono-sync:${resource}`})) AS ok`;
+    if (!locked?.ok) throw new SyncInProgressError(resource);
+    const [log] = await deps.sql<{ id: string }[]>`
+      INSERT INTO sync_log (kind, resource, request_id) VALUES (${kind}, ${resource}, ${requestId ?? null}) RETURNING id`;
+    const started = performance.now();
+    try {
+      const result = await work();
+      await deps.sql`SELECT sync_log_finish(${log!.id}, 'succeeded', ${result.seen}, ${result.changed}, ${result.deleted}, ${result.apiCalls}, ${result.cursor ?? null}, NULL)`;
+      deps.logger.info({ resource, kind, seen: result.seen, changed: result.changed, deleted: result.deleted, apiCalls: result.apiCalls, ms: Math.round(performance.now() - started) }, 'sync finished');
+      return result;
+    } catch (error) {
+      const errorClass = error instanceof Error ? error.name : 'Unknown';
+      await deps.sql`SELECT sync_log_finish(${log!.id}, 'failed', 0, 0, 0, 0, NULL, ${errorClass})`;
+      deps.logger.warn({ resource, kind, errorClass }, 'sync failed');
+      throw error;
+    } finally {
+      await lock`SELECT pg_advisory_unlock(hashtext(${`drchrono-sync:${resource}`}))`;
+    }
+  } finally {
+    lock.release();
+  }
+}
+
+/**
+ * Streams every page of one resource into Postgres, each page in its own transaction (a failure mid-page leaves
+ * that page unapplied and earlier pages applied; re-running is idempotent). `incremental` uses `since` from the
+ * last successful run where DrChrono supports it; `deep_reconcile` walks everything and then soft-deletes rows
+ * DrChrono no longer returns.
+ */
+export async function syncResource(deps: SyncDeps, resource: DrChronoResource, kind: SyncKind, options: SyncOptions = {}): Promise<ResourceSyncResult> {
+  const clock = deps.clock ?? (() => new Date());
+  return logged(deps, resource, kind, options.requestId, async () => {
+    const runStarted = clock();
+    const usesSince = sinceResources.includes(resource);
+    const since = kind === 'incremental' && usesSince ? (options.since ?? (await lastCursor(deps.sql, resource))) : options.since;
+    const query: Record<string, string> = {};
+    if (since && usesSince) query['since'] = since;
+    // DrChrono lists appointments only within a date filter; `since` at the epoch means "all of them".
+    if (resource === 'appointments' && !query['since']) query['since'] = '1970-01-01';
+
+    const seenIds = kind === 'deep_reconcile' ? new Set<string>() : undefined;
+    const changedPatients = new Set<string>();
+    let seen = 0;
+    let changed = 0;
+    let apiCalls = 0;
+    for await (const page of deps.client.pages(resource, query, { priority: options.priority ?? 'sync', requestId: options.requestId })) {
+      apiCalls++;
+      seen += page.results.length;
+      if (seenIds) for (const r of page.results) seenIds.add(String(r.id));
+      const rows = await inChangeTransaction(deps.sql, { actor: `sync:${kind}`, requestId: options.requestId }, (tx) =>
+        applyRecords(tx, resource, page.results, { timeZone: deps.timeZone, afterApply: deps.afterApply }),
+      );
+      changed += rows.length;
+      if (resource === 'patients') for (const r of rows) if (!r.drchronoId.includes(':')) changedPatients.add(r.drchronoId);
+      deps.onProgress?.({ resource, seen, changed });
+    }
+    const deleted = seenIds ? await softDeleteMissing(deps, resource, seenIds, options.requestId) : 0;
+    const cursor = usesSince ? utcToPracticeLocal(new Date(runStarted.getTime() - CURSOR_OVERLAP_MS), deps.timeZone) : null;
+    return { resource, kind, seen, changed, deleted, apiCalls, cursor, changedPatients: [...changedPatients] };
+  });
+}
+
+async function softDeleteMissing(deps: SyncDeps, resource: DrChronoResource, seenIds: Set<string>, requestId: string | undefined): Promise<number> {
+  const spec = mirrors[tableOf[resource]];
+  const live = await deps.sql.unsafe<{ drchrono_id: string }[]>(`SELECT drchrono_id FROM ${spec.table} WHERE deleted_at IS NULL`);
+  const missing = live.map((r) => r.drchrono_id).filter((id) => !seenIds.has(id));
+  let deleted = 0;
+  for (let i = 0; i < missing.length; i += 500) {
+    const rows = await inChangeTransaction(deps.sql, { actor: 'sync:deep_reconcile', requestId }, (tx) => softDeleteBatch(tx, spec, missing.slice(i, i + 500)));
+    deleted += rows.length;
+  }
+  return deleted;
+}
+
+/**
+ * Re-reads medications, problems and allergies of the given patients (DrChrono has no `since` for them) and
+ * soft-deletes the ones DrChrono no longer lists for that patient. Costs one call per patient and resource page.
+ */
+export async function refreshPatients(deps: SyncDeps, patientIds: readonly string[], options: SyncOptions = {}): Promise<ResourceSyncResult[]> {
+  const results: ResourceSyncResult[] = [];
+  for (const resource of perPatientResources) {
+    results.push(
+      await logged(deps, resource, 'patient_refresh', options.requestId, async () => {
+        let seen = 0;
+        let changed = 0;
+        let deleted = 0;
+        let apiCalls = 0;
+        for (const patientId of patientIds) {
+          const ids: string[] = [];
+          for await (const page of deps.client.pages(resource, { patient: patientId }, { priority: options.priority ?? 'sync', requestId: options.requestId })) {
+            apiCalls++;
+            seen += page.results.length;
+            ids.push(...page.results.map((r) => String(r.id)));
+            const rows = await inChangeTransaction(deps.sql, { actor: 'sync:patient_refresh', requestId: options.requestId }, (tx) =>
+              applyRecords(tx, resource, page.results, { timeZone: deps.timeZone }),
+            );
+            changed += rows.length;
+          }
+          deleted += await softDeleteGoneForPatient(deps, resource, patientId, ids, options.requestId);
+        }
+        return { resource, kind: 'patient_refresh' as const, seen, changed, deleted, apiCalls, changedPatients: [] };
+      }),
+    );
+  }
+  return results;
+}
+
+async function softDeleteGoneForPatient(deps: SyncDeps, resource: DrChronoResource, patientId: string, present: string[], requestId: string | undefined): Promise<number> {
+  const spec = mirrors[tableOf[resource]];
+  const rows: ChangedRow[] = await inChangeTransaction(deps.sql, { actor: 'sync:patient_refresh', requestId }, async (tx) => {
+    const gone = await tx.unsafe<{ drchrono_id: string }[]>(
+      `SELECT drchrono_id FROM ${spec.table} WHERE patient = $1 AND deleted_at IS NULL AND NOT (drchrono_id = ANY($2::text[]))`,
+      [patientId, present],
+    );
+    return softDeleteBatch(tx, spec, gone.map((g) => g.drchrono_id));
+  });
+  return rows.length;
+}
+
+/**
+ * Every resource in dependency order. `incremental` (the 15-minute schedule) also refreshes the per-patient
+ * resources of patients that changed; `full` and `deep_reconcile` walk those resources completely.
+ */
+export async function syncAll(deps: SyncDeps, kind: SyncKind, options: SyncOptions = {}): Promise<ResourceSyncResult[]> {
+  const results: ResourceSyncResult[] = [];
+  const changedPatients: string[] = [];
+  for (const resource of syncOrder) {
+    if (kind === 'incremental' && perPatientResources.includes(resource)) continue;
+    const result = await syncResource(deps, resource, kind, options);
+    results.push(result);
+    changedPatients.push(...result.changedPatients);
+  }
+  if (kind === 'incremental' && changedPatients.length > 0) results.push(...(await refreshPatients(deps, changedPatients, options)));
+  return results;
+}

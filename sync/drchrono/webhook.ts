@@ -1,0 +1,108 @@
+import type { Sql } from 'postgres';
+import { z } from 'zod';
+import type { Logger } from '../observability/logger.js';
+import { inChangeTransaction } from '../upsert.js';
+import { applyRecords, deleteRecords, type AfterApplyHook } from './apply.js';
+import type { DrChronoRecord, DrChronoResource } from './types.js';
+
+type Action = 'upsert' | 'delete';
+
+/** Events that change the mirror, and what they do. Other events (billing, tasks, flags) are acknowledged and ignored until their tables exist. */
+export const webhookEvents: Record<string, { resource: DrChronoResource; action: Action }> = {
+  PATIENT_CREATE: { resource: 'patients', action: 'upsert' },
+  PATIENT_MODIFY: { resource: 'patients', action: 'upsert' },
+  APPOINTMENT_CREATE: { resource: 'appointments', action: 'upsert' },
+  APPOINTMENT_MODIFY: { resource: 'appointments', action: 'upsert' },
+  APPOINTMENT_DELETE: { resource: 'appointments', action: 'delete' },
+  CLINICAL_NOTE_LOCK: { resource: 'clinical_notes', action: 'upsert' },
+  CLINICAL_NOTE_UNLOCK: { resource: 'clinical_notes', action: 'upsert' },
+  PATIENT_MEDICATION_CREATE: { resource: 'medications', action: 'upsert' },
+  PATIENT_MEDICATION_MODIFY: { resource: 'medications', action: 'upsert' },
+  PATIENT_PROBLEM_CREATE: { resource: 'problems', action: 'upsert' },
+  PATIENT_PROBLEM_MODIFY: { resource: 'problems', action: 'upsert' },
+  PATIENT_ALLERGY_CREATE: { resource: 'allergies', action: 'upsert' },
+  PATIENT_ALLERGY_MODIFY: { resource: 'allergies', action: 'upsert' },
+};
+
+const id = z.union([z.number().int().nonnegative(), z.string().min(1).max(64)]);
+const ref = id.nullable().optional();
+const localTime = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?$/);
+const dateOrBlank = z.union([z.string().regex(/^\d{4}-\d{2}-\d{2}$/), z.literal('')]).nullable().optional();
+const base = { id, updated_at: localTime };
+
+/** Shapes of the fields we map, per resource; other fields pass through into `raw`. */
+const objectSchemas: Record<DrChronoResource, z.ZodType> = {
+  doctors: z.looseObject({ id }),
+  patients: z.looseObject({ ...base, doctor: ref, date_of_birth: dateOrBlank, patient_status: z.enum(['A', 'I', 'D']).nullable().optional() }),
+  appointments: z.looseObject({ ...base, patient: ref, doctor: ref, scheduled_time: localTime.nullable().optional(), duration: z.number().int().nullable().optional(), deleted_flag: z.boolean().optional() }),
+  clinical_notes: z.looseObject({ ...base, appointment: ref, patient: ref, doctor: ref, locked: z.boolean() }),
+  medications: z.looseObject({ ...base, patient: id, doctor: ref }),
+  problems: z.looseObject({ ...base, patient: id, doctor: ref, icd_version: z.union([z.number(), z.string()]).nullable().optional() }),
+  allergies: z.looseObject({ ...base, patient: id, doctor: ref }),
+};
+
+const envelope = z.object({ receiver: z.unknown().optional(), object: z.record(z.string(), z.unknown()) });
+
+/** The delivery's JSON does not have the documented shape; `field` is the path, never the value. */
+export class WebhookPayloadError extends Error {
+  override name = 'WebhookPayloadError';
+  constructor(readonly field: string) {
+    super(`invalid field: ${field}`);
+  }
+}
+
+export interface WebhookDeps {
+  readonly sql: Sql;
+  readonly logger: Logger;
+  readonly timeZone: string;
+  readonly afterApply?: AfterApplyHook;
+}
+
+export interface WebhookDelivery {
+  readonly event: string;
+  readonly deliveryId: string;
+  /** Parsed JSON body. */
+  readonly body: unknown;
+  readonly requestId?: string;
+}
+
+export type WebhookOutcome =
+  | { status: 'applied'; resource: DrChronoResource; changed: number }
+  | { status: 'duplicate' }
+  | { status: 'ignored' };
+
+const deletedObject = z.looseObject({ id });
+
+function validate(resource: DrChronoResource, action: Action, body: unknown): DrChronoRecord {
+  const outer = envelope.safeParse(body);
+  if (!outer.success) throw new WebhookPayloadError(outer.error.issues[0]?.path.join('.') || 'object');
+  const inner = (action === 'delete' ? deletedObject : objectSchemas[resource]).safeParse(outer.data.object);
+  if (!inner.success) throw new WebhookPayloadError(['object', ...(inner.error.issues[0]?.path ?? [])].join('.'));
+  return inner.data as DrChronoRecord;
+}
+
+/**
+ * Applies one signed DrChrono delivery: the delivery id, the mirror change and its outbox rows commit in one
+ * transaction, so a replay is a no-op and a failure leaves nothing behind (DrChrono retries). No API calls.
+ */
+export async function receiveDrChronoWebhook(deps: WebhookDeps, delivery: WebhookDelivery): Promise<WebhookOutcome> {
+  const handled = webhookEvents[delivery.event];
+  if (!handled) {
+    await deps.sql`INSERT INTO webhook_deliveries (source, delivery_id, event, status)
+                   VALUES ('drchrono', ${delivery.deliveryId}, ${delivery.event.slice(0, 64)}, 'ignored') ON CONFLICT DO NOTHING`;
+    deps.logger.info({ event: delivery.event.slice(0, 64), deliveryId: delivery.deliveryId }, 'webhook event not handled; acknowledged');
+    return { status: 'ignored' };
+  }
+  const record = validate(handled.resource, handled.action, delivery.body);
+  return inChangeTransaction(deps.sql, { actor: 'webhook:drchrono', requestId: delivery.requestId }, async (tx) => {
+    const [fresh] = await tx`INSERT INTO webhook_deliveries (source, delivery_id, event, status)
+                             VALUES ('drchrono', ${delivery.deliveryId}, ${delivery.event}, 'applied')
+                             ON CONFLICT (source, delivery_id) DO NOTHING RETURNING id`;
+    if (!fresh) return { status: 'duplicate' } as const;
+    const changed =
+      handled.action === 'delete'
+        ? await deleteRecords(tx, handled.resource, [String(record.id)])
+        : await applyRecords(tx, handled.resource, [record], { timeZone: deps.timeZone, afterApply: deps.afterApply });
+    return { status: 'applied', resource: handled.resource, changed: changed.length } as const;
+  });
+}

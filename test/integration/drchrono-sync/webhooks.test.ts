@@ -1,0 +1,192 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createBaseApp } from '../../../handlers/app.js';
+import { drchronoWebhookRoutes } from '../../../handlers/drchrono-sync/drchrono-webhook.js';
+import { createDrChronoSandbox } from '../../../sandbox/drchrono/index.js';
+import { createDrChronoWebhookSender } from '../../../sandbox/drchrono/webhook-sender.js';
+import { syntheticPhiValues } from '../../../sandbox/synthetic/index.js';
+import { handshakeToken } from '../../../sync/drchrono/webhook-signature.js';
+import { createTestDatabase, type TestDatabase } from '../../harness/database.js';
+import { captureLogs } from '../../harness/logs.js';
+
+const SECRET = 'test-webhook-secret';
+const TZ = 'America/New_York';
+let t: TestDatabase;
+const logs = captureLogs('drchrono-sync');
+const sandbox = createDrChronoSandbox({ patientCount: 20, seed: 7 });
+let app: ReturnType<typeof createBaseApp>;
+let errorBodies: string[] = [];
+
+const fetchApp: typeof fetch = async (input, init) => {
+  const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
+  const res = await app.request(url.pathname + url.search, init as RequestInit);
+  if (res.status >= 400) errorBodies.push(await res.clone().text());
+  return res;
+};
+const sender = createDrChronoWebhookSender({ callbackUrl: 'http://drchrono-sync.local/webhooks/drchrono', secret: SECRET, fetch: fetchApp });
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  app = createBaseApp({ sql: t.sql, logger: logs.logger, service: 'drchrono-sync' });
+  app.route('/', drchronoWebhookRoutes({ sql: t.sql, logger: logs.logger, timeZone: TZ, secret: SECRET }));
+});
+afterAll(() => t.drop());
+beforeEach(() => {
+  errorBodies = [];
+});
+
+const count = async (table: string, where = 'true') => Number((await t.sql.unsafe(`SELECT count(*) AS n FROM ${table} WHERE ${where}`))[0]!.n);
+const patient = (i: number) => sandbox.control.get('patients', 1_000_000 + i)!;
+const post = (headers: Record<string, string>, body: string) => app.request('/webhooks/drchrono', { method: 'POST', headers, body });
+
+describe('DrChrono webhook registration', () => {
+  it('answers the handshake with hex HMAC-SHA256 of msg keyed by the secret', async () => {
+    const result = await sender.handshake('verify-me-123');
+    expect(result.ok).toBe(true);
+    const res = await app.request('/webhooks/drchrono?msg=abc');
+    expect(await res.json()).toEqual({ secret_token: handshakeToken(SECRET, 'abc') });
+  });
+
+  it('refuses a handshake without msg', async () => {
+    expect((await app.request('/webhooks/drchrono')).status).toBe(400);
+  });
+});
+
+describe('DrChrono webhook deliveries', () => {
+  it('stores a signed PATIENT_CREATE with its insurance rows, change_log and outbox rows in one go', async () => {
+    const res = await sender.send('PATIENT_CREATE', patient(0));
+    expect(res.status).toBe(200);
+    expect(await count('patients', `drchrono_id = '1000000'`)).toBe(1);
+    expect(await count('insurance_records', `patient = '1000000'`)).toBeGreaterThan(0);
+    expect(await count('outbox', `table_name = 'patients' AND drchrono_id = '1000000'`)).toBe(1);
+    expect(await count('change_log', `table_name = 'patients' AND actor = 'webhook:drchrono'`)).toBe(1);
+  });
+
+  it('accepts the secret itself as the signature, as DrChrono documents', async () => {
+    const delivery = sender.build('PATIENT_MODIFY', patient(1));
+    const res = await post({ ...delivery.headers, 'X-drchrono-signature': SECRET }, delivery.body);
+    expect(res.status).toBe(200);
+  });
+
+  it('answers PING with 200 and writes nothing', async () => {
+    const before = await count('webhook_deliveries');
+    expect((await sender.send('PING' as never, { id: 0 })).status).toBe(200);
+    expect(await count('webhook_deliveries')).toBe(before);
+  });
+
+  it('treats a replayed delivery id as done: 200, no second write', async () => {
+    const delivery = sender.build('PATIENT_MODIFY', { ...patient(2), updated_at: '2026-05-01T10:00:00' }, { deliveryId: 'replay-1' });
+    expect((await sender.sendRaw(delivery)).status).toBe(200);
+    const outbox = await count('outbox');
+    const changes = await count('change_log');
+    const again = await post(delivery.headers, delivery.body);
+    expect(again.status).toBe(200);
+    expect(await again.json()).toEqual({ status: 'duplicate' });
+    expect(await count('outbox')).toBe(outbox);
+    expect(await count('change_log')).toBe(changes);
+  });
+
+  it('never lets an older delivery overwrite newer data (out-of-order webhooks)', async () => {
+    const p = patient(3);
+    await sender.send('PATIENT_MODIFY', { ...p, first_name: 'Newer', updated_at: '2026-06-02T09:00:00' });
+    const res = await sender.send('PATIENT_MODIFY', { ...p, first_name: 'Older', updated_at: '2026-06-01T09:00:00' });
+    expect(res.status).toBe(200);
+    const [row] = await t.sql`SELECT first_name FROM patients WHERE drchrono_id = ${String(p.id)}`;
+    expect(row!.first_name).toBe('Newer');
+  });
+
+  it('acknowledges an unknown event with 202 and logs it', async () => {
+    const res = await sender.send('TASK_CREATE' as never, { id: 5 });
+    expect(res.status).toBe(202);
+    expect(logs.text()).toMatch(/webhook event not handled/);
+  });
+
+  it('applies appointment, note, medication, problem and allergy events, and soft-deletes on APPOINTMENT_DELETE', async () => {
+    const appointment: Record<string, unknown> & { id: string | number } = { ...sandbox.control.get('appointments', '10000000')!, patient: 1_000_000 };
+    expect((await sender.send('APPOINTMENT_CREATE', appointment)).status).toBe(200);
+    const note = { id: 20000099, appointment: appointment.id, patient: 1_000_000, doctor: appointment['doctor'], locked: true, clinical_note_sections: [], updated_at: '2026-01-02T10:00:00' };
+    expect((await sender.send('CLINICAL_NOTE_LOCK', note)).status).toBe(200);
+    expect((await sender.send('CLINICAL_NOTE_UNLOCK', { ...note, locked: false, updated_at: '2026-01-03T10:00:00' })).status).toBe(200);
+    const [stored] = await t.sql`SELECT locked, unlocked_at FROM clinical_notes WHERE drchrono_id = '20000099'`;
+    expect(stored!.locked).toBe(false);
+    expect(stored!.unlocked_at).not.toBeNull();
+    for (const [event, object] of [
+      ['PATIENT_MEDICATION_CREATE', { id: 30000099, patient: 1_000_000, name: 'Test med', updated_at: '2026-01-01T00:00:00' }],
+      ['PATIENT_PROBLEM_CREATE', { id: 40000099, patient: 1_000_000, icd_code: 'F41.1', icd_version: '10', updated_at: '2026-01-01T00:00:00' }],
+      ['PATIENT_ALLERGY_CREATE', { id: 50000099, patient: 1_000_000, description: 'Latex', updated_at: '2026-01-01T00:00:00' }],
+    ] as const) {
+      expect((await sender.send(event, object)).status, event).toBe(200);
+    }
+    expect(await count('medications', `drchrono_id = '30000099'`)).toBe(1);
+    expect(await count('problems', `drchrono_id = '40000099' AND icd_version = 10`)).toBe(1);
+    expect(await count('allergies', `drchrono_id = '50000099'`)).toBe(1);
+    expect((await sender.send('APPOINTMENT_DELETE', { id: appointment.id })).status).toBe(200);
+    expect(await count('appointments', `drchrono_id = '${appointment.id}' AND deleted_at IS NOT NULL`)).toBe(1);
+    expect(await count('outbox', `table_name = 'appointments' AND op = 'delete'`)).toBe(1);
+  });
+});
+
+describe('DrChrono webhook bad input', () => {
+  const p = () => patient(4);
+
+  it('refuses a wrong signature with 401 and writes nothing', async () => {
+    const before = await count('webhook_deliveries');
+    const delivery = sender.build('PATIENT_MODIFY', p());
+    expect((await post({ ...delivery.headers, 'X-drchrono-signature': 'f'.repeat(64) }, delivery.body)).status).toBe(401);
+    expect(await count('webhook_deliveries')).toBe(before);
+    expect(await count('patients', `drchrono_id = '${p().id}'`)).toBe(0);
+  });
+
+  it('refuses a missing signature with 401', async () => {
+    const delivery = sender.build('PATIENT_MODIFY', p());
+    const { 'X-drchrono-signature': _, ...headers } = delivery.headers as Record<string, string>;
+    expect((await post(headers, delivery.body)).status).toBe(401);
+  });
+
+  it('refuses a body whose signature belongs to another body', async () => {
+    const delivery = sender.build('PATIENT_MODIFY', p());
+    expect((await post(delivery.headers, delivery.body.replace('"A"', '"I"'))).status).toBe(401);
+  });
+
+  it('refuses malformed JSON with 400', async () => {
+    const body = '{"object": {"id": 1,';
+    const res = await post({ ...sender.build('PATIENT_MODIFY', p()).headers, 'X-drchrono-signature': SECRET }, body);
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ error: 'malformed JSON' });
+  });
+
+  it('refuses a payload of the wrong shape with 400 naming the field, not its value', async () => {
+    const bad = { ...p(), date_of_birth: 'April 1st 1990 (secret-dob-value)' };
+    const res = await sender.send('PATIENT_MODIFY', bad);
+    expect(res.status).toBe(400);
+    const body = res.responseBody;
+    expect(body).toContain('object.date_of_birth');
+    expect(body).not.toContain('secret-dob-value');
+    expect(await count('patients', `drchrono_id = '${p().id}'`)).toBe(0);
+  });
+
+  it('refuses a body over 1 MB with 413', async () => {
+    const big = JSON.stringify({ object: { ...p(), padding: 'x'.repeat(1024 * 1024) } });
+    const res = await post({ 'Content-Type': 'application/json', 'X-drchrono-event': 'PATIENT_MODIFY', 'X-drchrono-delivery': 'big-1', 'X-drchrono-signature': SECRET }, big);
+    expect(res.status).toBe(413);
+  });
+
+  it('refuses a non-JSON content type with 415', async () => {
+    const delivery = sender.build('PATIENT_MODIFY', p());
+    expect((await post({ ...delivery.headers, 'Content-Type': 'text/plain' }, delivery.body)).status).toBe(415);
+  });
+
+  it('refuses a missing delivery id with 400', async () => {
+    const delivery = sender.build('PATIENT_MODIFY', p());
+    const { 'X-drchrono-delivery': _, ...headers } = delivery.headers as Record<string, string>;
+    expect((await post(headers, delivery.body)).status).toBe(400);
+  });
+});
+
+describe('what leaves the boundary', () => {
+  it('no log line or error body carries a synthetic patient value', async () => {
+    const phi = [0, 1, 2, 3, 4].flatMap((i) => syntheticPhiValues(sandbox.control.dataset, i)).filter((v) => v.length >= 4);
+    expect(phi.length).toBeGreaterThan(20);
+    const exposed = [logs.text(), ...errorBodies].join('\n');
+    for (const value of phi) expect(exposed, 'PHI value leaked').not.toContain(value);
+  });
+});
