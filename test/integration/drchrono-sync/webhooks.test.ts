@@ -101,7 +101,7 @@ describe('DrChrono webhook deliveries', () => {
   });
 
   it('applies appointment, note, medication, problem and allergy events, and soft-deletes on APPOINTMENT_DELETE', async () => {
-    const appointment = { ...(sandbox.control.get('appointments', '10000000') as Record<string, unknown>), patient: 1_000_000 } as Record<string, unknown> & { id: string };
+    const appointment = Object.assign({}, sandbox.control.get('appointments', '10000000')!, { patient: 1_000_000 });
     expect((await sender.send('APPOINTMENT_CREATE', appointment)).status).toBe(200);
     const note = { id: 20000099, appointment: appointment.id, patient: 1_000_000, doctor: appointment['doctor'], locked: true, clinical_note_sections: [], updated_at: '2026-01-02T10:00:00' };
     expect((await sender.send('CLINICAL_NOTE_LOCK', note)).status).toBe(200);
