@@ -16,7 +16,7 @@ import { serializeError } from '../../sync/observability/logger.js';
 import type { Logger } from '../../sync/observability/logger.js';
 
 /**
- * Who a request authenticated as. Handlers record it as the actor (e.g. `SET LOCAL app.actor = 'service:' || email`).
+ * Who a request authenticated as. Handlers record it as the actor: `inChangeTransaction(sql, { actor: actorFor(p) }, …)`.
  * `service`: a Google service account (Cloud Scheduler, Pub/Sub push) proven by an OIDC ID token.
  * `staff`: a workforce user proven by IAP, with the active roles that let them in.
  */
@@ -71,7 +71,7 @@ function refuse(c: Context, logger: Logger, error: AuthError, scheme: Scheme): n
     auth: { outcome: 'refused', status: error.status, reason: error.reason, scheme, ...(error.identityHash && { callerHash: error.identityHash }) },
     route: c.req.routePath,
     requestId: c.get('requestId' as never) as string | undefined,
-    ...(error.status === 503 && { err: serializeError((error as { cause?: unknown }).cause) }),
+    ...(error.status === 503 && { err: serializeError(error.cause) }),
   };
   if (error.status === 503) logger.error(fields, 'auth verifier unavailable');
   else logger.warn(fields, 'auth refused');
