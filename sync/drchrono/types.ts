@@ -66,3 +66,19 @@ export class DrChronoHttpError extends Error {
     super(`DrChrono answered ${status} for ${pathTemplate}`);
   }
 }
+
+/** No answer from DrChrono (connection refused/reset, DNS, timeout) after retries; carries the path template only. */
+export class DrChronoNetworkError extends Error {
+  override name = 'DrChronoNetworkError';
+  constructor(readonly pathTemplate: string, options?: { cause?: unknown }) {
+    super(`No answer from DrChrono for ${pathTemplate}`, options);
+  }
+}
+
+/** DrChrono answered something the client cannot use (not a list envelope, or a `next` link to another origin). */
+export class DrChronoProtocolError extends Error {
+  override name = 'DrChronoProtocolError';
+  constructor(readonly pathTemplate: string, reason: string) {
+    super(`Unexpected DrChrono answer for ${pathTemplate}: ${reason}`);
+  }
+}
