@@ -13,7 +13,7 @@ export const FORBIDDEN_CI_ROLES = ['roles/owner', 'roles/editor', 'roles/iam.sec
 /**
  * Project roles the deploy identity needs to apply the platform stack: one admin role per managed service and
  * nothing broader. (Org policies additionally need `roles/orgpolicy.policyAdmin` at the organisation, granted once
- * by the org admin — see docs/infrastructure.md.)
+ * by the org admin — see README "Deploying".)
  */
 export const DEFAULT_DEPLOY_ROLES = [
   'roles/artifactregistry.admin',
