@@ -18,6 +18,8 @@ import {
   createGoogleIdTokenVerifier,
   createIapVerifier,
   hashIdentity,
+  hasStaffRole,
+  staffRolesFor,
   type GoogleIdTokenVerifier,
   type IapVerifier,
 } from '../../../sync/auth/index.js';
@@ -67,6 +69,21 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await Promise.all([t?.drop(), issuer?.close()]);
+});
+
+describe('staff_roles lookups', () => {
+  it('lists active grants only, matching the email case-insensitively', async () => {
+    expect(await staffRolesFor(t.sql, ADMIN.toUpperCase())).toEqual(['admin', 'billing']);
+    expect(await staffRolesFor(t.sql, REVOKED)).toEqual([]);
+    expect(await staffRolesFor(t.sql, NOBODY)).toEqual([]);
+  });
+
+  it('hasStaffRole is true only for an active grant of an allowed role', async () => {
+    expect(await hasStaffRole(t.sql, ADMIN, ['billing'])).toBe(true);
+    expect(await hasStaffRole(t.sql, VIEWER, ['admin', 'clinician'])).toBe(false);
+    expect(await hasStaffRole(t.sql, REVOKED, ['admin'])).toBe(false);
+    expect(await hasStaffRole(t.sql, ADMIN, [])).toBe(false);
+  });
 });
 
 type Env = { Variables: GoogleAuthVariables & RequestIdVariables };
