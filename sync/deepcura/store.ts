@@ -40,8 +40,13 @@ const LINK = ['link_status', 'appointment', 'patient', 'clinical_note'] as const
 const columns = CONTENT.map(([name]) => name);
 // $1 = deepcura_note_id, $2..$16 = content, $17 = timezone.
 const input = CONTENT.map(([name, type], i) => `$${i + 2}::${type} AS ${name}`).join(', ');
-// The version compared is the payload minus sent_at: a re-send of the same content is not a change.
-const compared = [...columns.filter((c) => c !== 'raw'), ...LINK];
+const contentCompared = columns.filter((c) => c !== 'raw');
+// A re-sent note whose ids and visit date did not change keeps its link when the rules now find none (a second
+// clinical note that day makes the date ambiguous): the evidence that linked it is still true.
+const KEEP_LINK = `(excluded.link_status = 'unlinked' AND t.link_status <> 'unlinked'
+  AND (t.source_appointment_id, t.source_patient_id, t.visit_date)
+      IS NOT DISTINCT FROM (excluded.source_appointment_id, excluded.source_patient_id, excluded.visit_date))`;
+const newLink = (c: string) => `CASE WHEN ${KEEP_LINK} THEN t.${c} ELSE excluded.${c} END`;
 
 const UPSERT_SQL = `
 WITH input AS (SELECT $1::text AS deepcura_note_id, ${input}),
@@ -53,13 +58,16 @@ upserted AS (
          CASE WHEN l.link_status = 'unlinked' THEN NULL ELSE now() END
   FROM input i JOIN link l ON l.key = i.deepcura_note_id
   ON CONFLICT (deepcura_note_id) DO UPDATE SET
-    ${[...columns, ...LINK].map((c) => `${c} = excluded.${c}`).join(', ')},
-    linked_at = CASE WHEN excluded.link_status = 'unlinked' THEN NULL
+    ${columns.map((c) => `${c} = excluded.${c}`).join(', ')},
+    ${LINK.map((c) => `${c} = ${newLink(c)}`).join(',\n    ')},
+    linked_at = CASE WHEN ${KEEP_LINK} THEN t.linked_at
+                     WHEN excluded.link_status = 'unlinked' THEN NULL
                      WHEN (t.link_status, t.appointment, t.patient, t.clinical_note)
                           IS NOT DISTINCT FROM (excluded.link_status, excluded.appointment, excluded.patient, excluded.clinical_note)
                      THEN t.linked_at ELSE now() END
-  WHERE ((${compared.map((c) => `t.${c}`).join(', ')}, t.raw - 'sent_at')
-         IS DISTINCT FROM (${compared.map((c) => `excluded.${c}`).join(', ')}, excluded.raw - 'sent_at'))
+  -- The version compared is the payload minus sent_at plus the link: a re-send of the same content is not a change.
+  WHERE ((${[...contentCompared, ...LINK].map((c) => `t.${c}`).join(', ')}, t.raw - 'sent_at')
+         IS DISTINCT FROM (${[...contentCompared.map((c) => `excluded.${c}`), ...LINK.map(newLink)].join(', ')}, excluded.raw - 'sent_at'))
     AND (t.raw ->> 'sent_at')::timestamptz < (excluded.raw ->> 'sent_at')::timestamptz
   RETURNING t.id, t.deepcura_note_id, t.link_status, (t.xmax = 0) AS inserted
 ), announced AS (
@@ -73,7 +81,8 @@ SELECT id, link_status, inserted FROM upserted`;
  *    happens (`duplicate`); concurrent replays serialise on the unique index;
  * 2. computes the link (appointment, else patient + visit date, else unlinked; see link.ts);
  * 3. upserts by `deepcura_note_id`: a new note is inserted, a newer version (later `sent_at`) with different content
- *    or link updates it, an identical or older one changes nothing (`unchanged`, delivery marked `ignored`);
+ *    or link updates it, an identical or older one changes nothing (`unchanged`, delivery marked `ignored`); a
+ *    version with the same ids and visit date keeps an existing link even if the rules now find none;
  * 4. writes one outbox row per insert/update. change_log rows come from the table's audit triggers.
  */
 export async function storeDeepcuraNote(sql: Sql, note: StorableNote, options: StoreOptions = {}): Promise<StoreResult> {

@@ -174,6 +174,14 @@ describe('POST /webhooks/deepcura: storing and linking', () => {
     await t.sql`INSERT INTO clinical_notes (drchrono_id, raw, appointment, patient, locked) VALUES ('cn-p3b', '{}', 'a-p3b', 'p-3', true)`;
     expect(await inChangeTransaction(t.sql, { actor: 'sync:test' }, (tx) => relinkDeepcuraNotes(tx, { patientIds: ['p-3'] }))).toEqual([]);
     expect(await row('dc-keep-link')).toMatchObject({ link_status: 'linked_patient_date', clinical_note: 'cn-p3' });
+
+    // A newer version with the same ids and date keeps its link too; one naming an appointment moves to it.
+    const amended = { ...n, soap: { ...n.soap, plan: `${n.soap.plan} (amended)` } };
+    expect((await send(amended, { sentAt: new Date(now.getTime() + 1000) })).body).toEqual({ status: 'stored', link_status: 'linked_patient_date' });
+    expect(await row('dc-keep-link')).toMatchObject({ clinical_note: 'cn-p3', soap_plan: amended.soap.plan });
+    expect((await send({ ...amended, appointment_id: 'a-p3b' }, { sentAt: new Date(now.getTime() + 2000) })).body)
+      .toEqual({ status: 'stored', link_status: 'linked_appointment' });
+    expect(await row('dc-keep-link')).toMatchObject({ appointment: 'a-p3b', clinical_note: 'cn-p3b' });
   });
 });
 
