@@ -19,6 +19,10 @@ const commands: Record<string, { load: () => Promise<Command>; help: string }> =
     load: async () => (await import('./commands/serve.js')).serveCommand,
     help: 'serve one service: drchrono-sync | coda-push (the container entry point)',
   },
+  sync: {
+    load: async () => (await import('./commands/sync.js')).syncCommand,
+    help: 'sync <table|all> [--full|--deep] [--since …]: pull DrChrono into Postgres (incremental by default)',
+  },
   infra: {
     load: async () => {
       const { runInfraDiff } = await import('./infra-diff.js');

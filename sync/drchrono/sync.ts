@@ -70,6 +70,9 @@ async function logged<T extends Omit<ResourceSyncResult, 'kind' | 'resource'> & 
   try {
     const [locked] = await lock<{ ok: boolean }[]>`SELECT pg_try_advisory_lock(hashtext(${`drchrono-sync:${resource}`})) AS ok`;
     if (!locked?.ok) throw new SyncInProgressError(resource);
+    // We hold this resource's lock, so any row still 'running' belongs to a process that died mid-run.
+    const stale = await deps.sql<{ id: string }[]>`SELECT id FROM sync_log WHERE resource = ${resource} AND status = 'running'`;
+    for (const row of stale) await deps.sql`SELECT sync_log_finish(${row.id}, 'failed', 0, 0, 0, 0, NULL, 'Interrupted')`;
     const [log] = await deps.sql<{ id: string }[]>`
       INSERT INTO sync_log (kind, resource, request_id) VALUES (${kind}, ${resource}, ${requestId ?? null}) RETURNING id`;
     const started = performance.now();

@@ -1,0 +1,19 @@
+import { createDrChronoClientFromConfig } from '../sync/drchrono/config.js';
+import type { SyncDeps } from '../sync/drchrono/sync.js';
+import type { Database } from '../sync/db/client.js';
+import type { Logger } from '../sync/observability/logger.js';
+import type { DrChronoEnv } from './config.js';
+
+/** Sync dependencies from validated configuration; shared by `platform sync`, `serve drchrono-sync` and `local`. */
+export function drchronoSyncDeps(env: DrChronoEnv, database: Database, logger: Logger, extra: Partial<SyncDeps> = {}): SyncDeps {
+  const { client } = createDrChronoClientFromConfig({
+    baseUrl: env.DRCHRONO_BASE_URL,
+    clientId: env.DRCHRONO_CLIENT_ID,
+    clientSecret: env.DRCHRONO_CLIENT_SECRET,
+    tokenStore: env.DRCHRONO_TOKEN_STORE,
+    sql: database.sql,
+    logger,
+    budget: { hourlyLimit: env.DRCHRONO_HOURLY_CALL_LIMIT },
+  });
+  return { sql: database.sql, client, logger, timeZone: env.DRCHRONO_TIMEZONE, ...extra };
+}

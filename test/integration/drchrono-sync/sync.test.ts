@@ -1,0 +1,131 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { syncAll, syncResource, type SyncDeps } from '../../../sync/drchrono/sync.js';
+import { createTestDatabase, type TestDatabase } from '../../harness/database.js';
+import { startHarness, type Harness } from '../drchrono/helpers.js';
+
+const TZ = 'America/New_York';
+let t: TestDatabase;
+let h: Harness;
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  h = await startHarness({ patientCount: 40, seed: 11 });
+  await h.seedTokens();
+});
+afterAll(async () => {
+  await h.close();
+  await t.drop();
+});
+
+const deps = (extra: Partial<SyncDeps> = {}): SyncDeps => ({ sql: t.sql, client: h.instance(t.sql).client, logger: h.logger, timeZone: TZ, clock: h.time.clock, ...extra });
+const count = async (table: string, where = 'true') => Number((await t.sql.unsafe(`SELECT count(*) AS n FROM ${table} WHERE ${where}`))[0]!.n);
+
+/** Every id DrChrono lists for a resource (walking the sandbox's own pages, uncounted by our client). */
+function sandboxIds(resource: 'patients' | 'appointments' | 'medications' | 'problems' | 'allergies' | 'clinical_notes', filter: (r: Record<string, unknown>) => boolean = () => true): string[] {
+  const ids: string[] = [];
+  const total = resource === 'patients' ? 40 : h.sandbox.control.dataset.slotCount(resource);
+  for (let i = 0; i < total; i++) {
+    const record = resource === 'patients' ? h.sandbox.control.get('patients', 1_000_000 + i) : h.sandbox.control.dataset.child(resource, i);
+    if (record && filter(record) && (resource === 'patients' || h.sandbox.control.get(resource, String(record['id'])))) ids.push(String(record['id']));
+  }
+  return ids.sort();
+}
+
+describe('full sync', () => {
+  it('brings every resource into Postgres with one sync_log row per resource', async () => {
+    const progress: string[] = [];
+    const results = await syncAll(deps({ onProgress: (p) => progress.push(p.resource) }), 'full');
+    expect(results.map((r) => r.resource)).toEqual(['doctors', 'patients', 'appointments', 'clinical_notes', 'medications', 'problems', 'allergies']);
+    expect(await count('patients', 'deleted_at IS NULL AND source_updated_at IS NOT NULL')).toBe(40);
+    expect((await t.sql`SELECT drchrono_id FROM patients ORDER BY drchrono_id`).map((r) => r.drchrono_id)).toEqual(sandboxIds('patients'));
+    for (const resource of ['appointments', 'medications', 'problems', 'allergies'] as const) {
+      expect(await count(resource), resource).toBe(results.find((r) => r.resource === resource)!.seen);
+    }
+    expect(await count('clinical_notes', 'locked')).toBe(await count('clinical_notes'));
+    expect(await count('insurance_records')).toBeGreaterThan(20);
+    expect(await count('sync_log', `kind = 'full' AND status = 'succeeded'`)).toBe(7);
+    expect(progress).toContain('patients');
+  });
+
+  it('writes nothing on a second full run of unchanged data', async () => {
+    const outbox = await count('outbox');
+    const results = await syncAll(deps(), 'full');
+    expect(results.every((r) => r.changed === 0)).toBe(true);
+    expect(await count('outbox')).toBe(outbox);
+  });
+});
+
+describe('incremental sync', () => {
+  it('reads only what changed since the last cursor and refreshes that patient\'s medications', async () => {
+    h.time.advance(60 * 60_000);
+    h.sandbox.control.update('patients', 1_000_005, { first_name: 'Changedname' });
+    const before = h.sandbox.control.callsUsed();
+    const results = await syncAll(deps(), 'incremental');
+    const patients = results.find((r) => r.resource === 'patients' && r.kind === 'incremental')!;
+    expect(patients.seen).toBe(1);
+    expect(patients.changed).toBeGreaterThanOrEqual(1);
+    expect(results.filter((r) => r.kind === 'patient_refresh').map((r) => r.resource)).toEqual(['medications', 'problems', 'allergies']);
+    const [row] = await t.sql`SELECT first_name FROM patients WHERE drchrono_id = '1000005'`;
+    expect(row!.first_name).toBe('Changedname');
+    // doctors + 3 since-resources + 3 per-patient lists for the one changed patient
+    expect(h.sandbox.control.callsUsed() - before).toBe(7);
+  });
+});
+
+describe('resilience', () => {
+  it('survives the access token expiring between pages: one refresh, no page lost', async () => {
+    await t.sql`DELETE FROM outbox`;
+    const refreshes = h.sandbox.control.refreshCount();
+    let expired = false;
+    const result = await syncResource(deps({
+      onProgress: () => {
+        if (!expired) (expired = true, h.sandbox.control.expireAccessTokens());
+      },
+    }), 'appointments', 'full');
+    expect(h.sandbox.control.refreshCount()).toBe(refreshes + 1);
+    expect(result.seen).toBe(await count('appointments'));
+    expect(result.apiCalls).toBeGreaterThan(1);
+  });
+
+  it('waits for the next hour on 429 and resumes without duplicates', async () => {
+    h.time.advance(60 * 60_000 - (h.time.clockMs() % (60 * 60_000)));
+    h.sandbox.control.setHourlyCallBudget(2);
+    const sleepsBefore = h.time.sleeps.length;
+    const result = await syncResource(deps(), 'appointments', 'full');
+    h.sandbox.control.setHourlyCallBudget(500);
+    expect(h.time.sleeps.length).toBeGreaterThan(sleepsBefore);
+    expect(result.seen).toBe(await count('appointments'));
+    const [{ dups }] = (await t.sql`SELECT count(*) - count(DISTINCT drchrono_id) AS dups FROM appointments`) as unknown as [{ dups: string }];
+    expect(Number(dups)).toBe(0);
+  });
+
+  it('leaves a page that fails in the database entirely unapplied and records the failure in sync_log', async () => {
+    const fresh = await createTestDatabase();
+    try {
+      // One bad record among the page's 40 patients fails the page's transaction: none of the 40 may be written.
+      h.sandbox.control.update('patients', 1_000_020, { patient_status: 'X' });
+      const d = { ...deps(), sql: fresh.sql, client: h.instance(fresh.sql).client };
+      await expect(syncResource(d, 'patients', 'full')).rejects.toThrow(/patients_status_check/);
+      expect(Number((await fresh.sql`SELECT count(*) AS n FROM patients WHERE source_updated_at IS NOT NULL`)[0]!.n)).toBe(0);
+      expect(Number((await fresh.sql`SELECT count(*) AS n FROM outbox`)[0]!.n)).toBe(0);
+      const [log] = await fresh.sql`SELECT status, error_class FROM sync_log WHERE resource = 'patients'`;
+      expect(log).toMatchObject({ status: 'failed', error_class: 'PostgresError' });
+    } finally {
+      h.sandbox.control.update('patients', 1_000_020, { patient_status: 'A' });
+      await fresh.drop();
+    }
+  });
+});
+
+describe('deep reconcile', () => {
+  it('soft-deletes a record DrChrono no longer returns, with a delete event', async () => {
+    await syncResource(deps(), 'patients', 'full');
+    h.sandbox.control.remove('patients', 1_000_007);
+    const result = await syncResource(deps(), 'patients', 'deep_reconcile');
+    expect(result.deleted).toBe(1);
+    const [row] = await t.sql`SELECT deleted_at FROM patients WHERE drchrono_id = '1000007'`;
+    expect(row!.deleted_at).not.toBeNull();
+    expect(await count('outbox', `table_name = 'patients' AND drchrono_id = '1000007' AND op = 'delete'`)).toBe(1);
+    expect(await count('patients', 'deleted_at IS NOT NULL')).toBe(1);
+  });
+});
