@@ -174,7 +174,7 @@ export function createDrChronoClient(options: DrChronoClientOptions): DrChronoCl
         shouldRetry: ({ error }) => isRetryable(error),
         onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
           if (isRetryable(error)) {
-            logger?.warn({ event: 'drchrono_call_retry', pathTemplate: template, attemptNumber, retriesLeft, err: error }, 'DrChrono call failed');
+            logger?.warn({ event: 'drchrono_call_retry', pathTemplate: template, status: error instanceof DrChronoHttpError ? error.status : null, attemptNumber, retriesLeft, err: error }, 'DrChrono call failed');
           }
         },
       });
