@@ -2,7 +2,7 @@ import pRetry from 'p-retry';
 import type { Logger } from 'pino';
 import type { Sql } from 'postgres';
 import { z } from 'zod';
-import type { AccessLogWriter } from './access-log.js';
+import type { AccessLogEntry, AccessLogWriter } from './access-log.js';
 import type { TokenPair, TokenStore } from './token-store.js';
 import { DrChronoAuthError, DrChronoHttpError } from './types.js';
 
@@ -78,8 +78,8 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     return pair;
   }
 
-  /** `POST /o/token/` with grant_type=refresh_token. */
-  async function exchange(refreshToken: string): Promise<TokenPair> {
+  /** `POST /o/token/` with grant_type=refresh_token; pushes its access_log entry to `logEntries`. */
+  async function exchange(refreshToken: string, logEntries: AccessLogEntry[]): Promise<TokenPair> {
     const started = performance.now();
     const issuedAt = clock();
     let status: number | null = null;
@@ -123,9 +123,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       errorClass ??= error instanceof Error ? error.name : 'Error';
       throw error;
     } finally {
-      await options.accessLog?.({
-        method: 'POST', pathTemplate: '/o/token/', status, durationMs: performance.now() - started, recordCount: null, errorClass,
-      });
+      logEntries.push({ method: 'POST', pathTemplate: '/o/token/', status, durationMs: performance.now() - started, recordCount: null, errorClass });
     }
   }
 
@@ -134,6 +132,20 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
    * expire, another instance refreshed — use it. Otherwise refresh with the stored refresh token, save, then use.
    */
   async function refreshLocked(stale: string | null): Promise<TokenPair> {
+    // The token call's access_log row is written after the transaction: it must survive a rollback, and writing it
+    // inside would need a second pooled connection while this one holds the lock.
+    const logEntries: AccessLogEntry[] = [];
+    try {
+      return await lockedRefresh(stale, logEntries);
+    } catch (error) {
+      if (error instanceof DrChronoAuthError) logger?.error({ event: 'drchrono_token_refused', err: error }, 'DrChrono refused the token refresh; re-authorise the DrChrono app');
+      throw error;
+    } finally {
+      for (const entry of logEntries) await options.accessLog?.(entry);
+    }
+  }
+
+  async function lockedRefresh(stale: string | null, logEntries: AccessLogEntry[]): Promise<TokenPair> {
     return sql.begin(async (tx) => {
       await tx.unsafe(`SET LOCAL lock_timeout = ${Math.max(1, Math.floor(lockTimeoutMs))}`);
       await tx`SELECT pg_advisory_xact_lock(hashtextextended(${REFRESH_LOCK_KEY}, 0))`;
@@ -142,7 +154,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
         logger?.info({ event: 'drchrono_token_adopted' }, 'DrChrono token already refreshed by another instance');
         return current;
       }
-      const next = await exchange(current.refreshToken);
+      const next = await exchange(current.refreshToken, logEntries);
       // Persist before use: the old refresh token is spent, so a crash after this point must still find the new pair.
       // A failed save is retried briefly; giving up here loses the pair, so it is logged loudly.
       await pRetry(() => store.save(next), { retries: 3, minTimeout: 200, randomize: true }).catch((error: unknown) => {

@@ -122,6 +122,21 @@ describe('the token manager', () => {
     expect((await h.store.load())?.refreshToken).toBe(seeded.refreshToken);
   });
 
+  it('refreshes on a one-connection pool (the lock transaction does not need a second connection)', async () => {
+    h = await startHarness({ accessTokenLifetimeSeconds: 3600 });
+    await h.seedTokens();
+    const single: Database = createDatabase({ url: t.url, maxConnections: 1 });
+    try {
+      const { client } = h.instance(single.sql);
+      h.time.advance(55 * 60_000);
+      expect(await client.get('patients', '1000000')).not.toBeNull();
+      expect(h.sandbox.control.refreshCount()).toBe(1);
+      expect((await accessLogRows(t.sql)).map((r) => r.path_template)).toEqual(['/o/token/', '/api/patients/{id}']);
+    } finally {
+      await single.close();
+    }
+  });
+
   it('throws DrChronoAuthError when no pair was ever stored', async () => {
     h = await startHarness();
     const { client } = h.instance(t.sql);
