@@ -33,7 +33,7 @@ export interface CallBudgetOptions {
   /**
    * Calls per hour that only `webhook` work may use; `sync` work gets `hourlyLimit − webhookReserve`.
    * Integer, 0 ≤ webhookReserve < hourlyLimit.
-   * @default 100
+   * @default 100, or a quarter of `hourlyLimit` when that is smaller (so a small limit still leaves sync room)
    */
   readonly webhookReserve?: number;
   /**
@@ -68,7 +68,7 @@ export interface CallBudget {
 /** @throws Error when the limits are not integers or the reserve leaves no room for sync work. */
 export function createCallBudget(options: CallBudgetOptions): CallBudget {
   const hourlyLimit = options.hourlyLimit ?? 480;
-  const webhookReserve = options.webhookReserve ?? 100;
+  const webhookReserve = options.webhookReserve ?? Math.min(100, Math.floor(hourlyLimit / 4));
   if (!Number.isInteger(hourlyLimit) || hourlyLimit < 1) {
     throw new Error(`createCallBudget: hourlyLimit must be an integer >= 1 (calls per hour), got ${String(hourlyLimit)}`);
   }

@@ -80,6 +80,12 @@ describe('the shared call budget', () => {
     expect(() => createCallBudget({ sql: t.sql, hourlyLimit: 0 })).toThrow(/hourlyLimit/);
   });
 
+  it('defaults the webhook reserve to 100 calls, or a quarter of a small limit', () => {
+    expect(createCallBudget({ sql: t.sql }).webhookReserve).toBe(100);
+    expect(createCallBudget({ sql: t.sql }).hourlyLimit).toBe(480);
+    expect(createCallBudget({ sql: t.sql, hourlyLimit: 40 }).webhookReserve).toBe(10);
+  });
+
   it('keeps two clients together under the limit at the sandbox, and sync clients out of the webhook share', async () => {
     h = await startHarness({ patientCount: 30 });
     await h.seedTokens();
