@@ -1,8 +1,16 @@
 import type { Hono } from 'hono';
+import { z } from 'zod';
 import { createCodaPushApp } from '../handlers/coda-push/app.js';
 import { createDrChronoSyncApp } from '../handlers/drchrono-sync/app.js';
-import type { Database } from '../sync/db/client.js';
-import type { Logger } from '../sync/observability/logger.js';
+import { requireSchedulerOrStaff } from '../handlers/middleware/google-auth.js';
+import { authEnvShape, authSettingsFromEnv, checkAuthEnv, createGoogleIdTokenVerifier, createIapVerifier } from '../sync/auth/index.js';
+import { parseGridhookKey } from '../sync/deepcura/decrypt.js';
+import { relinkAfterApply } from '../sync/drchrono/relink.js';
+import type { SyncDeps } from '../sync/drchrono/sync.js';
+import { createDatabase, type Database } from '../sync/db/client.js';
+import { createLogger, type Logger } from '../sync/observability/logger.js';
+import { ConfigError, drchronoEnvSchema, parseEnv, serviceEnvSchema } from './config.js';
+import { drchronoSyncDeps } from './drchrono.js';
 
 export const serviceNames = ['drchrono-sync', 'coda-push'] as const;
 export type ServiceName = (typeof serviceNames)[number];
@@ -11,8 +19,56 @@ export function isServiceName(value: string | undefined): value is ServiceName {
   return (serviceNames as readonly string[]).includes(value ?? '');
 }
 
-/** Builds one service's Hono app from its dependencies; shared by `platform serve` and `platform local`. */
-export function createServiceApp(name: ServiceName, deps: { database: Database; logger: Logger }): Hono {
-  const common = { sql: deps.database.sql, logger: deps.logger };
-  return (name === 'drchrono-sync' ? createDrChronoSyncApp(common) : createCodaPushApp(common)) as unknown as Hono;
+const deepcuraKey = z.string().refine((v) => {
+  try {
+    parseGridhookKey(v);
+    return true;
+  } catch {
+    return false;
+  }
+}, 'must be 32 bytes, base64');
+
+/** Everything drchrono-sync reads from the environment (DESIGN §9). */
+export const drchronoSyncEnvSchema = drchronoEnvSchema
+  .extend({ PORT: serviceEnvSchema.shape.PORT, DRCHRONO_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters'), DEEPCURA_KEY: deepcuraKey, ...authEnvShape })
+  .superRefine(checkAuthEnv);
+
+export interface BuiltService {
+  readonly app: Hono;
+  readonly port: number;
+  readonly logger: Logger;
+  readonly database: Database;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds one service from its environment: validates every variable first (one ConfigError listing all
+ * problems), then the database pool, logger and Hono app. Shared by `platform serve` and `platform local`.
+ */
+export function buildService(name: ServiceName, env: NodeJS.ProcessEnv, extra: { syncDeps?: Partial<SyncDeps> } = {}): BuiltService {
+  if (name === 'coda-push') {
+    const config = parseEnv(serviceEnvSchema, env);
+    const logger = createLogger({ service: name, level: config.LOG_LEVEL });
+    const database = createDatabase({ url: config.DATABASE_URL, maxConnections: config.DB_POOL_MAX, applicationName: name });
+    const app = createCodaPushApp({ sql: database.sql, logger }) as unknown as Hono;
+    return { app, port: config.PORT, logger, database, close: () => database.close() };
+  }
+  const config = parseEnv(drchronoSyncEnvSchema, env);
+  const auth = authSettingsFromEnv(config);
+  if (!auth.oidc) throw new ConfigError('Invalid configuration; set these environment variables:\n  AUTH_OIDC_AUDIENCE, AUTH_OIDC_ALLOWED_EMAILS: drchrono-sync needs them to admit Cloud Scheduler');
+  const logger = createLogger({ service: name, level: config.LOG_LEVEL });
+  const database = createDatabase({ url: config.DATABASE_URL, maxConnections: config.DB_POOL_MAX, applicationName: name });
+  const sync = drchronoSyncDeps(config, database, logger, { afterApply: relinkAfterApply(config.DRCHRONO_TIMEZONE), ...extra.syncDeps });
+  const operatorGuard = requireSchedulerOrStaff({
+    oidc: createGoogleIdTokenVerifier(auth.oidc),
+    ...(auth.iap ? { iap: createIapVerifier(auth.iap) } : {}),
+    sql: database.sql,
+    staffRoles: ['admin'],
+    logger,
+  });
+  const app = createDrChronoSyncApp({
+    sql: database.sql, logger, timeZone: config.DRCHRONO_TIMEZONE, webhookSecret: config.DRCHRONO_WEBHOOK_SECRET,
+    deepcuraKey: parseGridhookKey(config.DEEPCURA_KEY), sync, operatorGuard,
+  }) as unknown as Hono;
+  return { app, port: config.PORT, logger, database, close: () => database.close() };
 }

@@ -1,13 +1,33 @@
+import type { MiddlewareHandler } from 'hono';
 import type { Sql } from 'postgres';
+import type { SyncDeps } from '../../sync/drchrono/sync.js';
 import type { Logger } from '../../sync/observability/logger.js';
 import { createBaseApp } from '../app.js';
+import { deepcuraWebhookRoutes } from './deepcura.js';
+import { drchronoWebhookRoutes } from './drchrono-webhook.js';
+import { syncRoutes } from './sync-routes.js';
 
 export interface DrChronoSyncDeps {
   readonly sql: Sql;
   readonly logger: Logger;
+  /** The practice's IANA zone (DRCHRONO_TIMEZONE). */
+  readonly timeZone: string;
+  /** DRCHRONO_WEBHOOK_SECRET. */
+  readonly webhookSecret: string;
+  /** DEEPCURA_KEY, decoded (32 bytes). */
+  readonly deepcuraKey: Buffer;
+  /** DrChrono client and the rest of the sync's dependencies. */
+  readonly sync: SyncDeps;
+  /** Guards operator endpoints: Google OIDC (scheduler) or IAP + staff role (requireSchedulerOrStaff). */
+  readonly operatorGuard: MiddlewareHandler;
+  readonly clock?: () => Date;
 }
 
 /** The drchrono-sync Cloud Run service: DrChrono webhooks, Deep Cura Gridhooks, sync triggers. */
 export function createDrChronoSyncApp(deps: DrChronoSyncDeps) {
-  return createBaseApp({ ...deps, service: 'drchrono-sync' });
+  const app = createBaseApp({ sql: deps.sql, logger: deps.logger, service: 'drchrono-sync' });
+  app.route('/', drchronoWebhookRoutes({ sql: deps.sql, logger: deps.logger, timeZone: deps.timeZone, secret: deps.webhookSecret, afterApply: deps.sync.afterApply }));
+  app.route('/', deepcuraWebhookRoutes({ sql: deps.sql, logger: deps.logger, key: deps.deepcuraKey, timezone: deps.timeZone, ...(deps.clock ? { clock: deps.clock } : {}) }));
+  app.route('/', syncRoutes({ sync: deps.sync, guard: deps.operatorGuard }));
+  return app;
 }

@@ -34,6 +34,8 @@ export interface SyncOptions {
   readonly priority?: CallPriority;
   /** Overrides the stored cursor (`platform sync patients --since …`), in DrChrono's zone-less format. */
   readonly since?: string;
+  /** Who asked, for change_log.actor (e.g. `service:scheduler@…`, `staff:…`). @default `sync:<kind>` */
+  readonly actor?: string;
 }
 
 export interface ResourceSyncResult {
@@ -120,7 +122,7 @@ export async function syncResource(deps: SyncDeps, resource: DrChronoResource, k
       apiCalls++;
       seen += page.results.length;
       if (seenIds) for (const r of page.results) seenIds.add(String(r.id));
-      const rows = await inChangeTransaction(deps.sql, { actor: `sync:${kind}`, requestId: options.requestId }, (tx) =>
+      const rows = await inChangeTransaction(deps.sql, { actor: options.actor ?? `sync:${kind}`, requestId: options.requestId }, (tx) =>
         applyRecords(tx, resource, page.results, { timeZone: deps.timeZone, afterApply: deps.afterApply }),
       );
       changed += rows.length;
@@ -164,7 +166,7 @@ export async function refreshPatients(deps: SyncDeps, patientIds: readonly strin
             apiCalls++;
             seen += page.results.length;
             ids.push(...page.results.map((r) => String(r.id)));
-            const rows = await inChangeTransaction(deps.sql, { actor: 'sync:patient_refresh', requestId: options.requestId }, (tx) =>
+            const rows = await inChangeTransaction(deps.sql, { actor: options.actor ?? 'sync:patient_refresh', requestId: options.requestId }, (tx) =>
               applyRecords(tx, resource, page.results, { timeZone: deps.timeZone }),
             );
             changed += rows.length;

@@ -16,7 +16,7 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 function startLocal(args: string[]) {
   const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'local', ...args], {
     cwd: root,
-    env: { ...process.env, LOCAL_DIR: dir, LOCAL_PG_PORT: '0', DRCHRONO_SYNC_PORT: '0', CODA_PUSH_PORT: '0', LOG_LEVEL: 'silent' },
+    env: { ...process.env, LOCAL_DIR: dir, LOCAL_PG_PORT: '0', DRCHRONO_SYNC_PORT: '0', CODA_PUSH_PORT: '0', LOCAL_PATIENTS: '30', LOG_LEVEL: 'silent' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -28,10 +28,14 @@ function startLocal(args: string[]) {
 }
 
 describe('platform local (npm start)', () => {
-  it('with --once boots Postgres 16, migrates, starts both services healthy and exits 0', async () => {
+  it('with --once boots Postgres 16, migrates, starts both services, runs the full sync, prints the summary and exits 0', async () => {
     const run = startLocal(['--once']);
     expect(await run.exited, run.errors()).toBe(0);
     expect(run.output()).toMatch(/PostgreSQL 16 ready/);
+    expect(run.output()).toMatch(/patients\s+30 read/);
+    expect(run.output()).toMatch(/^patients\s+30\s+30\s/m);
+    expect(run.output()).toMatch(/DrChrono API calls used this hour: \d+ of 500/);
+    expect(run.output()).toMatch(/curl -sS -X POST http:\/\/127\.0\.0\.1:\d+\/webhooks\/drchrono/);
     expect(run.output()).toMatch(/drchrono-sync\s+http:\/\/127\.0\.0\.1:\d+\s+\(GET \/health → 200\)/);
     expect(run.output()).toMatch(/coda-push\s+http:\/\/127\.0\.0\.1:\d+\s+\(GET \/health → 200\)/);
   });
@@ -40,10 +44,19 @@ describe('platform local (npm start)', () => {
     const run = startLocal([]);
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`not ready: ${run.output()} ${run.errors()}`)), 60_000);
-      run.child.stdout.on('data', () => run.output().includes('Ready.') && (clearTimeout(timer), resolve()));
+      run.child.stdout.on('data', () => run.output().includes('Press Ctrl-C') && (clearTimeout(timer), resolve()));
     });
     const url = /drchrono-sync\s+(http:\/\/\S+)/.exec(run.output())![1]!;
     expect((await fetch(`${url}/health`)).status).toBe(200);
+    expect(run.output(), 'second run re-reads the same synthetic data: nothing changes').toMatch(/patients\s+30 read\s+0 changed/);
+    // The printed webhook command works as printed.
+    const header = (name: string) => new RegExp(`-H '${name}: ([^']+)'`).exec(run.output())![1]!;
+    const body = /--data '([^']+)'/.exec(run.output())![1]!;
+    const sent = await fetch(`${url}/webhooks/drchrono`, {
+      method: 'POST', body,
+      headers: { 'Content-Type': 'application/json', 'X-drchrono-event': header('X-drchrono-event'), 'X-drchrono-delivery': header('X-drchrono-delivery'), 'X-drchrono-signature': header('X-drchrono-signature') },
+    });
+    expect(sent.status).toBe(200);
     const pgPort = Number(/127\.0\.0\.1:(\d+)\/platform/.exec(run.output())![1]);
     run.child.kill('SIGINT');
     expect(await run.exited).toBe(0);

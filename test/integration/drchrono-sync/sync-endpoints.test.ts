@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildService, type BuiltService } from '../../../cli/services.js';
+import { DEFAULT_CLIENT } from '../../../sandbox/drchrono/index.js';
+import { startGoogleOidcSandbox } from '../../../sandbox/google-oidc/index.js';
+import { createTestDatabase, type TestDatabase } from '../../harness/database.js';
+import { drchronoSyncEnv } from '../../harness/services.js';
+import { startHarness, type Harness } from '../drchrono/helpers.js';
+
+const AUDIENCE = 'http://drchrono-sync.test';
+const SCHEDULER = 'scheduler@test.iam.gserviceaccount.com';
+let t: TestDatabase;
+let h: Harness;
+let oidc: Awaited<ReturnType<typeof startGoogleOidcSandbox>>;
+let service: BuiltService;
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  h = await startHarness({ patientCount: 15, seed: 3 });
+  await h.seedTokens();
+  oidc = await startGoogleOidcSandbox();
+  service = buildService('drchrono-sync', drchronoSyncEnv({
+    DATABASE_URL: t.url, DRCHRONO_BASE_URL: h.sandbox.url, DRCHRONO_CLIENT_ID: DEFAULT_CLIENT.clientId, DRCHRONO_CLIENT_SECRET: DEFAULT_CLIENT.clientSecret,
+    DRCHRONO_TOKEN_STORE: `file:${h.tokenFile}`, AUTH_OIDC_JWKS_URL: oidc.jwksUrl, AUTH_OIDC_AUDIENCE: AUDIENCE, AUTH_OIDC_ALLOWED_EMAILS: SCHEDULER,
+  }), { syncDeps: { clock: h.time.clock } });
+});
+afterAll(async () => {
+  await service.close();
+  await oidc.close();
+  await h.close();
+  await t.drop();
+});
+
+const post = (path: string, token?: string) =>
+  service.app.request(path, { method: 'POST', headers: token ? { Authorization: `Bearer ${token}` } : {} });
+
+describe('POST /sync/*', () => {
+  it('refuses a call without a token with 401', async () => {
+    const res = await post('/sync/patients');
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);
+  });
+
+  it('refuses a token signed by an unknown key with 401', async () => {
+    expect((await post('/sync/patients', await oidc.control.mintIdToken({ audience: AUDIENCE, email: SCHEDULER, signWithUnknownKey: true }))).status).toBe(401);
+  });
+
+  it('refuses a token of the wrong audience with 403', async () => {
+    expect((await post('/sync/patients', await oidc.control.mintIdToken({ audience: 'https://elsewhere', email: SCHEDULER }))).status).toBe(403);
+  });
+
+  it('refuses a token of another service account with 403', async () => {
+    expect((await post('/sync/patients', await oidc.control.mintIdToken({ audience: AUDIENCE, email: 'intruder@test.iam.gserviceaccount.com' }))).status).toBe(403);
+  });
+
+  it('runs the sync for the scheduler and records it as the actor', async () => {
+    const res = await post('/sync/patients?full=true', await oidc.control.mintIdToken({ audience: AUDIENCE, email: SCHEDULER }));
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { results: { resource: string; seen: number }[] };
+    expect(body.results[0]).toMatchObject({ resource: 'patients', seen: 15 });
+    const [row] = await t.sql`SELECT DISTINCT actor FROM change_log WHERE table_name = 'patients'`;
+    expect(row!.actor).toBe(`service:${SCHEDULER}`);
+  });
+
+  it('answers 404 for an unknown sync target', async () => {
+    expect((await post('/sync/everything', await oidc.control.mintIdToken({ audience: AUDIENCE, email: SCHEDULER }))).status).toBe(404);
+  });
+});
