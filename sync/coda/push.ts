@@ -1,0 +1,150 @@
+import type { Sql } from 'postgres';
+import type { ChangeEvent } from '../events/types.js';
+import type { Logger } from '../observability/logger.js';
+import { CODA_MAX_ROWS_PER_UPSERT, type CodaClient, type CodaRowInput } from './client.js';
+import { CodaMutationTimeoutError, RowsMissingError, UnknownTableError } from './errors.js';
+import { tableMapping, type CodaMapping, type CodaTableMapping } from './mapping.js';
+import { isProcessed, markProcessed } from './processed.js';
+import { sourceTableInfo, toCodaValue, type SourceTableInfo } from './tables.js';
+
+// One change event → Coda. At-least-once in, idempotent out: the message id is recorded only after Coda applied
+// every batch, and the upsert is keyed on the natural key, so a redelivery rewrites the same rows (DESIGN §7.4).
+
+/** Keeps an upsert body well under Coda's few-MB request cap even for long notes. */
+export const MAX_UPSERT_BODY_BYTES = 1_500_000;
+
+export interface PushDeps {
+  readonly sql: Sql;
+  readonly client: CodaClient;
+  readonly mapping: CodaMapping;
+  readonly logger: Logger;
+  /** How long to wait for Coda to report the mutations applied, in ms. @default 60000 */
+  readonly mutationTimeoutMs?: number;
+  /** First mutationStatus poll delay in ms; grows ×1.5 to 5 s. @default 500 */
+  readonly pollIntervalMs?: number;
+  /** @default Date.now */
+  readonly now?: () => number;
+  /** @default setTimeout */
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+export interface PushContext {
+  readonly messageId: string;
+  readonly subscription: string;
+  readonly requestId?: string | undefined;
+}
+
+export type PushResult =
+  | { readonly status: 'duplicate' }
+  | { readonly status: 'pushed'; readonly rows: number; readonly deleted: number; readonly batches: number; readonly requestIds: readonly string[] };
+
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const quote = (identifier: string) => `"${identifier.replaceAll('"', '""')}"`;
+
+/** The rows of `ids` as `to_jsonb` values of the mapped columns (plus id and deleted_at). */
+async function loadRows(sql: Sql, info: SourceTableInfo, entry: CodaTableMapping, ids: readonly number[]): Promise<Map<number, Record<string, unknown>>> {
+  const wanted = new Set(['id', ...Object.keys(entry.columns)]);
+  if (info.softDeleteColumn) wanted.add(info.softDeleteColumn);
+  const list = [...wanted].map(quote).join(', ');
+  const rows = await sql.unsafe<{ row: Record<string, unknown> }[]>(
+    `SELECT to_jsonb(s) AS row FROM (SELECT ${list} FROM ${quote(info.table)} WHERE id = ANY($1::bigint[])) s`,
+    [ids as number[]],
+    { prepare: true },
+  );
+  return new Map(rows.map((r) => [Number(r.row.id), r.row]));
+}
+
+/** A Postgres row (from `to_jsonb`) as Coda cells through the column map; `Deleted` from `deleted_at`. */
+export function toCodaRow(row: Record<string, unknown>, info: SourceTableInfo, entry: CodaTableMapping): CodaRowInput {
+  const cells = Object.entries(entry.columns).map(([column, id]) => ({ column: id, value: toCodaValue(row[column], info.columns.get(column)?.kind ?? 'text') }));
+  const deleted = info.softDeleteColumn !== undefined && row[info.softDeleteColumn] !== null && row[info.softDeleteColumn] !== undefined;
+  cells.push({ column: entry.deletedColumn, value: deleted });
+  return { cells };
+}
+
+/** Splits rows into upsert calls of ≤ 500 rows and ≤ {@link MAX_UPSERT_BODY_BYTES}. */
+export function batchRows(rows: readonly CodaRowInput[], maxRows = CODA_MAX_ROWS_PER_UPSERT, maxBytes = MAX_UPSERT_BODY_BYTES): CodaRowInput[][] {
+  const batches: CodaRowInput[][] = [];
+  let current: CodaRowInput[] = [];
+  let bytes = 0;
+  for (const row of rows) {
+    const size = Buffer.byteLength(JSON.stringify(row)) + 1;
+    if (current.length > 0 && (current.length >= maxRows || bytes + size > maxBytes)) {
+      batches.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(row);
+    bytes += size;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}
+
+/**
+ * Pushes one change event to Coda: skips a message id already processed; loads the rows by id; upserts them in
+ * batches keyed on the table's key column; waits until Coda reports every mutation applied; only then records the
+ * message id. Any throw leaves the message unrecorded, so the caller nacks and Pub/Sub redelivers.
+ * @throws {UnknownTableError} the table has no mapping (a 400: retrying cannot help)
+ * @throws {RowsMissingError} some ids no longer exist in Postgres (poison: ends in the DLQ)
+ * @throws {CodaMutationTimeoutError} Coda accepted but did not apply in time
+ * @throws {CodaError} Coda kept failing (CodaRateLimitedError, CodaHttpError, CodaNetworkError, …)
+ */
+export async function pushChangeEvent(deps: PushDeps, event: ChangeEvent, context: PushContext): Promise<PushResult> {
+  const { sql, client, mapping, logger } = deps;
+  const entry = tableMapping(mapping, event.table);
+  const info = sourceTableInfo(event.table);
+  if (!entry || !info) throw new UnknownTableError(event.table);
+  const log = { messageId: context.messageId, table: event.table, requestId: context.requestId };
+
+  if (await isProcessed(sql, context.messageId)) {
+    logger.info({ ...log, outcome: 'duplicate' }, 'change event already pushed');
+    return { status: 'duplicate' };
+  }
+
+  const ids = [...new Set(event.ids)];
+  const rows = await loadRows(sql, info, entry, ids);
+  const missing = ids.filter((id) => !rows.has(id));
+  if (missing.length > 0) throw new RowsMissingError(event.table, missing);
+
+  const codaRows = ids.map((id) => toCodaRow(rows.get(id) ?? {}, info, entry));
+  const deleted = codaRows.filter((r) => r.cells.at(-1)?.value === true).length;
+  const batches = batchRows(codaRows);
+  const requestIds: string[] = [];
+  for (const batch of batches) {
+    requestIds.push(await client.upsertRows(mapping.docId, entry.tableId, batch, [entry.keyColumn], { requestId: context.requestId }));
+  }
+  logger.info({ ...log, rows: codaRows.length, batches: batches.length, codaRequestIds: requestIds }, 'Coda accepted upserts');
+
+  await confirmMutations(deps, requestIds, context.requestId);
+  await markProcessed(sql, context.messageId, context.subscription);
+  logger.info({ ...log, outcome: 'pushed', rows: codaRows.length, deleted, batches: batches.length }, 'change event pushed');
+  return { status: 'pushed', rows: codaRows.length, deleted, batches: batches.length, requestIds };
+}
+
+/**
+ * Polls `mutationStatus` until every request id is completed.
+ * @throws {CodaMutationTimeoutError} with the ids still pending when the deadline passes
+ */
+export async function confirmMutations(deps: PushDeps, requestIds: readonly string[], requestId?: string): Promise<void> {
+  const now = deps.now ?? Date.now;
+  const sleep = deps.sleep ?? realSleep;
+  const timeoutMs = deps.mutationTimeoutMs ?? 60_000;
+  const deadline = now() + timeoutMs;
+  let pending = [...requestIds];
+  let delay = deps.pollIntervalMs ?? 500;
+  while (pending.length > 0) {
+    const still: string[] = [];
+    for (const id of pending) {
+      const status = await deps.client.mutationStatus(id, { requestId });
+      if (status.warning) deps.logger.warn({ codaRequestId: id, requestId }, 'Coda mutation completed with a warning');
+      if (!status.completed) still.push(id);
+    }
+    pending = still;
+    if (pending.length === 0) return;
+    const left = deadline - now();
+    if (left <= 0) throw new CodaMutationTimeoutError(pending, timeoutMs);
+    await sleep(Math.min(delay, left));
+    delay = Math.min(5_000, Math.round(delay * 1.5));
+  }
+}
