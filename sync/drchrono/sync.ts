@@ -1,6 +1,7 @@
 import type { Sql } from 'postgres';
 import { mirrors } from '../mirrors.js';
 import type { Logger } from '../observability/logger.js';
+import { prefetched } from '../prefetch.js';
 import { utcToPracticeLocal } from '../time.js';
 import { inChangeTransaction, softDeleteBatch, type ChangedRow } from '../upsert.js';
 import { applyRecords, type AfterApplyHook } from './apply.js';
@@ -118,7 +119,7 @@ export async function syncResource(deps: SyncDeps, resource: DrChronoResource, k
     let seen = 0;
     let changed = 0;
     let apiCalls = 0;
-    for await (const page of deps.client.pages(resource, query, { priority: options.priority ?? 'sync', requestId: options.requestId })) {
+    for await (const page of prefetched(deps.client.pages(resource, query, { priority: options.priority ?? 'sync', requestId: options.requestId }))) {
       apiCalls++;
       seen += page.results.length;
       if (seenIds) for (const r of page.results) seenIds.add(String(r.id));
