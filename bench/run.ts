@@ -1,9 +1,15 @@
+import { benchFullSync } from './full-sync.js';
 import type { BenchResult } from './harness.js';
+import { benchSynth } from './synth.js';
 import { benchUpsertVsCopy } from './upsert-vs-copy.js';
+import { benchWebhookLoad } from './webhook-load.js';
 
-// `npm run bench`: runs each benchmark, prints its figures and the ratio to its yardstick. Never asserts time.
+// `npm run bench [name …]`: runs each benchmark, prints its figures and the ratio to its yardstick. Never asserts time.
 const benchmarks: Record<string, () => Promise<BenchResult>> = {
   upsert: benchUpsertVsCopy,
+  sync: benchFullSync,
+  webhook: benchWebhookLoad,
+  synth: benchSynth,
 };
 
 const only = process.argv.slice(2);

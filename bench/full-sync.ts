@@ -1,0 +1,38 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { round, type BenchResult } from './harness.js';
+
+const SIZES = (process.env.BENCH_SYNC_SIZES ?? '100000').split(',').map(Number);
+
+interface ChildFigures { patients: number; rows: number; seconds: number; copySeconds: number; peakRssMb: number; baselineRssMb: number; apiCalls: number }
+
+function runChild(patients: number): Promise<ChildFigures> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'full-sync-child.ts'), String(patients)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!) as ChildFigures) : reject(new Error(`full-sync child exited ${code}`))));
+  });
+}
+
+/**
+ * Full sync of patients (with their insurance rows) from the DrChrono sandbox, in its own process, into PostgreSQL 16,
+ * one fresh process per size so peak RSS is the sync's own. Yardstick: COPY of the same mapped rows, same server.
+ * `BENCH_SYNC_SIZES=100000,1000000` shows whether memory stays flat as the count grows.
+ */
+export async function benchFullSync(): Promise<BenchResult> {
+  const figures: Record<string, number | string> = {};
+  for (const size of SIZES) {
+    const r = await runChild(size);
+    const k = size >= 1_000_000 ? `${size / 1_000_000}M` : `${size / 1000}k`;
+    figures[`${k}_seconds`] = round(r.seconds, 1);
+    figures[`${k}_patients_per_s`] = round(r.patients / r.seconds);
+    figures[`${k}_rows_per_s`] = round(r.rows / r.seconds);
+    figures[`${k}_ratio_to_copy`] = round(r.copySeconds / r.seconds, 3);
+    figures[`${k}_peak_rss_mb`] = round(r.peakRssMb);
+    figures[`${k}_baseline_rss_mb`] = round(r.baselineRssMb);
+    figures[`${k}_api_calls`] = r.apiCalls;
+  }
+  figures['goal'] = '100k < 10 s, peak RSS < 250 MB, flat to 1M';
+  return { name: `full sync DrChrono sandbox → Postgres (patients + insurance), sizes ${SIZES.join(', ')}`, figures };
+}
