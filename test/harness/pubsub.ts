@@ -107,7 +107,8 @@ export function createPushDriver(options: PushDriverOptions): PushDriver {
       const deadline = Date.now() + timeoutMs;
       while (!done()) {
         if (Date.now() > deadline) throw new Error(`push driver: condition not met within ${timeoutMs} ms (${deliveries.length} deliveries)`);
-        await driver.pollOnce(500);
+        // The emulator answers an empty pull at once (no long poll): pause between empty polls.
+        if ((await driver.pollOnce(500)) === 0) await new Promise((r) => setTimeout(r, 100));
       }
     },
     close: () => clients.close(),
@@ -143,6 +144,7 @@ export async function pullAll(options: { host: string; projectId: string; subscr
       }
       const enough = options.expect === undefined ? batch.length === 0 : messages.length >= options.expect;
       if (enough || Date.now() > deadline) return messages;
+      if (batch.length === 0) await new Promise((r) => setTimeout(r, 100));
     }
   } finally {
     await clients.close();
