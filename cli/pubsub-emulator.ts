@@ -27,6 +27,8 @@ export interface PubSubEmulator {
   readonly host: string;
   readonly port: number;
   readonly projectId: string;
+  /** Process id of the running java process (undefined once stopped). */
+  readonly pid: number | undefined;
   /** Kills the java process (SIGTERM, then SIGKILL) and waits for it to exit. Idempotent. */
   stop(): Promise<void>;
   /** Stops and starts again on the same port. The emulator keeps state in memory: topics and subscriptions are gone. */
@@ -154,6 +156,9 @@ export async function startPubSubEmulator(options: PubSubEmulatorOptions = {}): 
       return port;
     },
     projectId,
+    get pid() {
+      return child?.pid;
+    },
     stop,
     async restart() {
       await stop();
