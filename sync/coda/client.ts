@@ -153,7 +153,7 @@ export function createCodaClient(options: CodaClientOptions): CodaClient {
 
   /** One HTTP call through the limiter, with its access_log row. */
   async function once(a: Attempt, call: CodaCallOptions): Promise<unknown> {
-    await gate(a.kind).acquire();
+    const release = await gate(a.kind).acquire();
     const started = performance.now();
     let status: number | null = null;
     let recordCount: number | null = a.recordCount ?? null;
@@ -173,9 +173,12 @@ export function createCodaClient(options: CodaClientOptions): CodaClient {
           signal: call.signal ? AbortSignal.any([call.signal, timeout]) : timeout,
         });
       } catch (error) {
+        release();
         if (call.signal?.aborted) throw error;
         throw new RetryableFailure(new CodaNetworkError(a.template, { cause: error }), undefined);
       }
+      // Coda has counted the call by the time its answer starts: from here it uses a slot of the window.
+      release();
       status = response.status;
       if (status === 429) {
         await response.body?.cancel();
@@ -202,6 +205,7 @@ export function createCodaClient(options: CodaClientOptions): CodaClient {
       errorClass = inner instanceof Error ? inner.name : 'Error';
       throw error;
     } finally {
+      release();
       await accessLog(a, status, started, recordCount, errorClass, call.requestId);
     }
   }

@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 
 // Coda allows 10 writes and 100 reads per 6 s per API token (DESIGN §7.3). One token is one budget for the whole
-// process, so the limiter is shared by every client built for that token. It counts call *starts* in a sliding
-// window (fixed windows, as in p-queue's `interval`, can let 2 × cap through across a boundary), one slot under
-// Coda's figure so network jitter between our clock and Coda's never tips a window over.
+// process, so the limiter is shared by every client built for that token. Coda counts requests when they *arrive*,
+// which is somewhere between our start and our answer; so a call holds its slot while in flight and is then counted
+// at the time its answer came back. That bounds what Coda sees in any window by our cap whatever the latency (a
+// start-time count lets calls started just before a window edge arrive inside the next one). The window is sliding
+// (fixed windows, as in p-queue's `interval`, let 2 × cap through across a boundary), and the cap one under Coda's.
 
 /** Coda's per-token window, in ms. */
 export const CODA_WINDOW_MS = 6_000;
@@ -13,27 +15,32 @@ export const DEFAULT_WRITES_PER_WINDOW = 9;
 export const DEFAULT_READS_PER_WINDOW = 90;
 
 export interface SlidingWindowGateOptions {
-  /** Call starts allowed in any window. Positive integer. */
+  /** Calls allowed in any window (in flight, or answered within the window). Positive integer. */
   readonly cap: number;
   /** Window length in ms. @default 6000 */
   readonly windowMs?: number;
   /** ms since the epoch. @default Date.now */
   readonly now?: () => number;
-  /** @default setTimeout */
+  /** @default an unref'd setTimeout */
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
 /** Waits until a call may start; callers are served in arrival order. */
 export interface SlidingWindowGate {
-  acquire(): Promise<void>;
-  /** Start times (ms) inside the current window, for tests and benches. */
+  /** Resolves when the call may start, with `release`, to call once its answer (or failure) is in. */
+  acquire(): Promise<() => void>;
+  /** Calls in flight or answered within the current window, for tests and benches. */
   inWindow(): number;
 }
 
-const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const unrefSleep = (ms: number) =>
+  new Promise<void>((resolve) => {
+    setTimeout(resolve, ms).unref();
+  });
 
 /**
- * A sliding-window gate: at most `cap` `acquire()`s resolve within any `windowMs`.
+ * A sliding-window gate: whenever a call starts, fewer than `cap` others are in flight or were answered within
+ * the last `windowMs` — so any server counting arrivals sees at most `cap` per window.
  * @throws Error when `cap` or `windowMs` is not a positive integer
  */
 export function createSlidingWindowGate(options: SlidingWindowGateOptions): SlidingWindowGate {
@@ -42,24 +49,45 @@ export function createSlidingWindowGate(options: SlidingWindowGateOptions): Slid
   if (!Number.isInteger(cap) || cap < 1) throw new Error(`createSlidingWindowGate: cap must be a positive integer, got ${cap}`);
   if (!Number.isInteger(windowMs) || windowMs < 1) throw new Error(`createSlidingWindowGate: windowMs must be a positive integer (ms), got ${windowMs}`);
   const now = options.now ?? Date.now;
-  const sleep = options.sleep ?? realSleep;
-  const starts: number[] = [];
-  let tail: Promise<void> = Promise.resolve();
+  const sleep = options.sleep ?? unrefSleep;
+  /** Answer times of released calls, ascending. */
+  const answered: number[] = [];
+  let inFlight = 0;
+  let wake: () => void = () => {};
+  let released = new Promise<void>((resolve) => (wake = resolve));
+  let tail: Promise<unknown> = Promise.resolve();
 
   const prune = (at: number) => {
-    while (starts.length > 0 && (starts[0] ?? 0) <= at - windowMs) starts.shift();
+    while (answered.length > 0 && (answered[0] ?? 0) <= at - windowMs) answered.shift();
   };
 
-  async function take(): Promise<void> {
+  function releaser(): () => void {
+    let done = false;
+    return function release() {
+      if (done) return;
+      done = true;
+      inFlight -= 1;
+      const at = now();
+      let i = answered.length;
+      while (i > 0 && (answered[i - 1] ?? 0) > at) i -= 1;
+      answered.splice(i, 0, at);
+      const resolve = wake;
+      released = new Promise<void>((r) => (wake = r));
+      resolve();
+    };
+  }
+
+  async function take(): Promise<() => void> {
     for (;;) {
       const at = now();
       prune(at);
-      if (starts.length < cap) {
-        starts.push(at);
-        return;
+      if (inFlight + answered.length < cap) {
+        inFlight += 1;
+        return releaser();
       }
-      // +1: the oldest start leaves the window strictly after `oldest + windowMs - 1`.
-      await sleep(Math.max(1, (starts[0] ?? at) + windowMs - at + 1));
+      // Wait for a call in flight to finish, or for the oldest answer to leave the window.
+      const oldest = answered[0];
+      await (oldest === undefined ? released : Promise.race([released, sleep(Math.max(1, oldest + windowMs - at + 1))]));
     }
   }
 
@@ -71,7 +99,7 @@ export function createSlidingWindowGate(options: SlidingWindowGateOptions): Slid
     },
     inWindow() {
       prune(now());
-      return starts.length;
+      return inFlight + answered.length;
     },
   };
 }
