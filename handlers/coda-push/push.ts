@@ -87,7 +87,7 @@ export function pubsubPushRoutes(deps: PubsubPushRouteDeps) {
     } catch (error) {
       if (error instanceof UnknownTableError) return reject('unknown table', ['data.table'], { ...where, table: event.table });
       if (error instanceof RowsMissingError) {
-        logger.warn({ ...about, missingCount: error.missingIds.length, err: serializeError(error) }, 'push refused: rows missing (poison)');
+        logger.warn({ ...about, missingCount: error.missingIds.length, err: error }, 'push refused: rows missing (poison)');
         throw answer(422, { error: 'rows missing' });
       }
       if (
@@ -96,11 +96,11 @@ export function pubsubPushRoutes(deps: PubsubPushRouteDeps) {
         error instanceof CodaNetworkError ||
         (error instanceof CodaHttpError && error.status >= 500)
       ) {
-        logger.warn({ ...about, err: serializeError(error) }, 'push failed; Pub/Sub will redeliver');
+        logger.warn({ ...about, err: error }, 'push failed; Pub/Sub will redeliver');
         throw answer(503, { error: 'coda unavailable' });
       }
       if (error instanceof CodaError) {
-        logger.error({ ...about, err: serializeError(error), ...(error instanceof CodaHttpError && { status: error.status }), pathTemplate: error.pathTemplate }, 'Coda refused the push');
+        logger.error({ ...about, err: error, ...(error instanceof CodaHttpError && { status: error.status }), pathTemplate: error.pathTemplate }, 'Coda refused the push');
         throw answer(500, { error: 'coda refused' });
       }
       throw error;
