@@ -7,7 +7,7 @@ import {
 } from '../../sync/coda/errors.js';
 import { pushChangeEvent, type PushDeps } from '../../sync/coda/push.js';
 import { changeEventSchema, pushEnvelopeSchema, type ChangeEvent } from '../../sync/events/types.js';
-import { serializeError, type Logger } from '../../sync/observability/logger.js';
+import type { Logger } from '../../sync/observability/logger.js';
 import type { AppEnv } from '../app.js';
 
 /** Largest push body accepted: 1 MiB (a change event of 500 ids is a few kB). */
