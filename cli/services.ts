@@ -2,8 +2,11 @@ import type { Hono } from 'hono';
 import { z } from 'zod';
 import { createCodaPushApp } from '../handlers/coda-push/app.js';
 import { createDrChronoSyncApp } from '../handlers/drchrono-sync/app.js';
-import { requireSchedulerOrStaff } from '../handlers/middleware/google-auth.js';
-import { authEnvShape, authSettingsFromEnv, checkAuthEnv, createGoogleIdTokenVerifier, createIapVerifier } from '../sync/auth/index.js';
+import type { MiddlewareHandler } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { requirePushAuth, requireSchedulerOrStaff } from '../handlers/middleware/google-auth.js';
+import { authEnvShape, authSettingsFromEnv, checkAuthEnv, createGoogleIdTokenVerifier, createIapVerifier, type AuthSettings } from '../sync/auth/index.js';
+import { codaEnvShape, codaPushDepsFromEnv, validateMappingAgainstCoda } from '../sync/coda/index.js';
 import { parseGridhookKey } from '../sync/deepcura/decrypt.js';
 import { relinkAfterApply } from '../sync/drchrono/relink.js';
 import type { SyncDeps } from '../sync/drchrono/sync.js';
@@ -33,6 +36,25 @@ export const drchronoSyncEnvSchema = drchronoEnvSchema
   .extend({ PORT: serviceEnvSchema.shape.PORT, DRCHRONO_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters'), DEEPCURA_KEY: deepcuraKey, ...authEnvShape })
   .superRefine(checkAuthEnv);
 
+/** Everything coda-push reads from the environment (DESIGN §9). */
+export const codaPushEnvSchema = serviceEnvSchema.extend({ ...codaEnvShape, ...authEnvShape }).superRefine(checkAuthEnv);
+
+/** Scheduler (OIDC) or IAP staff with the admin role; without OIDC settings nobody may call operator endpoints. */
+function operatorGuard(auth: AuthSettings, database: Database, logger: Logger): MiddlewareHandler {
+  if (!auth.oidc) {
+    return async function operatorEndpointsDisabled() {
+      throw new HTTPException(403, { message: 'operator endpoints need AUTH_OIDC_AUDIENCE and AUTH_OIDC_ALLOWED_EMAILS' });
+    };
+  }
+  return requireSchedulerOrStaff({
+    oidc: createGoogleIdTokenVerifier(auth.oidc),
+    ...(auth.iap ? { iap: createIapVerifier(auth.iap) } : {}),
+    sql: database.sql,
+    staffRoles: ['admin'],
+    logger,
+  });
+}
+
 export interface BuiltService {
   readonly app: Hono;
   readonly port: number;
@@ -43,15 +65,30 @@ export interface BuiltService {
 
 /**
  * Builds one service from its environment: validates every variable first (one ConfigError listing all
- * problems), then the database pool, logger and Hono app. Shared by `platform serve` and `platform local`.
+ * problems), then the database pool, logger and Hono app. coda-push also checks its column map against the live
+ * Coda doc before it is returned, so a broken map stops the start-up with the missing column's name.
+ * Shared by `platform serve` and `platform local`.
  */
-export function buildService(name: ServiceName, env: NodeJS.ProcessEnv, extra: { syncDeps?: Partial<SyncDeps> } = {}): BuiltService {
+export async function buildService(name: ServiceName, env: NodeJS.ProcessEnv, extra: { syncDeps?: Partial<SyncDeps> } = {}): Promise<BuiltService> {
   if (name === 'coda-push') {
-    const config = parseEnv(serviceEnvSchema, env);
+    const config = parseEnv(codaPushEnvSchema, env);
+    const auth = authSettingsFromEnv(config);
     const logger = createLogger({ service: name, level: config.LOG_LEVEL });
     const database = createDatabase({ url: config.DATABASE_URL, maxConnections: config.DB_POOL_MAX, applicationName: name });
-    const app = createCodaPushApp({ sql: database.sql, logger }) as unknown as Hono;
-    return { app, port: config.PORT, logger, database, close: () => database.close() };
+    try {
+      const { client, mapping, mutationTimeoutMs } = codaPushDepsFromEnv(config, { sql: database.sql, logger });
+      await validateMappingAgainstCoda(client, mapping);
+      const pushAuth = auth.pushAuth === 'oidc' && auth.oidc
+        ? requirePushAuth({ mode: 'oidc', oidc: createGoogleIdTokenVerifier(auth.oidc), logger, ...(auth.kService ? { kService: auth.kService } : {}) })
+        : requirePushAuth({ mode: 'none', logger, ...(auth.kService ? { kService: auth.kService } : {}) });
+      const app = createCodaPushApp({
+        sql: database.sql, logger, coda: client, mapping, pushAuth, operatorGuard: operatorGuard(auth, database, logger), mutationTimeoutMs,
+      }) as unknown as Hono;
+      return { app, port: config.PORT, logger, database, close: () => database.close() };
+    } catch (error) {
+      await database.close();
+      throw error;
+    }
   }
   const config = parseEnv(drchronoSyncEnvSchema, env);
   const auth = authSettingsFromEnv(config);
@@ -59,16 +96,9 @@ export function buildService(name: ServiceName, env: NodeJS.ProcessEnv, extra: {
   const logger = createLogger({ service: name, level: config.LOG_LEVEL });
   const database = createDatabase({ url: config.DATABASE_URL, maxConnections: config.DB_POOL_MAX, applicationName: name });
   const sync = drchronoSyncDeps(config, database, logger, { afterApply: relinkAfterApply(config.DRCHRONO_TIMEZONE), ...extra.syncDeps });
-  const operatorGuard = requireSchedulerOrStaff({
-    oidc: createGoogleIdTokenVerifier(auth.oidc),
-    ...(auth.iap ? { iap: createIapVerifier(auth.iap) } : {}),
-    sql: database.sql,
-    staffRoles: ['admin'],
-    logger,
-  });
   const app = createDrChronoSyncApp({
     sql: database.sql, logger, timeZone: config.DRCHRONO_TIMEZONE, webhookSecret: config.DRCHRONO_WEBHOOK_SECRET,
-    deepcuraKey: parseGridhookKey(config.DEEPCURA_KEY), sync, operatorGuard,
+    deepcuraKey: parseGridhookKey(config.DEEPCURA_KEY), sync, operatorGuard: operatorGuard(auth, database, logger),
   }) as unknown as Hono;
   return { app, port: config.PORT, logger, database, close: () => database.close() };
 }

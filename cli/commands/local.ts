@@ -138,7 +138,7 @@ export async function localCommand(argv: string[], io: Io): Promise<number> {
     const servers: Record<string, RunningServer> = {};
     const services: Partial<Record<ServiceName, BuiltService>> = {};
     for (const name of serviceNames) {
-      const service = buildService(name, { ...env, PORT: String(settings.ports[name]) });
+      const service = await buildService(name, { ...env, PORT: String(settings.ports[name]) });
       services[name] = service;
       closers.unshift(() => service.close());
       const server = await listen(service.app, { port: settings.ports[name] });

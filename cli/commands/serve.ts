@@ -9,7 +9,7 @@ export async function serveCommand(argv: string[], io: Io): Promise<number> {
     io.stderr(`usage: platform serve <${serviceNames.join('|')}>\n`);
     return 64;
   }
-  const service = buildService(name, io.env);
+  const service = await buildService(name, io.env);
   const server = await listen(service.app, { port: service.port, hostname: '0.0.0.0' });
   service.logger.info({ port: server.port }, 'listening');
   const signal = await untilSignal();

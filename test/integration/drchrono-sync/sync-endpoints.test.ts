@@ -18,7 +18,7 @@ beforeAll(async () => {
   h = await startHarness({ patientCount: 15, seed: 3 });
   await h.seedTokens();
   oidc = await startGoogleOidcSandbox();
-  service = buildService('drchrono-sync', drchronoSyncEnv({
+  service = await buildService('drchrono-sync', drchronoSyncEnv({
     DATABASE_URL: t.url, DRCHRONO_BASE_URL: h.sandbox.url, DRCHRONO_CLIENT_ID: DEFAULT_CLIENT.clientId, DRCHRONO_CLIENT_SECRET: DEFAULT_CLIENT.clientSecret,
     DRCHRONO_TOKEN_STORE: `file:${h.tokenFile}`, AUTH_OIDC_JWKS_URL: oidc.jwksUrl, AUTH_OIDC_AUDIENCE: AUDIENCE, AUTH_OIDC_ALLOWED_EMAILS: SCHEDULER,
   }), { syncDeps: { clock: h.time.clock } });

@@ -1,20 +1,32 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../../cli/local/postgres.js';
+import { startLocalCoda, type LocalCoda } from '../../../cli/local/coda.js';
 import { buildService, type ServiceName } from '../../../cli/services.js';
 import { createTestDatabase, type TestDatabase } from '../../harness/database.js';
 import { drchronoSyncEnv } from '../../harness/services.js';
 
 let t: TestDatabase;
+let coda: LocalCoda;
+let dir: string;
 beforeAll(async () => {
   t = await createTestDatabase();
+  dir = await mkdtemp(path.join(os.tmpdir(), 'health-'));
+  coda = await startLocalCoda(dir);
 });
-afterAll(() => t.drop());
+afterAll(async () => {
+  await coda.sandbox.close();
+  await rm(dir, { recursive: true, force: true });
+  await t.drop();
+});
 
-const build = (service: ServiceName, databaseUrl: string) => buildService(service, drchronoSyncEnv({ DATABASE_URL: databaseUrl }));
+const build = (service: ServiceName, databaseUrl: string) =>
+  buildService(service, drchronoSyncEnv({ ...coda.env, DATABASE_URL: databaseUrl }));
 
 describe.each(['drchrono-sync', 'coda-push'] as const)('%s GET /health', (service) => {
   it('answers 200 when the database answers', async () => {
-    const built = build(service, t.url);
+    const built = await build(service, t.url);
     const res = await built.app.request('/health');
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ service, status: 'ok', database: 'ok' });
@@ -22,7 +34,9 @@ describe.each(['drchrono-sync', 'coda-push'] as const)('%s GET /health', (servic
   });
 
   it('answers 503 when the database is down', async () => {
-    const built = build(service, `postgres://postgres:postgres@127.0.0.1:${await freePort()}/nothing`);
+    const built = await build(service, t.url);
+    // The service started fine; now its database goes away.
+    await built.database.sql.end({ timeout: 1 });
     const res = await built.app.request('/health');
     expect(res.status).toBe(503);
     expect(await res.json()).toEqual({ service, status: 'unavailable', database: 'unreachable' });
@@ -30,7 +44,7 @@ describe.each(['drchrono-sync', 'coda-push'] as const)('%s GET /health', (servic
   });
 
   it('answers unknown paths with a JSON 404 and a request id', async () => {
-    const built = build(service, t.url);
+    const built = await build(service, t.url);
     const res = await built.app.request('/nope', { headers: { 'X-Request-Id': 'abc-123' } });
     expect(res.status).toBe(404);
     expect(res.headers.get('x-request-id')).toBe('abc-123');
