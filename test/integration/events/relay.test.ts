@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDatabase } from '../../../sync/db/client.js';
 import { PublishError } from '../../../sync/events/errors.js';
 import { createPubSubPublisher } from '../../../sync/events/pubsub-publisher.js';
 import { coalesce, createOutboxRelay } from '../../../sync/events/relay.js';
@@ -125,6 +126,35 @@ describe('outbox relay with the Pub/Sub emulator', () => {
     expect(await relay.drain()).toEqual({ published: 4, messages: 1, failed: 0 });
     expect(await pending()).toBe(0);
     expect(logs.text()).toContain('outbox relay recovered');
+  });
+
+  it('republishes rows whose transaction died after the publish and before the commit (at-least-once)', async () => {
+    await relayIdle();
+    // Simulated crash: marking fails for this one relay's connection, so its transaction rolls back after the publish.
+    await t.sql.unsafe(`
+      CREATE FUNCTION test_crash_on_mark() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF current_setting('application_name') = 'relay-crashing' THEN RAISE EXCEPTION 'simulated crash before commit'; END IF;
+        RETURN NULL;
+      END $$;
+      CREATE TRIGGER test_crash_on_mark BEFORE UPDATE ON outbox FOR EACH STATEMENT EXECUTE FUNCTION test_crash_on_mark();`);
+    const relayDb = createDatabase({ url: t.url, maxConnections: 1, applicationName: 'relay-crashing' });
+    const crashing = recordingPublisher();
+    try {
+      const changed = await upsertRows(t.sql, mirrors.patients, patients(5), context);
+      await expect(createOutboxRelay({ sql: relayDb.sql, publisher: crashing, logger: captureLogs().logger }).drain()).rejects.toThrow();
+      expect(crashing.messages).toHaveLength(1);
+      expect(await pending()).toBe(5);
+      const [row] = await t.sql`SELECT max(attempts)::int AS attempts FROM outbox WHERE published_at IS NULL`;
+      expect(row!.attempts).toBe(0);
+      const again = recordingPublisher();
+      expect(await createOutboxRelay({ sql: t.sql, publisher: again, logger: captureLogs().logger }).drain()).toMatchObject({ published: 5, messages: 1 });
+      expect(decode(again.messages[0]!).ids).toEqual(decode(crashing.messages[0]!).ids);
+      expect(decode(again.messages[0]!).ids).toEqual(changed.map((c) => c.id).sort((a, b) => a - b));
+    } finally {
+      await relayDb.close();
+      await t.sql.unsafe('DROP TRIGGER test_crash_on_mark ON outbox; DROP FUNCTION test_crash_on_mark();');
+    }
   });
 
   it('times out a publish that never answers and keeps its rows pending', async () => {
