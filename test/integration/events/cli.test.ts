@@ -52,7 +52,8 @@ describe('platform dlq replay', () => {
     expect(await dlqCommand(['replay', '--limit', '2'], first)).toBe(0);
     expect(first.out()).toMatch(/^moved \S+ -> \S+ {2}table=medications {2}ids=\d\n/m);
     expect(first.out()).toContain(`moved 2 message(s) from ${topic}-dlq-sub to ${topic}\n`);
-    expect(first.out()).not.toMatch(/\b1[1-6]\b.*\b1[1-6]\b|\[/);
+    // The data (`{"table":…,"ids":[11,12]}`) is never printed; message ids are numbers on the emulator, so look for JSON.
+    expect(first.out()).not.toMatch(/"ids"|\[\d|\{/);
     const rest = io(env);
     expect(await dlqCommand(['replay'], rest)).toBe(0);
     expect(rest.out()).toContain('moved 1 message(s)');
