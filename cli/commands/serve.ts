@@ -11,6 +11,7 @@ export async function serveCommand(argv: string[], io: Io): Promise<number> {
   }
   const service = await buildService(name, io.env);
   const server = await listen(service.app, { port: service.port, hostname: '0.0.0.0' });
+  await service.start();
   service.logger.info({ port: server.port }, 'listening');
   const signal = await untilSignal();
   service.logger.info({ signal }, 'shutting down');

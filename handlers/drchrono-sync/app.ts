@@ -5,6 +5,8 @@ import type { Logger } from '../../sync/observability/logger.js';
 import { createBaseApp } from '../app.js';
 import { deepcuraWebhookRoutes } from './deepcura.js';
 import { drchronoWebhookRoutes } from './drchrono-webhook.js';
+import type { OutboxRelay } from '../../sync/events/relay.js';
+import { outboxRoutes } from './outbox-routes.js';
 import { syncRoutes } from './sync-routes.js';
 
 export interface DrChronoSyncDeps {
@@ -20,6 +22,8 @@ export interface DrChronoSyncDeps {
   readonly sync: SyncDeps;
   /** Guards operator endpoints: Google OIDC (scheduler) or IAP + staff role (requireSchedulerOrStaff). */
   readonly operatorGuard: MiddlewareHandler;
+  /** The outbox relay, for `POST /outbox/drain` (the scheduler's safety net). */
+  readonly relay: Pick<OutboxRelay, 'drain'>;
   readonly clock?: () => Date;
 }
 
@@ -29,5 +33,6 @@ export function createDrChronoSyncApp(deps: DrChronoSyncDeps) {
   app.route('/', drchronoWebhookRoutes({ sql: deps.sql, logger: deps.logger, timeZone: deps.timeZone, secret: deps.webhookSecret, afterApply: deps.sync.afterApply }));
   app.route('/', deepcuraWebhookRoutes({ sql: deps.sql, logger: deps.logger, key: deps.deepcuraKey, timezone: deps.timeZone, ...(deps.clock ? { clock: deps.clock } : {}) }));
   app.route('/', syncRoutes({ sync: deps.sync, guard: deps.operatorGuard }));
+  app.route('/', outboxRoutes({ relay: deps.relay, guard: deps.operatorGuard }));
   return app;
 }

@@ -13,6 +13,8 @@ export function drchronoSyncEnv(overrides: NodeJS.ProcessEnv = {}): NodeJS.Proce
     AUTH_OIDC_JWKS_URL: 'http://127.0.0.1:1/certs',
     AUTH_OIDC_AUDIENCE: 'http://drchrono-sync.test',
     AUTH_OIDC_ALLOWED_EMAILS: 'scheduler@test.iam.gserviceaccount.com',
+    EVENT_BUS: 'http',
+    PUSH_ENDPOINT: 'http://127.0.0.1:1/pubsub/push',
     LOG_LEVEL: 'silent',
     ...overrides,
   };
