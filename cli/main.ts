@@ -23,6 +23,14 @@ const commands: Record<string, { load: () => Promise<Command>; help: string }> =
     load: async () => (await import('./commands/sync.js')).syncCommand,
     help: 'sync <table|all> [--full|--deep] [--since …]: pull DrChrono into Postgres (incremental by default)',
   },
+  pubsub: {
+    load: async () => (await import('./commands/pubsub.js')).pubsubCommand,
+    help: 'pubsub setup: topic, subscription with dead-letter and retry policy, DLQ topic and its subscription (idempotent)',
+  },
+  dlq: {
+    load: async () => (await import('./commands/dlq.js')).dlqCommand,
+    help: 'dlq replay [--limit N]: move dead-lettered change events back to the main topic, printing what moved',
+  },
   infra: {
     load: async () => {
       const { runInfraDiff } = await import('./infra-diff.js');

@@ -9,11 +9,11 @@ import { createCodaClient, type CodaClient } from '../../../sync/coda/client.js'
 import { CodaMappingError } from '../../../sync/coda/errors.js';
 import { defaultCodaDocSpec, mappingFromCreatedDoc, validateMappingAgainstCoda, type CodaMapping } from '../../../sync/coda/mapping.js';
 import { createCodaRateLimiter } from '../../../sync/coda/rate-limiter.js';
-import { sourceTableInfo } from '../../../sync/coda/tables.js';
 import { buildPushEnvelope, encodeChangeEvent, type ChangeEvent } from '../../../sync/events/types.js';
 import { mirrors } from '../../../sync/mirrors.js';
 import { inChangeTransaction, softDeleteBatch, upsertRows, type MirrorRow } from '../../../sync/upsert.js';
 import { createTestDatabase, type TestDatabase } from '../../harness/database.js';
+import { compareCodaWithPostgres } from '../../harness/coda-compare.js';
 import { captureLogs } from '../../harness/logs.js';
 
 const TOKEN = 'coda-push-test-token';
@@ -77,43 +77,11 @@ async function idsOf(table: string, drchronoIds?: string[]): Promise<number[]> {
   return rows.map((r) => Number(r.id));
 }
 
-/** Postgres rows of `table` rendered through the map by SQL formatting (independent of the push's conversion). */
-async function expectedRows(table: string): Promise<Map<string, Record<string, unknown>>> {
-  const entry = mapping.tables[table]!;
-  const info = sourceTableInfo(table)!;
-  const keyColumn = Object.entries(entry.columns).find(([, id]) => id === entry.keyColumn)![0];
-  const exprs = Object.entries(entry.columns).map(([column, id]) => {
-    const kind = info.columns.get(column)!.kind;
-    const c = `"${column}"`;
-    const e =
-      kind === 'date' ? `to_char(${c}, 'YYYY-MM-DD')`
-      : kind === 'timestamptz' ? `to_char(${c} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
-      : kind === 'jsonb' ? `${c}::text`
-      : c;
-    return `${e} AS "${id}"`;
-  });
-  const rows = await t.sql.unsafe<Record<string, unknown>[]>(`SELECT ${exprs.join(', ')}, (deleted_at IS NOT NULL) AS "__deleted" FROM ${table}`);
-  return new Map(rows.map((row) => {
-    const values: Record<string, unknown> = {};
-    for (const [column, id] of Object.entries(entry.columns)) {
-      const kind = info.columns.get(column)!.kind;
-      const v = row[id];
-      values[id] = v === null ? '' : kind === 'integer' || kind === 'numeric' ? Number(v) : kind === 'jsonb' ? JSON.stringify(JSON.parse(String(v))) : v;
-    }
-    values[entry.deletedColumn] = row.__deleted;
-    return [String(row[entry.columns[keyColumn]!]), values];
-  }));
-}
-
 /** Every Coda row equals its Postgres row, field by field, and there is exactly one Coda row per Postgres row. */
 async function expectCodaEqualsPostgres(table: string): Promise<void> {
-  const entry = mapping.tables[table]!;
-  const expected = await expectedRows(table);
-  const actual = coda.control.rows(entry.tableId);
-  const keys = actual.map((r) => String(r.values[entry.keyColumn]));
-  expect(new Set(keys).size).toBe(keys.length);
-  expect(keys.sort()).toEqual([...expected.keys()].sort());
-  for (const row of actual) expect(row.values).toEqual(expected.get(String(row.values[entry.keyColumn])));
+  const result = await compareCodaWithPostgres(t.sql, mapping, (id) => coda.control.rows(id), table);
+  expect(result).toMatchObject({ missing: [], duplicates: [], mismatched: [], extra: [] });
+  expect(result.codaRows).toBe(result.postgresRows);
 }
 
 const processed = async (messageId: string) => (await t.sql`SELECT 1 FROM processed_messages WHERE message_id = ${messageId}`).length === 1;
