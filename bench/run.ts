@@ -1,3 +1,4 @@
+import { benchCodaPush } from './coda-push.js';
 import { benchFullSync } from './full-sync.js';
 import type { BenchResult } from './harness.js';
 import { benchSynth } from './synth.js';
@@ -9,6 +10,7 @@ const benchmarks: Record<string, () => Promise<BenchResult>> = {
   upsert: benchUpsertVsCopy,
   sync: benchFullSync,
   webhook: benchWebhookLoad,
+  push: benchCodaPush,
   synth: benchSynth,
 };
 
