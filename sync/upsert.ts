@@ -99,7 +99,8 @@ function validate(spec: MirrorSpec, rows: readonly MirrorRow[]): void {
  */
 async function ensureParents(tx: TransactionSql, spec: MirrorSpec, rows: readonly MirrorRow[]): Promise<void> {
   for (const parent of spec.parents) {
-    const ids = [...new Set(rows.map((r) => r[parent.column]).filter((v): v is string => typeof v === 'string' && v !== ''))];
+    // Sorted, so concurrent transactions take the parents' locks in the same order (no deadlock).
+    const ids = [...new Set(rows.map((r) => r[parent.column]).filter((v): v is string => typeof v === 'string' && v !== ''))].sort();
     if (ids.length === 0) continue;
     await tx.unsafe(
       `INSERT INTO ${quote(parent.table)} (drchrono_id, raw) SELECT v, '{}'::jsonb FROM unnest($1::text[]) AS v
