@@ -5,7 +5,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { Sql } from 'postgres';
 import { GridhookAuthError, GridhookPayloadError, GridhookStaleError } from '../../sync/deepcura/errors.js';
 import { createGridhookReceiver } from '../../sync/deepcura/receive.js';
-import { serializeError, type Logger } from '../../sync/observability/logger.js';
+import type { Logger } from '../../sync/observability/logger.js';
 import type { AppEnv } from '../app.js';
 
 /** Largest Gridhook body accepted (the envelope, base64): 1 MiB. */
@@ -70,12 +70,12 @@ export function deepcuraWebhookRoutes(deps: DeepcuraWebhookDeps) {
       return c.json({ status: result.status, link_status: result.linkStatus }, 200);
     } catch (error) {
       if (error instanceof GridhookPayloadError) {
-        logger.warn({ requestId, err: serializeError(error), fields: error.fields }, 'gridhook rejected');
+        logger.warn({ requestId, err: error, fields: error.fields }, 'gridhook rejected');
         throw reject(400, { error: 'invalid payload', fields: error.fields, problems: error.problems });
       }
       if (error instanceof GridhookAuthError || error instanceof GridhookStaleError) {
         logger.warn(
-          { requestId, err: serializeError(error), ...(error instanceof GridhookStaleError ? { skewSeconds: error.skewSeconds } : {}) },
+          { requestId, err: error, ...(error instanceof GridhookStaleError ? { skewSeconds: error.skewSeconds } : {}) },
           'gridhook rejected',
         );
         throw reject(401, { error: 'unauthorized' });

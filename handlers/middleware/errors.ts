@@ -1,6 +1,6 @@
 import type { ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { serializeError, type Logger } from '../../sync/observability/logger.js';
+import type { Logger } from '../../sync/observability/logger.js';
 
 /**
  * HTTPExceptions become their own response (short status phrase). Anything else is logged by class only and
@@ -12,7 +12,7 @@ export function errorHandler(logger: Logger): ErrorHandler {
       if (error.res) return error.res;
       return c.json({ error: error.message || 'error' }, error.status);
     }
-    logger.error({ err: serializeError(error), path: c.req.routePath, requestId: c.get('requestId' as never) }, 'unhandled error');
+    logger.error({ err: error, path: c.req.routePath, requestId: c.get('requestId' as never) }, 'unhandled error');
     return c.json({ error: 'internal error' }, 500);
   };
 }

@@ -12,7 +12,6 @@ import {
   staffRolesFor,
 } from '../../sync/auth/index.js';
 import type { GoogleIdTokenVerifier, IapVerifier, PushAuthMode, StaffRole } from '../../sync/auth/index.js';
-import { serializeError } from '../../sync/observability/logger.js';
 import type { Logger } from '../../sync/observability/logger.js';
 
 /**
@@ -71,7 +70,7 @@ function refuse(c: Context, logger: Logger, error: AuthError, scheme: Scheme): n
     auth: { outcome: 'refused', status: error.status, reason: error.reason, scheme, ...(error.identityHash && { callerHash: error.identityHash }) },
     route: c.req.routePath,
     requestId: c.get('requestId' as never) as string | undefined,
-    ...(error.status === 503 && { err: serializeError(error.cause) }),
+    ...(error.status === 503 && { err: error.cause }),
   };
   if (error.status === 503) logger.error(fields, 'auth verifier unavailable');
   else logger.warn(fields, 'auth refused');
