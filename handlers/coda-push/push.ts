@@ -81,7 +81,9 @@ export function pubsubPushRoutes(deps: PubsubPushRouteDeps) {
     const about = { requestId, ...where, table: event.table, idCount: event.ids.length };
 
     try {
-      const result = await pushChangeEvent(deps.push, event, { messageId, subscription, requestId });
+      const published = new Date(message.publishTime ?? message.publish_time ?? Number.NaN);
+      const publishedAt = Number.isNaN(published.getTime()) ? undefined : published;
+      const result = await pushChangeEvent(deps.push, event, { messageId, subscription, requestId, publishedAt });
       logger.info({ ...about, outcome: result.status }, 'push handled');
       return c.body(null, 204);
     } catch (error) {

@@ -4,8 +4,18 @@ import type { Sql } from 'postgres';
 // INSERT and SELECT; `processed_messages_cleanup()` (SECURITY DEFINER) removes ids older than Pub/Sub's 7-day
 // redelivery horizon.
 
-export async function isProcessed(sql: Sql, messageId: string): Promise<boolean> {
-  const rows = await sql`SELECT 1 FROM processed_messages WHERE message_id = ${messageId}`;
+/**
+ * Whether this message was already pushed. With `publishedAt` (the envelope's publishTime) a record only counts if
+ * it was made at or after the publish: a redelivery was processed after it was published, whereas a new message
+ * that reuses an old id was not. Pub/Sub promises unique ids per topic, but the emulator restarts its counter at 1
+ * whenever it restarts, and skipping such a message as a "duplicate" would lose its rows. Clock skew between
+ * Pub/Sub and Postgres can at worst make a redelivery look new: it is pushed again, which is idempotent.
+ * (The time goes in as ISO text: drizzle makes postgres.js pass Date parameters through unserialized.)
+ */
+export async function isProcessed(sql: Sql, messageId: string, publishedAt?: Date): Promise<boolean> {
+  const rows = publishedAt
+    ? await sql`SELECT 1 FROM processed_messages WHERE message_id = ${messageId} AND processed_at >= ${publishedAt.toISOString()}::timestamptz`
+    : await sql`SELECT 1 FROM processed_messages WHERE message_id = ${messageId}`;
   return rows.length > 0;
 }
 

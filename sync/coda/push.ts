@@ -32,6 +32,8 @@ export interface PushContext {
   readonly messageId: string;
   readonly subscription: string;
   readonly requestId?: string | undefined;
+  /** The envelope's publishTime; lets dedupe tell a redelivery from a new message reusing an id (see isProcessed). */
+  readonly publishedAt?: Date | undefined;
 }
 
 export type PushResult =
@@ -97,7 +99,7 @@ export async function pushChangeEvent(deps: PushDeps, event: ChangeEvent, contex
   if (!entry || !info) throw new UnknownTableError(event.table);
   const log = { messageId: context.messageId, table: event.table, requestId: context.requestId };
 
-  if (await isProcessed(sql, context.messageId)) {
+  if (await isProcessed(sql, context.messageId, context.publishedAt)) {
     logger.info({ ...log, outcome: 'duplicate' }, 'change event already pushed');
     return { status: 'duplicate' };
   }
