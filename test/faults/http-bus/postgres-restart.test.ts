@@ -1,0 +1,103 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import postgres, { type Sql } from 'postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, startLocalPostgres, type LocalPostgres } from '../../../cli/local/postgres.js';
+import { migrateDatabase } from '../../../sync/db/migrate.js';
+import { compareChain, describeComparison, outboxCounts, startChain, waitFor, type Chain, type ServiceProcess } from '../../harness/chain.js';
+
+// PostgreSQL itself restarted while drchrono-sync runs a full sync: the sync fails, the services (child processes on
+// the HTTP event bus) reconnect their pools once Postgres is back, and a second sync plus the relay bring Coda level
+// with Postgres. This test runs its own PostgreSQL 16 so it can stop it.
+//
+// Known driver bug: postgres.js 3.4.9 (the latest release) can crash the process when Postgres goes away under an
+// open transaction or a reserved connection — the ROLLBACK (or advisory unlock) is written to a socket that is
+// already gone, from a setImmediate, as an uncaught TypeError (porsager/postgres#1154, #1208; guard proposed in
+// #1168/#1209, unreleased). The relay holds a transaction open while it publishes, so drchrono-sync usually dies here.
+// Cloud Run restarts a dead instance, and the outbox makes that safe; the test does the same and tolerates exactly
+// that crash, nothing else. When the driver is fixed the services simply stay up and the same assertions hold.
+
+const PATIENTS = 300;
+const DATABASE = 'platform';
+let dir: string;
+let pgPort: number;
+let pg: LocalPostgres | undefined;
+let sql: Sql;
+let chain: Chain;
+
+const startPostgres = () => startLocalPostgres({ dataDir: path.join(dir, 'pg'), port: pgPort, persistent: true });
+const count = async (query: string) => Number((await sql.unsafe<{ n: number }[]>(query))[0]!.n);
+const health = async (service: ServiceProcess) => (await fetch(`${service.url}/health`).catch(() => undefined))?.status;
+const alive = (service: ServiceProcess) => service.child.exitCode === null && service.child.signalCode === null;
+const DRIVER_CRASH = "TypeError: Cannot read properties of null (reading 'write')\n    at Immediate.nextWrite";
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'fault-pg-restart-'));
+  pgPort = await freePort();
+  pg = await startPostgres();
+  const admin = postgres(pg.url, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`CREATE DATABASE ${DATABASE}`);
+  await admin.end();
+  await migrateDatabase(pg.urlFor(DATABASE));
+  sql = postgres(pg.urlFor(DATABASE), { max: 2, onnotice: () => {}, connect_timeout: 2 });
+  chain = await startChain({ dir, databaseUrl: pg.urlFor(DATABASE), patients: PATIENTS, seed: 14 });
+});
+afterAll(async () => {
+  await chain?.close();
+  await sql?.end({ timeout: 1 }).catch(() => undefined);
+  await pg?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('Postgres restarted during a full sync', () => {
+  it('fails that sync and loses nothing: the services reconnect (or, after the known driver crash, are restarted) and the next sync and drain leave Coda equal to Postgres', async () => {
+    let codaPush = await chain.startCodaPush();
+    let sync = await chain.startDrChronoSync();
+    // Slow DrChrono down so the sync is still running when Postgres goes away.
+    chain.drchrono.control.setLatencyMs(40);
+    const first = chain.schedulerCall(sync, '/sync/all?full=true').then((res) => res.status, () => 'connection lost');
+    await waitFor('the sync to commit its first pages', async () => (await count('SELECT count(*) AS n FROM patients')) >= 100, { timeoutMs: 30_000, detail: sync.output });
+
+    await pg!.stop();
+    pg = undefined;
+    const failed = await first;
+    expect([500, 'connection lost'], 'the sync in flight fails').toContain(failed);
+    for (const service of [sync, codaPush]) {
+      if (alive(service)) expect(await health(service), `${service.name} reports the database down`).toBe(503);
+    }
+
+    pg = await startPostgres();
+    const recover = async (service: ServiceProcess, restart: () => Promise<ServiceProcess>) => {
+      if (!alive(service)) {
+        await service.exited;
+        expect(service.output(), `${service.name} died of nothing but the known driver bug`).toContain(DRIVER_CRASH);
+        return restart();
+      }
+      // Still running: its pool reconnects on its own.
+      await waitFor(`${service.name} to be healthy again`, async () => (await health(service)) === 200, { timeoutMs: 20_000, detail: service.output });
+      return service;
+    };
+    codaPush = await recover(codaPush, () => chain.startCodaPush());
+    sync = await recover(sync, () => chain.startDrChronoSync());
+
+    chain.drchrono.control.setLatencyMs(0);
+    const second = await chain.schedulerCall(sync, '/sync/all?full=true');
+    expect(second.status, await second.clone().text()).toBe(200);
+    await waitFor('every outbox row to be published', async () => {
+      const drained = await chain.schedulerCall(sync, '/outbox/drain');
+      return drained.status === 200 && (await outboxCounts(sql)).pending === 0;
+    }, { timeoutMs: 40_000, intervalMs: 500, detail: () => `${sync.output()}\n${codaPush.output()}` });
+
+    expect(await count(`SELECT count(*) AS n FROM patients`)).toBe(PATIENTS);
+    expect(await count(`SELECT count(*) AS n FROM sync_log WHERE status = 'running'`)).toBe(0);
+    const result = await compareChain(sql, chain);
+    const detail = describeComparison(result);
+    expect(result.tables.map((c) => c.table), detail).toEqual(expect.arrayContaining(['patients', 'appointments', 'providers']));
+    expect(result.missing, detail).toBe(0);
+    expect(result.duplicates, detail).toBe(0);
+    expect(result.mismatched, detail).toBe(0);
+    expect(result.extra, detail).toBe(0);
+    expect(await outboxCounts(sql)).toMatchObject({ pending: 0 });
+  });
+});
