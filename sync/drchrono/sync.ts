@@ -1,6 +1,7 @@
 import type { Sql } from 'postgres';
 import { mirrors } from '../mirrors.js';
 import type { Logger } from '../observability/logger.js';
+import { retryTransient } from '../db/transient.js';
 import { prefetched } from '../prefetch.js';
 import { utcToPracticeLocal } from '../time.js';
 import { inChangeTransaction, softDeleteBatch, type ChangedRow } from '../upsert.js';
@@ -75,7 +76,7 @@ async function lastCursor(sql: Sql, resource: DrChronoResource): Promise<string 
 async function logged<T extends Omit<ResourceSyncResult, 'kind' | 'resource'> & { cursor?: string | null }>(
   deps: SyncDeps, resource: string, kind: ResourceSyncResult['kind'], requestId: string | undefined, work: () => Promise<T>,
 ): Promise<T> {
-  const lock = await deps.sql.reserve();
+  const lock = await retryTransient(() => deps.sql.reserve());
   try {
     const [locked] = await lock<{ ok: boolean }[]>`SELECT pg_try_advisory_lock(hashtext(${`drchrono-sync:${resource}`})) AS ok`;
     if (!locked?.ok) throw new SyncInProgressError(resource);
