@@ -1,6 +1,4 @@
-import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
-import type { ServerType } from '@hono/node-server';
+import { listenOnLoopback } from '../http.js';
 import { createCodaSandbox } from './app.js';
 import type { CodaSandboxControl, CodaSandboxOptions } from './app.js';
 
@@ -18,14 +16,6 @@ export interface RunningCodaSandbox {
   close(): Promise<void>;
 }
 
-/** Listens on 127.0.0.1 and resolves once the port is bound. */
-function listenOnLoopback(fetch: (request: Request) => Response | Promise<Response>, port: number) {
-  return new Promise<{ server: ServerType; port: number }>((resolve, reject) => {
-    const server = serve({ fetch, port, hostname: '127.0.0.1' }, (info: AddressInfo) => resolve({ server, port: info.port }));
-    server.once('error', reject);
-  });
-}
-
 /**
  * Starts the Coda sandbox on a loopback port.
  * @example
@@ -34,16 +24,14 @@ function listenOnLoopback(fetch: (request: Request) => Response | Promise<Respon
  */
 export async function startCodaSandbox(options: StartCodaSandboxOptions): Promise<RunningCodaSandbox> {
   const { app, control } = createCodaSandbox(options);
-  const { server, port } = await listenOnLoopback(app.fetch, options.port ?? 0);
+  const server = await listenOnLoopback(app.fetch, { port: options.port ?? 0 });
   return {
-    url: `http://127.0.0.1:${port}/apis/v1`,
-    port,
+    url: `${server.url}/apis/v1`,
+    port: server.port,
     control,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        control.dispose();
-        server.close((err) => (err ? reject(err) : resolve()));
-        if ('closeAllConnections' in server) server.closeAllConnections();
-      }),
+    close: () => {
+      control.dispose();
+      return server.close();
+    },
   };
 }

@@ -1,6 +1,4 @@
-import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
-import type { ServerType } from '@hono/node-server';
+import { listenOnLoopback } from '../http.js';
 import { IAP_JWKS_PATH, JWKS_PATH, createGoogleOidcSandbox } from './app.js';
 import type { GoogleOidcSandboxControl, GoogleOidcSandboxOptions } from './app.js';
 
@@ -21,29 +19,16 @@ export interface RunningGoogleOidcSandbox {
   close(): Promise<void>;
 }
 
-/** Listens on 127.0.0.1 and resolves once the port is bound. */
-function listenOnLoopback(fetch: (request: Request) => Response | Promise<Response>, port: number) {
-  return new Promise<{ server: ServerType; port: number }>((resolve, reject) => {
-    const server = serve({ fetch, port, hostname: '127.0.0.1' }, (info: AddressInfo) => resolve({ server, port: info.port }));
-    server.once('error', reject);
-  });
-}
-
 /** Starts the Google OIDC issuer stand-in on a loopback port. */
 export async function startGoogleOidcSandbox(options: StartGoogleOidcSandboxOptions = {}): Promise<RunningGoogleOidcSandbox> {
   const { app, control } = await createGoogleOidcSandbox(options);
-  const { server, port } = await listenOnLoopback(app.fetch, options.port ?? 0);
-  const url = `http://127.0.0.1:${port}`;
+  const server = await listenOnLoopback(app.fetch, { port: options.port ?? 0 });
   return {
-    url,
-    jwksUrl: `${url}${JWKS_PATH}`,
-    iapJwksUrl: `${url}${IAP_JWKS_PATH}`,
-    port,
+    url: server.url,
+    jwksUrl: `${server.url}${JWKS_PATH}`,
+    iapJwksUrl: `${server.url}${IAP_JWKS_PATH}`,
+    port: server.port,
     control,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        if ('closeAllConnections' in server) server.closeAllConnections();
-      }),
+    close: () => server.close(),
   };
 }
