@@ -53,6 +53,7 @@ export interface ResourceSyncResult {
   readonly changed: number;
   readonly deleted: number;
   readonly apiCalls: number;
+  /** Patients this incremental run changed (empty for other kinds). */
   readonly changedPatients: readonly string[];
 }
 
@@ -122,7 +123,8 @@ export async function syncResource(deps: SyncDeps, resource: DrChronoResource, k
     if (resource === 'appointments' && !query['since']) query['since'] = '1970-01-01';
 
     const seenIds = kind === 'deep_reconcile' ? new Set<string>() : undefined;
-    const changedPatients = new Set<string>();
+    // Only an incremental run refreshes changed patients' medications etc.; a full walk must not keep every id.
+    const changedPatients = kind === 'incremental' && resource === 'patients' ? new Set<string>() : undefined;
     let seen = 0;
     let changed = 0;
     let apiCalls = 0;
@@ -137,7 +139,7 @@ export async function syncResource(deps: SyncDeps, resource: DrChronoResource, k
       ).then(
         (rows) => {
           changed += rows.length;
-          if (resource === 'patients') for (const r of rows) if (!r.drchronoId.includes(':')) changedPatients.add(r.drchronoId);
+          if (changedPatients) for (const r of rows) if (r.drchronoId.indexOf(':') === -1) changedPatients.add(r.drchronoId);
           deps.onProgress?.({ resource, seen, changed });
         },
         (error: unknown) => {
@@ -153,7 +155,7 @@ export async function syncResource(deps: SyncDeps, resource: DrChronoResource, k
     if (failure) throw failure.error;
     const deleted = seenIds ? await softDeleteMissing(deps, resource, seenIds, options.requestId) : 0;
     const cursor = usesSince ? utcToPracticeLocal(new Date(runStarted.getTime() - CURSOR_OVERLAP_MS), deps.timeZone) : null;
-    return { resource, kind, seen, changed, deleted, apiCalls, cursor, changedPatients: [...changedPatients] };
+    return { resource, kind, seen, changed, deleted, apiCalls, cursor, changedPatients: [...(changedPatients ?? [])] };
   });
 }
 
