@@ -8,7 +8,8 @@ interface ChildFigures { patients: number; rows: number; seconds: number; copySe
 
 function runChild(patients: number): Promise<ChildFigures> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'full-sync-child.ts'), String(patients)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    // The same V8 setting as the container image (Dockerfile NODE_OPTIONS), so peak RSS is what production sees.
+    const child = spawn(process.execPath, ['--max-semi-space-size=4', '--import', 'tsx', path.join(import.meta.dirname, 'full-sync-child.ts'), String(patients)], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!) as ChildFigures) : reject(new Error(`full-sync child exited ${code}`))));
