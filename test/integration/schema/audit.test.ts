@@ -80,6 +80,8 @@ describe.each(Object.keys(fixtures))('auditing %s', (table) => {
     expect(log).toHaveLength(1);
     expect(log[0]).toMatchObject({ op: 'INSERT', before: null, actor: 'test:audit', request_id: 'req-1' });
     expect(log[0]!.after).toMatchObject({ id: rowId, ...fixture.row });
+    // An insert sets every column: all of them are listed as changed.
+    expect(log[0]!.changed_columns).toEqual(Object.keys(log[0]!.after!).sort());
     expect(Number(log[0]!.txid)).toBeGreaterThan(0);
   });
 
