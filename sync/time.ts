@@ -23,28 +23,50 @@ function wallClock(epochMs: number, timeZone: string) {
   return { y: +parts.year!, mo: +parts.month!, d: +parts.day!, h: +parts.hour!, mi: +parts.minute!, s: +parts.second! };
 }
 
-const offsets = new Map<string, number>();
+const DAY_MS = 86_400_000;
 const QUARTER_HOUR_MS = 15 * 60_000;
+/** Per zone: UTC day → the offset that holds all day, or null when the offset changes that day. */
+const dayOffsets = new Map<string, Map<number, number | null>>();
+/** Per zone: quarter hour → offset, only for days with a change (offsets only change on quarter hours). */
+const quarterOffsets = new Map<string, Map<number, number>>();
+
+function exactOffsetMs(epochMs: number, timeZone: string): number {
+  const w = wallClock(epochMs, timeZone);
+  return Date.UTC(w.y, w.mo - 1, w.d, w.h, w.mi, w.s) - Math.floor(epochMs / 1000) * 1000;
+}
+
+function cached<K, V>(outer: Map<string, Map<K, V>>, timeZone: string): Map<K, V> {
+  let inner = outer.get(timeZone);
+  if (!inner || inner.size > 100_000) outer.set(timeZone, (inner = new Map()));
+  return inner;
+}
 
 /**
- * The zone's UTC offset at an instant. Offsets only change on quarter-hour boundaries, so one Intl call per zone and
- * quarter hour is enough — a full sync converts millions of timestamps, and formatToParts costs microseconds each.
+ * The zone's UTC offset at an instant. A full sync converts millions of timestamps and formatToParts costs
+ * microseconds, so offsets are cached per UTC day (two Intl calls per zone and day: same offset at both ends means
+ * no change that day) and, on the few days with a DST change, per quarter hour.
  */
 function offsetMs(epochMs: number, timeZone: string): number {
-  const key = `${timeZone}|${Math.floor(epochMs / QUARTER_HOUR_MS)}`;
-  let offset = offsets.get(key);
+  const days = cached(dayOffsets, timeZone);
+  const day = Math.floor(epochMs / DAY_MS);
+  let offset = days.get(day);
   if (offset === undefined) {
-    const w = wallClock(epochMs, timeZone);
-    offset = Date.UTC(w.y, w.mo - 1, w.d, w.h, w.mi, w.s) - Math.floor(epochMs / 1000) * 1000;
-    if (offsets.size > 100_000) offsets.clear();
-    offsets.set(key, offset);
+    const start = exactOffsetMs(day * DAY_MS, timeZone);
+    offset = start === exactOffsetMs((day + 1) * DAY_MS - 1000, timeZone) ? start : null;
+    days.set(day, offset);
   }
-  return offset;
+  if (offset !== null) return offset;
+  const quarters = cached(quarterOffsets, timeZone);
+  const quarter = Math.floor(epochMs / QUARTER_HOUR_MS);
+  let exact = quarters.get(quarter);
+  if (exact === undefined) quarters.set(quarter, (exact = exactOffsetMs(epochMs, timeZone)));
+  return exact;
 }
 
 /**
  * DrChrono sends zone-less practice-local timestamps (`2026-03-04T10:15:00`); this returns the instant as ISO 8601
- * UTC. A time skipped by a DST change resolves forward, a repeated one to its first occurrence.
+ * UTC. A wall-clock time that happens twice (clocks going back) is its first occurrence; one that never happens
+ * (clocks going forward) moves forward by the gap, as a clock on the wall would (02:30 → 03:30 EDT).
  */
 export function practiceLocalToUtc(local: string, timeZone: string): string {
   const m = LOCAL.exec(local);
@@ -52,9 +74,15 @@ export function practiceLocalToUtc(local: string, timeZone: string): string {
   const [, y, mo, d, h, mi, s, frac] = m;
   const ms = frac ? Number(frac.padEnd(3, '0').slice(0, 3)) : 0;
   const asUtc = Date.UTC(+y!, +mo! - 1, +d!, +h!, +mi!, +(s ?? 0), ms);
-  let guess = asUtc - offsetMs(asUtc, timeZone);
-  guess = asUtc - offsetMs(guess, timeZone);
-  return new Date(guess).toISOString();
+  // The offsets a day either side; a change in between happens at most once. Keep the readings that are consistent.
+  const before = offsetMs(asUtc - DAY_MS, timeZone);
+  const after = offsetMs(asUtc + DAY_MS, timeZone);
+  let instant = asUtc - before;
+  if (after !== before) {
+    const valid = [asUtc - before, asUtc - after].filter((candidate) => offsetMs(candidate, timeZone) === asUtc - candidate);
+    if (valid.length > 0) instant = Math.min(...valid);
+  }
+  return new Date(instant).toISOString();
 }
 
 /** The instant as DrChrono writes it: zone-less wall-clock time in the practice's zone (for `since`). */
