@@ -14,7 +14,7 @@ import { mapRecords } from '../sync/drchrono/mappers.js';
 import { syncResource } from '../sync/drchrono/sync.js';
 import { FileTokenStore } from '../sync/drchrono/token-store.js';
 import { createLogger } from '../sync/observability/logger.js';
-import { withBenchDatabase } from './harness.js';
+import { childrenCpuSeconds, cpuSeconds, withBenchDatabase } from './harness.js';
 
 // One full sync of N patients (sandbox in another process → this process → PostgreSQL 16), then the COPY yardstick.
 // Prints one JSON line; run in a fresh process per size so peak RSS belongs to this sync alone.
@@ -26,7 +26,7 @@ const [line] = (await once(createInterface({ input: sandbox.stdout! }), 'line'))
 const { url, pair } = JSON.parse(line) as { url: string; pair: { access_token: string; refresh_token: string; expires_in: number } };
 const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-sync-'));
 try {
-  const result = await withBenchDatabase(async ({ sql }) => {
+  const result = await withBenchDatabase(async ({ sql, postmasterPid }) => {
     const store = new FileTokenStore(path.join(dir, 'token.json'));
     await store.save({ accessToken: pair.access_token, refreshToken: pair.refresh_token, expiresAt: new Date(Date.now() + pair.expires_in * 1000) });
     const logger = createLogger({ service: 'bench', level: 'silent' });
@@ -37,9 +37,18 @@ try {
     const baselineRss = process.memoryUsage().rss;
     let peakRss = baselineRss;
     const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20);
+    // Where the CPU goes: this process (fetch, parse, map, encode), the DrChrono stand-in, and PostgreSQL.
+    const postgresCpu = () => cpuSeconds(postmasterPid, { reaped: true }) + childrenCpuSeconds(postmasterPid);
+    const cpuBefore = { sync: process.cpuUsage(), sandbox: cpuSeconds(sandbox.pid!), postgres: postgresCpu() };
     const started = performance.now();
     const sync = await syncResource({ sql, client, logger, timeZone: TZ }, 'patients', 'full');
     const seconds = (performance.now() - started) / 1000;
+    const syncCpu = process.cpuUsage(cpuBefore.sync);
+    const cpu = {
+      sync: (syncCpu.user + syncCpu.system) / 1e6,
+      sandbox: cpuSeconds(sandbox.pid!) - cpuBefore.sandbox,
+      postgres: postgresCpu() - cpuBefore.postgres,
+    };
     clearInterval(sampler);
     const [{ rows }] = (await sql`SELECT (SELECT count(*) FROM patients) + (SELECT count(*) FROM insurance_records) AS rows`) as unknown as [{ rows: string }];
 
@@ -61,7 +70,7 @@ try {
       })()), writable);
     }
     const copySeconds = (performance.now() - copyStarted) / 1000;
-    return { patients, rows: Number(rows), seconds, copySeconds, peakRssMb: peakRss / 2 ** 20, baselineRssMb: baselineRss / 2 ** 20, apiCalls: sync.apiCalls };
+    return { patients, rows: Number(rows), seconds, copySeconds, peakRssMb: peakRss / 2 ** 20, baselineRssMb: baselineRss / 2 ** 20, apiCalls: sync.apiCalls, cpu };
   });
   process.stdout.write(`${JSON.stringify(result)}\n`);
 } finally {

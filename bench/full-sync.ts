@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import os from 'node:os';
 import { round, type BenchResult } from './harness.js';
 
 const SIZES = (process.env.BENCH_SYNC_SIZES ?? '100000').split(',').map(Number);
 
-interface ChildFigures { patients: number; rows: number; seconds: number; copySeconds: number; peakRssMb: number; baselineRssMb: number; apiCalls: number }
+interface ChildFigures { patients: number; rows: number; seconds: number; copySeconds: number; peakRssMb: number; baselineRssMb: number; apiCalls: number; cpu: { sync: number; sandbox: number; postgres: number } }
 
 function runChild(patients: number): Promise<ChildFigures> {
   return new Promise((resolve, reject) => {
@@ -33,6 +34,12 @@ export async function benchFullSync(): Promise<BenchResult> {
     figures[`${k}_peak_rss_mb`] = round(r.peakRssMb);
     figures[`${k}_baseline_rss_mb`] = round(r.baselineRssMb);
     figures[`${k}_api_calls`] = r.apiCalls;
+    const cpuTotal = r.cpu.sync + r.cpu.sandbox + r.cpu.postgres;
+    figures[`${k}_cpu_s_sync_process`] = round(r.cpu.sync, 1);
+    figures[`${k}_cpu_s_sandbox`] = round(r.cpu.sandbox, 1);
+    figures[`${k}_cpu_s_postgres`] = round(r.cpu.postgres, 1);
+    // With every core busy the whole run, wall time could not go below this.
+    figures[`${k}_cpu_floor_seconds`] = round(cpuTotal / os.availableParallelism(), 1);
   }
   figures['goal'] = '100k < 10 s, peak RSS < 250 MB, flat to 1M';
   return { name: `full sync DrChrono sandbox → Postgres (patients + insurance), sizes ${SIZES.join(', ')}`, figures };

@@ -1,4 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
@@ -13,10 +14,11 @@ export interface BenchResult {
 }
 
 /** A migrated PostgreSQL 16 in a temp dir for one benchmark run. */
-export async function withBenchDatabase<T>(work: (db: Database & { url: string }) => Promise<T>): Promise<T> {
+export async function withBenchDatabase<T>(work: (db: Database & { url: string; postmasterPid: number }) => Promise<T>): Promise<T> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'platform-bench-'));
   const pg = await startLocalPostgres({ dataDir: path.join(dir, 'data'), persistent: false });
   try {
+    const postmasterPid = Number((await readFile(path.join(dir, 'data', 'postmaster.pid'), 'utf8')).split('\n')[0]);
     const admin = postgres(pg.url, { max: 1, onnotice: () => {} });
     await admin`CREATE DATABASE bench`;
     await admin.end();
@@ -24,7 +26,7 @@ export async function withBenchDatabase<T>(work: (db: Database & { url: string }
     await migrateDatabase(url);
     const db = createDatabase({ url, maxConnections: 4 });
     try {
-      return await work({ ...db, url });
+      return await work({ ...db, url, postmasterPid });
     } finally {
       await db.close();
     }
@@ -35,3 +37,29 @@ export async function withBenchDatabase<T>(work: (db: Database & { url: string }
 }
 
 export const round = (value: number, digits = 0) => Number(value.toFixed(digits));
+
+/**
+ * CPU seconds (user + system) a process has used; with `reaped`, also what its exited children used (the postmaster
+ * reaps every backend, so this covers connections that came and went).
+ */
+export function cpuSeconds(pid: number, options: { reaped?: boolean } = {}): number {
+  // Fields after the parenthesised command: utime is the 14th field of the line, stime 15th, cutime 16th, cstime 17th.
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  const ticks = fields.slice(11, options.reaped ? 15 : 13).reduce((sum, f) => sum + Number(f), 0);
+  return ticks / 100;
+}
+
+/** CPU seconds of every live process whose parent is `pid` (e.g. a postmaster's backends). */
+export function childrenCpuSeconds(pid: number): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      if (Number(stat[1]) === pid) total += (Number(stat[11]) + Number(stat[12])) / 100;
+    } catch {
+      // The process exited between listing and reading.
+    }
+  }
+  return total;
+}
