@@ -77,10 +77,20 @@ async function lastCursor(sql: Sql, resource: DrChronoResource): Promise<string 
 async function logged<T extends Omit<ResourceSyncResult, 'kind' | 'resource'> & { cursor?: string | null }>(
   deps: SyncDeps, resource: string, kind: ResourceSyncResult['kind'], requestId: string | undefined, work: () => Promise<T>,
 ): Promise<T> {
-  const lock = await retryTransient(() => deps.sql.reserve());
+  // Reserve and lock as one retried step: right after a database restart the pool can still hand out a connection
+  // whose socket is closing, and the lock query is the first to find out.
+  const { lock, locked } = await retryTransient(async () => {
+    const lock = await deps.sql.reserve();
+    try {
+      const [row] = await lock<{ ok: boolean }[]>`SELECT pg_try_advisory_lock(hashtext(${`drchrono-sync:${resource}`})) AS ok`;
+      return { lock, locked: row?.ok === true };
+    } catch (error) {
+      lock.release();
+      throw error;
+    }
+  });
   try {
-    const [locked] = await lock<{ ok: boolean }[]>`SELECT pg_try_advisory_lock(hashtext(${`drchrono-sync:${resource}`})) AS ok`;
-    if (!locked?.ok) throw new SyncInProgressError(resource);
+    if (!locked) throw new SyncInProgressError(resource);
     // We hold this resource's lock, so any row still 'running' belongs to a process that died mid-run.
     const stale = await deps.sql<{ id: string }[]>`SELECT id FROM sync_log WHERE resource = ${resource} AND status = 'running'`;
     for (const row of stale) await deps.sql`SELECT sync_log_finish(${row.id}, 'failed', 0, 0, 0, 0, NULL, 'Interrupted')`;
