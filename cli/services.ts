@@ -112,8 +112,8 @@ export async function buildService(name: ServiceName, env: NodeJS.ProcessEnv, ex
     try {
       const { client, mapping, mutationTimeoutMs } = codaPushDepsFromEnv(config, { sql: database.sql, logger });
       await validateMappingAgainstCoda(client, mapping);
-      const pushAuth = auth.pushAuth === 'oidc' && auth.oidc
-        ? requirePushAuth({ mode: 'oidc', oidc: createGoogleIdTokenVerifier(auth.oidc), logger, ...(auth.kService ? { kService: auth.kService } : {}) })
+      const pushAuth = auth.pushAuth === 'oidc' && auth.pushOidc
+        ? requirePushAuth({ mode: 'oidc', oidc: createGoogleIdTokenVerifier(auth.pushOidc), logger, ...(auth.kService ? { kService: auth.kService } : {}) })
         : requirePushAuth({ mode: 'none', logger, ...(auth.kService ? { kService: auth.kService } : {}) });
       const app = createCodaPushApp({
         sql: database.sql, logger, coda: client, mapping, pushAuth, operatorGuard: operatorGuard(auth, database, logger), mutationTimeoutMs,

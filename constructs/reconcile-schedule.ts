@@ -2,8 +2,16 @@ import { Construct } from 'constructs';
 import { CloudSchedulerJob } from '@cdktf/provider-google/lib/cloud-scheduler-job/index.js';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account/index.js';
 
+/** The services a scheduled call can target. */
+export type ScheduledService = 'drchrono-sync' | 'coda-push';
+
 /** One scheduled call. Keys of `jobs` name the Terraform resources. */
 export interface ScheduledCall {
+  /**
+   * The service that serves `path`.
+   * @default 'drchrono-sync'
+   */
+  readonly service?: ScheduledService;
   /** Cron expression in `timeZone`. */
   readonly schedule: string;
   /** Path and query on the target service, e.g. "/sync/all?deep=true". */
@@ -18,8 +26,8 @@ export interface ScheduledCall {
 export interface ReconcileScheduleProps {
   readonly projectId: string;
   readonly region: string;
-  /** Base URL of drchrono-sync (`google_cloud_run_v2_service.uri`); also the OIDC audience. */
-  readonly targetUri: string;
+  /** Base URL of each service (`google_cloud_run_v2_service.uri`); also the OIDC audience of calls to it. */
+  readonly targets: Readonly<Record<ScheduledService, string>>;
   /**
    * IANA time zone for the cron expressions.
    * @default "America/Chicago"
@@ -37,12 +45,14 @@ export const DEFAULT_JOBS: Readonly<Record<string, ScheduledCall>> = {
   'sync-incremental': { schedule: '*/15 * * * *', path: '/sync/all' },
   'sync-deep': { schedule: '30 2 * * *', path: '/sync/all?deep=true', deadlineSeconds: 1800 },
   'outbox-drain': { schedule: '*/5 * * * *', path: '/outbox/drain', deadlineSeconds: 60 },
-  'maintenance-cleanup': { schedule: '30 3 * * *', path: '/maintenance/cleanup' },
+  // processed_messages belongs to coda-push, which serves the cleanup.
+  'maintenance-cleanup': { schedule: '30 3 * * *', path: '/maintenance/cleanup', service: 'coda-push' },
 };
 
 /**
- * Cloud Scheduler jobs calling drchrono-sync with a Google-signed OIDC token (audience = service URL, email = a
- * dedicated scheduler service account, which the app allows in `AUTH_OIDC_ALLOWED_EMAILS`).
+ * Cloud Scheduler jobs calling drchrono-sync and coda-push with a Google-signed OIDC token (audience = the target
+ * service's URL, email = a dedicated scheduler service account, which each app allows in `AUTH_OIDC_ALLOWED_EMAILS`;
+ * an IAM-guarded target must also grant it `roles/run.invoker`).
  */
 export class ReconcileSchedule extends Construct {
   readonly serviceAccount: ServiceAccount;
@@ -53,9 +63,10 @@ export class ReconcileSchedule extends Construct {
     this.serviceAccount = new ServiceAccount(this, 'sa', {
       project: props.projectId,
       accountId: 'scheduler-invoker',
-      displayName: 'Cloud Scheduler → drchrono-sync',
+      displayName: 'Cloud Scheduler → drchrono-sync, coda-push',
     });
     for (const [name, job] of Object.entries(props.jobs ?? DEFAULT_JOBS)) {
+      const target = props.targets[job.service ?? 'drchrono-sync'];
       this.jobs[name] = new CloudSchedulerJob(this, name, {
         project: props.projectId,
         region: props.region,
@@ -66,8 +77,8 @@ export class ReconcileSchedule extends Construct {
         retryConfig: { retryCount: 1, minBackoffDuration: '30s' },
         httpTarget: {
           httpMethod: 'POST',
-          uri: `${props.targetUri}${job.path}`,
-          oidcToken: { serviceAccountEmail: this.serviceAccount.email, audience: props.targetUri },
+          uri: `${target}${job.path}`,
+          oidcToken: { serviceAccountEmail: this.serviceAccount.email, audience: target },
         },
       });
     }

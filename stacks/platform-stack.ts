@@ -96,7 +96,7 @@ export class PlatformStack extends TerraformStack {
     const schedule = new ReconcileSchedule(this, 'schedule', {
       projectId,
       region,
-      targetUri: runUrl('drchrono-sync'),
+      targets: { 'drchrono-sync': runUrl('drchrono-sync'), 'coda-push': runUrl('coda-push') },
       timeZone: env.app.timezone,
     });
     const events = new ChangeEvents(this, 'change-events', {
@@ -179,7 +179,9 @@ export class PlatformStack extends TerraformStack {
         EVENT_BUS: 'pubsub',
         PUBSUB_PROJECT_ID: projectId,
         AUTH_OIDC_AUDIENCE: runUrl('coda-push'),
-        AUTH_OIDC_ALLOWED_EMAILS: events.pushServiceAccount.email,
+        // Two lists: the push identity may only push, the scheduler may only call /maintenance/*.
+        AUTH_OIDC_ALLOWED_EMAILS: schedule.serviceAccountEmail,
+        PUSH_OIDC_ALLOWED_EMAILS: events.pushServiceAccount.email,
         PUSH_AUTH: 'oidc',
         LOG_LEVEL: env.app.logLevel,
       },
@@ -196,6 +198,7 @@ export class PlatformStack extends TerraformStack {
     secrets.grantSecretAccess('coda-api-token', 'coda-push', pushSa);
     events.grantPublish('drchrono-sync', syncSa);
     codaPush.grantInvoke('pubsub-push', serviceAccountMember(events.pushServiceAccount.email));
+    codaPush.grantInvoke('scheduler', serviceAccountMember(schedule.serviceAccountEmail));
     db.grantConnect('drchrono-sync', drchronoSync.serviceAccountEmail);
     db.grantConnect('coda-push', codaPush.serviceAccountEmail);
 

@@ -24,6 +24,8 @@ const emailList = commaList.refine(
  * - `AUTH_OIDC_JWKS_URL` Google ID-token keys. @default https://www.googleapis.com/oauth2/v3/certs
  * - `AUTH_OIDC_AUDIENCE` accepted `aud` values, comma-separated (usually the service URL). Required unless `PUSH_AUTH=none`.
  * - `AUTH_OIDC_ALLOWED_EMAILS` service accounts allowed to call, comma-separated. Required unless `PUSH_AUTH=none`.
+ * - `PUSH_OIDC_ALLOWED_EMAILS` the push subscription's service accounts (coda-push `POST /pubsub/push` only), so the
+ *   push identity cannot call operator endpoints and the scheduler cannot push. @default AUTH_OIDC_ALLOWED_EMAILS
  * - `AUTH_IAP_AUDIENCE` IAP backend-service audience; unset = IAP (staff) access disabled.
  * - `AUTH_IAP_JWKS_URL` @default https://www.gstatic.com/iap/verify/public_key-jwk
  * - `PUSH_AUTH` `oidc` | `none`. @default 'oidc' (secure by default; `none` is for the emulator and `npm start` only)
@@ -33,6 +35,7 @@ export const authEnvShape = {
   AUTH_OIDC_JWKS_URL: z.url({ protocol: /^https?$/ }).default(GOOGLE_JWKS_URL),
   AUTH_OIDC_AUDIENCE: commaList.optional(),
   AUTH_OIDC_ALLOWED_EMAILS: emailList.optional(),
+  PUSH_OIDC_ALLOWED_EMAILS: emailList.optional(),
   AUTH_IAP_AUDIENCE: z.string().trim().min(1).optional(),
   AUTH_IAP_JWKS_URL: z.url({ protocol: /^https?$/ }).default(IAP_JWKS_URL),
   PUSH_AUTH: z.enum(pushAuthModes).default('oidc'),
@@ -74,8 +77,10 @@ export const authEnvSchema = authEnvObject.superRefine(checkAuthEnv);
 
 /** What the services' factories need, derived from parsed env. */
 export interface AuthSettings {
-  /** Google ID-token verifier options; undefined when audience or emails are not configured. */
+  /** Google ID-token verifier options for scheduler/operator endpoints; undefined when audience or emails are unset. */
   readonly oidc: GoogleIdTokenVerifierOptions | undefined;
+  /** The same for Pub/Sub push (`PUSH_OIDC_ALLOWED_EMAILS`, else the operator list). */
+  readonly pushOidc: GoogleIdTokenVerifierOptions | undefined;
   /** IAP verifier options; undefined when `AUTH_IAP_AUDIENCE` is unset (staff access disabled). */
   readonly iap: IapVerifierOptions | undefined;
   readonly pushAuth: PushAuthMode;
@@ -84,11 +89,11 @@ export interface AuthSettings {
 }
 
 export function authSettingsFromEnv(env: AuthEnv): AuthSettings {
+  const oidcFor = (allowedEmails: string[] | undefined): GoogleIdTokenVerifierOptions | undefined =>
+    env.AUTH_OIDC_AUDIENCE && allowedEmails ? { jwksUrl: env.AUTH_OIDC_JWKS_URL, audience: env.AUTH_OIDC_AUDIENCE, allowedEmails } : undefined;
   return {
-    oidc:
-      env.AUTH_OIDC_AUDIENCE && env.AUTH_OIDC_ALLOWED_EMAILS
-        ? { jwksUrl: env.AUTH_OIDC_JWKS_URL, audience: env.AUTH_OIDC_AUDIENCE, allowedEmails: env.AUTH_OIDC_ALLOWED_EMAILS }
-        : undefined,
+    oidc: oidcFor(env.AUTH_OIDC_ALLOWED_EMAILS),
+    pushOidc: oidcFor(env.PUSH_OIDC_ALLOWED_EMAILS ?? env.AUTH_OIDC_ALLOWED_EMAILS),
     iap: env.AUTH_IAP_AUDIENCE ? { jwksUrl: env.AUTH_IAP_JWKS_URL, audience: env.AUTH_IAP_AUDIENCE } : undefined,
     pushAuth: env.PUSH_AUTH,
     kService: env.K_SERVICE || undefined,

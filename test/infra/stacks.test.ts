@@ -133,25 +133,42 @@ describe.each(['staging', 'prod'])('%s stack', (name) => {
     expect(sub.member).toMatch(agent);
   });
 
-  it('only the push identity may invoke coda-push, and nothing is granted invoker project-wide', () => {
+  it('only the push identity and the scheduler may invoke coda-push, and nothing is granted invoker project-wide', () => {
     const invokers = resources(json(), 'google_cloud_run_v2_service_iam_member');
-    expect(invokers).toHaveLength(1);
-    expect(invokers[0]!.role).toBe('roles/run.invoker');
-    expect(invokers[0]!.name).toMatch(/^\$\{google_cloud_run_v2_service\.coda-push_service_\w+\.name\}$/);
-    expect(invokers[0]!.member).toMatch(/^serviceAccount:\$\{google_service_account\.change-events_push-sa_\w+\.email\}$/);
+    expect(invokers).toHaveLength(2);
+    for (const invoker of invokers) {
+      expect(invoker.role).toBe('roles/run.invoker');
+      expect(invoker.name).toMatch(/^\$\{google_cloud_run_v2_service\.coda-push_service_\w+\.name\}$/);
+    }
+    expect(invokers.map((i) => i.member).sort()).toEqual([
+      expect.stringMatching(/^serviceAccount:\$\{google_service_account\.change-events_push-sa_\w+\.email\}$/),
+      expect.stringMatching(/^serviceAccount:\$\{google_service_account\.schedule_sa_\w+\.email\}$/),
+    ]);
     expect(resources(json(), 'google_project_iam_member').map((m) => m.role)).not.toContain('roles/run.invoker');
   });
 
-  it('schedules incremental sync every 15 minutes and a nightly deep reconcile, all with OIDC', () => {
+  it('gives coda-push one caller list for push and another for operator endpoints', () => {
+    const push = resourceAt(json(), 'google_cloud_run_v2_service', 'coda-push/service');
+    const env = Object.fromEntries((push.template.containers[0].env as Array<{ name: string; value?: string }>).map((e) => [e.name, e.value]));
+    expect(env['PUSH_OIDC_ALLOWED_EMAILS']).toMatch(/^\$\{google_service_account\.change-events_push-sa_\w+\.email\}$/);
+    expect(env['AUTH_OIDC_ALLOWED_EMAILS']).toMatch(/^\$\{google_service_account\.schedule_sa_\w+\.email\}$/);
+    expect(env['PUSH_AUTH']).toBe('oidc');
+  });
+
+  it('schedules incremental sync every 15 minutes, a nightly deep reconcile and the cleanup on coda-push, all with OIDC', () => {
     const jobs = resources(json(), 'google_cloud_scheduler_job');
-    expect(jobs.length).toBeGreaterThanOrEqual(2);
+    expect(jobs.length).toBeGreaterThanOrEqual(4);
     for (const j of jobs) {
       expect(j.http_target.oidc_token.service_account_email).toMatch(/^\$\{google_service_account\.schedule_sa_\w+\.email\}$/);
-      expect(j.http_target.oidc_token.audience).toMatch(/^https:\/\/drchrono-sync-/);
       expect(j.http_target.uri).toMatch(/^https:\/\//);
+      // The token's audience is the service the job calls: each app only accepts its own URL.
+      expect(j.http_target.uri.startsWith(`${j.http_target.oidc_token.audience}/`), j.name).toBe(true);
     }
     expect(jobs.find((j) => j.name === 'sync-incremental')).toMatchObject({ schedule: '*/15 * * * *' });
-    expect(jobs.find((j) => j.name === 'sync-deep')?.http_target.uri).toMatch(/\/sync\/all\?deep=true$/);
+    expect(jobs.find((j) => j.name === 'sync-incremental')?.http_target.oidc_token.audience).toMatch(/^https:\/\/drchrono-sync-/);
+    expect(jobs.find((j) => j.name === 'sync-deep')?.http_target.uri).toMatch(/^https:\/\/drchrono-sync-.*\/sync\/all\?deep=true$/);
+    expect(jobs.find((j) => j.name === 'outbox-drain')?.http_target.uri).toMatch(/^https:\/\/drchrono-sync-.*\/outbox\/drain$/);
+    expect(jobs.find((j) => j.name === 'maintenance-cleanup')?.http_target.uri).toMatch(/^https:\/\/coda-push-.*\/maintenance\/cleanup$/);
   });
 
   it('runs drchrono-sync with min 1 instance and CPU always allocated, coda-push with max 1', () => {

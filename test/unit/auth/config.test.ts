@@ -24,6 +24,20 @@ describe('auth configuration', () => {
     expect(settings.kService).toBe('coda-push');
   });
 
+  it('keeps a separate allow-list for Pub/Sub push when PUSH_OIDC_ALLOWED_EMAILS is set, else shares the operator one', () => {
+    const separate = authSettingsFromEnv(authEnvSchema.parse({
+      ...deployed,
+      AUTH_OIDC_ALLOWED_EMAILS: 'scheduler-invoker@feel-august.iam.gserviceaccount.com',
+      PUSH_OIDC_ALLOWED_EMAILS: 'push@feel-august.iam.gserviceaccount.com',
+    }));
+    expect(separate.oidc?.allowedEmails).toEqual(['scheduler-invoker@feel-august.iam.gserviceaccount.com']);
+    expect(separate.pushOidc?.allowedEmails).toEqual(['push@feel-august.iam.gserviceaccount.com']);
+    expect(separate.pushOidc?.audience).toEqual(separate.oidc?.audience);
+    const shared = authSettingsFromEnv(authEnvSchema.parse(deployed));
+    expect(shared.pushOidc).toEqual(shared.oidc);
+    expect(authEnvSchema.safeParse({ ...deployed, PUSH_OIDC_ALLOWED_EMAILS: 'nobody' }).error?.issues.map((i) => i.path.join('.'))).toEqual(['PUSH_OIDC_ALLOWED_EMAILS']);
+  });
+
   it('enables IAP only when AUTH_IAP_AUDIENCE is set', () => {
     const env = authEnvSchema.parse({ ...deployed, AUTH_IAP_AUDIENCE: '/projects/1/global/backendServices/2' });
     expect(authSettingsFromEnv(env).iap).toEqual({
