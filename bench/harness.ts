@@ -38,14 +38,17 @@ export async function withBenchDatabase<T>(work: (db: Database & { url: string; 
 
 export const round = (value: number, digits = 0) => Number(value.toFixed(digits));
 
+/** The fields of /proc/<pid>/stat after the parenthesised command: [0] state, [1] ppid, [11] utime, [12] stime, … */
+function procStat(pid: number | string): string[] {
+  return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+}
+
 /**
  * CPU seconds (user + system) a process has used; with `reaped`, also what its exited children used (the postmaster
  * reaps every backend, so this covers connections that came and went).
  */
 export function cpuSeconds(pid: number, options: { reaped?: boolean } = {}): number {
-  // Fields after the parenthesised command: utime is the 14th field of the line, stime 15th, cutime 16th, cstime 17th.
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  const ticks = fields.slice(11, options.reaped ? 15 : 13).reduce((sum, f) => sum + Number(f), 0);
+  const ticks = procStat(pid).slice(11, options.reaped ? 15 : 13).reduce((sum, f) => sum + Number(f), 0);
   return ticks / 100;
 }
 
@@ -55,8 +58,7 @@ export function childrenCpuSeconds(pid: number): number {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      if (Number(stat[1]) === pid) total += (Number(stat[11]) + Number(stat[12])) / 100;
+      if (Number(procStat(entry)[1]) === pid) total += cpuSeconds(Number(entry));
     } catch {
       // The process exited between listing and reading.
     }
