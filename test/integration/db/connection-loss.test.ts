@@ -44,19 +44,30 @@ describe('losing the database connection mid-transaction', () => {
   it('does not hand a reserved connection that died back to the pool (porsager/postgres#1199)', async () => {
     // drchrono-sync holds its sync lock on a reserved connection. Unpatched, releasing it after a Postgres restart put
     // the dead connection in the pool's open list, and every later reserve() picked it again: syncs failed for good.
-    const sql = postgres(t.url, { max: 1, onnotice: () => {} });
-    const reserved = await sql.reserve();
-    const [row] = await reserved<{ pid: number }[]>`SELECT pg_backend_pid() AS pid`;
-    await terminate(row!.pid);
-    expect(await reserved`SELECT 1`.then(() => 'ran', (error: { code?: string }) => error.code)).toBe('CONNECTION_CLOSED');
-    reserved.release();
-    expect(await within(sql`SELECT 1 AS one`, 5_000)).toEqual([{ one: 1 }]);
-    const again = await within(sql.reserve(), 5_000);
-    if (again === 'timed out') throw new Error('reserve() never settled');
-    expect(await again`SELECT 2 AS two`).toEqual([{ two: 2 }]);
-    again.release();
-    await sql.end({ timeout: 1 });
-  });
+    // Repeated, because the close can arrive before or after the release, and with a socket error in between a
+    // query handed over meanwhile used to wait forever.
+    for (let round = 0; round < 20; round++) {
+      const sql = postgres(t.url, { max: 1, onnotice: () => {} });
+      const reserved = await sql.reserve();
+      const [row] = await reserved<{ pid: number }[]>`SELECT pg_backend_pid() AS pid`;
+      await terminate(row!.pid);
+      // CONNECTION_CLOSED or ECONNRESET, depending on whether the write or the reset comes first.
+      const lost = await reserved`SELECT 1`.then(() => undefined, (error: unknown) => error);
+      expect(isTransientDatabaseError(lost), String(lost)).toBe(true);
+      reserved.release();
+      // The first query may still meet the closing connection (a transient error the callers retry); it must settle.
+      const first = await within(sql`SELECT 1 AS one`.catch((error: unknown) => error), 5_000);
+      expect(first === 'timed out' ? first : 'settled', `round ${round}`).toBe('settled');
+      if (!Array.isArray(first)) expect(isTransientDatabaseError(first), String(first)).toBe(true);
+      // Queries already on their way to the dying backend may fail too; what matters is that retrying gets through.
+      expect(await within(retryTransient(() => sql`SELECT 2 AS two`), 10_000)).toEqual([{ two: 2 }]);
+      const again = await within(sql.reserve(), 5_000);
+      if (again === 'timed out') throw new Error('reserve() never settled');
+      expect(await again`SELECT 3 AS three`).toEqual([{ three: 3 }]);
+      again.release();
+      await sql.end({ timeout: 1 });
+    }
+  }, 60_000);
 
   it('settles a queued reserve() when the connection it waits for is terminated (porsager/postgres#1195)', async () => {
     const sql = postgres(t.url, { max: 1, onnotice: () => {} });
