@@ -378,14 +378,21 @@ export const RESOURCE_RULES: readonly ResourceRule[] = [
   {
     id: 'HIPAA-SCH-1',
     appliesTo: ['google_cloud_scheduler_job'],
-    description: 'Scheduler HTTP jobs authenticate with an OIDC token over HTTPS.',
-    fix: 'Set http_target.oidc_token { service_account_email, audience } and an https:// uri.',
+    description: 'Scheduler HTTP jobs authenticate with an OIDC token over HTTPS, minted for the service they call.',
+    fix: 'Set http_target.oidc_token { service_account_email, audience = the target service URL } and an https:// uri under it.',
     safeguard: '164.312(d)',
     check: (a) => {
       if (at(a, 'http_target') === undefined) return undefined;
       if (!isSet(at(a, 'http_target.oidc_token.service_account_email'))) return 'http_target has no oidc_token';
       const uri = at(a, 'http_target.uri');
-      return typeof uri === 'string' && uri.startsWith('https://') ? undefined : `uri ${String(uri)} is not https`;
+      if (typeof uri !== 'string' || !uri.startsWith('https://')) return `uri ${String(uri)} is not https`;
+      // Each service accepts only tokens for its own URL: a job aimed at one service with another's audience fails
+      // every run, quietly.
+      const audience = at(a, 'http_target.oidc_token.audience');
+      const base = typeof audience === 'string' ? audience.replace(/\/$/, '') : undefined;
+      return base && (uri === base || uri.startsWith(`${base}/`))
+        ? undefined
+        : `oidc_token.audience ${String(audience)} is not the base URL of uri ${uri}`;
     },
   },
   // ── KMS ───────────────────────────────────────────────────────────────────────────────────────────────────

@@ -177,6 +177,17 @@ describe('HIPAA rule pack', () => {
     ).toEqual([]);
   });
 
+  it('HIPAA-SCH-1 refuses a job whose OIDC audience is another service than the one it calls', () => {
+    const job = (uri: string, audience: string) => (s: Construct) =>
+      new CloudSchedulerJob(s, 'job', {
+        name: 'j', schedule: '* * * * *', region: 'us-central1',
+        httpTarget: { uri, oidcToken: { serviceAccountEmail: 'scheduler@p.iam.gserviceaccount.com', audience } },
+      });
+    expect(ruleIds(job('https://coda-push-1.run.app/maintenance/cleanup', 'https://drchrono-sync-1.run.app'))).toEqual(['HIPAA-SCH-1']);
+    expect(ruleIds(job('https://coda-push-1.run.app/maintenance/cleanup', 'https://coda-push-1.run.app'))).toEqual([]);
+    expect(ruleIds(job('https://coda-push-1.run.app', 'https://coda-push-1.run.app/'))).toEqual([]);
+  });
+
   it('checks the final JSON, so an escape-hatch override cannot slip past', () => {
     const ids = ruleIds((s) => {
       new PostgresInstance(s, 'db', { projectId: 'test-project', region: 'us-central1', name: 'db', encryptionKeyId: KEY })
