@@ -66,7 +66,7 @@ export async function benchCodaPush(): Promise<BenchResult> {
         const latencies: number[] = [];
         for (let n = 0; n < FRESHNESS_SAMPLES; n++) {
           const id = 90_000_000 + n;
-          const body = JSON.stringify({ receiver: { id: 1 }, object: { id, patient: 1_000_000 + n, description: 'Bench allergen', status: 'active', updated_at: '2026-06-01T10:00:00' } });
+          const body = JSON.stringify({ receiver: { id: 1 }, object: { id, patient: 1_000_000 + n, description: 'Bench allergen', reaction: 'Rash', status: 'active', updated_at: '2026-06-01T10:00:00' } });
           const sent = performance.now();
           const res = await fetch(`${drchronoServer.url}/webhooks/drchrono`, {
             method: 'POST', body,

@@ -98,7 +98,7 @@ async function summary(service: BuiltService, drchrono: RunningDrChronoSandbox, 
 /** A ready-to-paste curl that sends one signed PATIENT_MODIFY delivery, as DrChrono would. */
 function webhookCommand(url: string, secret: string, patientId: number): string {
   const stamp = new Date().toISOString().slice(0, 19);
-  const body = JSON.stringify({ receiver: { id: 1 }, object: { id: patientId, first_name: 'Webhook', last_name: 'Testperson', updated_at: stamp } });
+  const body = JSON.stringify({ receiver: { id: 1 }, object: { id: patientId, first_name: 'Webhook', last_name: 'Testperson', gender: 'Other', updated_at: stamp } });
   const signature = createHmac('sha256', secret).update(body).digest('hex');
   return [
     `curl -sS -X POST ${url}/webhooks/drchrono \\`,

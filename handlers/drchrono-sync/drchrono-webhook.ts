@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { receiveDrChronoWebhook, WebhookPayloadError, type WebhookDeps } from '../../sync/drchrono/webhook.js';
-import { handshakeToken, verifyDrChronoSignature } from '../../sync/drchrono/webhook-signature.js';
+import { handshakeToken, isHandshakeMessage, verifyDrChronoSignature } from '../../sync/drchrono/webhook-signature.js';
 import type { AppEnv } from '../app.js';
 
 export interface DrChronoWebhookRouteDeps extends WebhookDeps {
@@ -22,7 +22,8 @@ export function drchronoWebhookRoutes(deps: DrChronoWebhookRouteDeps) {
 
   app.get('/webhooks/drchrono', (c) => {
     const msg = c.req.query('msg');
-    if (!msg || msg.length > 512) throw new HTTPException(400, { message: 'msg query parameter required' });
+    // Only DrChrono-shaped tokens are signed: answering arbitrary text would make this a signing oracle.
+    if (!isHandshakeMessage(msg)) throw new HTTPException(400, { message: 'msg must be a short token (letters, digits, -_.~+/=)' });
     return c.json({ secret_token: handshakeToken(deps.secret, msg) });
   });
 
@@ -32,7 +33,8 @@ export function drchronoWebhookRoutes(deps: DrChronoWebhookRouteDeps) {
     async (c) => {
       if (!/^application\/json\b/i.test(c.req.header('content-type') ?? '')) throw new HTTPException(415, { message: 'content type must be application/json' });
       const raw = await c.req.text();
-      if (!verifyDrChronoSignature(deps.secret, raw, c.req.header('x-drchrono-signature'))) {
+      const signatureForm = verifyDrChronoSignature(deps.secret, raw, c.req.header('x-drchrono-signature'));
+      if (!signatureForm) {
         deps.logger.warn({ requestId: c.get('requestId') }, 'drchrono webhook refused: bad or missing signature');
         throw new HTTPException(401, { message: 'invalid signature' });
       }
@@ -49,8 +51,8 @@ export function drchronoWebhookRoutes(deps: DrChronoWebhookRouteDeps) {
       }
       try {
         const outcome = await receiveDrChronoWebhook(deps, { event, deliveryId, body, requestId: c.get('requestId') });
-        deps.logger.info({ event, deliveryId, outcome: outcome.status, changed: 'changed' in outcome ? outcome.changed : 0 }, 'drchrono webhook');
-        return c.json({ status: outcome.status }, outcome.status === 'ignored' ? 202 : 200);
+        deps.logger.info({ event, deliveryId, signatureForm, outcome: outcome.status, changed: 'changed' in outcome ? outcome.changed : 0 }, 'drchrono webhook');
+        return outcome.status === 'ignored' ? c.json({ status: outcome.status, reason: outcome.reason }, 202) : c.json({ status: outcome.status }, 200);
       } catch (error) {
         if (error instanceof WebhookPayloadError) {
           deps.logger.warn({ event, deliveryId, field: error.field }, 'drchrono webhook refused: invalid payload');

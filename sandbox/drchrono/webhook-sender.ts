@@ -20,9 +20,10 @@ export interface WebhookSenderOptions {
   /** The webhook's secret token as configured in DrChrono. */
   readonly secret: string;
   /**
-   * How `X-drchrono-signature` is computed: `hmac` = hex HMAC-SHA256 of the raw body keyed by the secret (what
-   * community clients observe); `secret` = the secret token itself (what DrChrono's docs literally describe).
-   * @default 'hmac'
+   * How `X-drchrono-signature` is computed: `secret` = the secret token itself (what DrChrono's docs describe and
+   * live deliveries carry); `hmac` = hex HMAC-SHA256 of the raw body keyed by the secret (what a few integrations
+   * report).
+   * @default 'secret'
    */
   readonly signatureMode?: 'hmac' | 'secret';
   /** The `receiver` object echoed in every delivery. @default { id: 1, url: callbackUrl } */
@@ -103,7 +104,7 @@ export function createDrChronoWebhookSender(options: WebhookSenderOptions): DrCh
   if (!options.secret) throw new Error('createDrChronoWebhookSender: secret must be a non-empty string');
   new URL(options.callbackUrl); // throws on a malformed URL at setup, not at first send
   const doFetch = options.fetch ?? fetch;
-  const mode = options.signatureMode ?? 'hmac';
+  const mode = options.signatureMode ?? 'secret';
   const receiver = options.receiver ?? { id: 1, url: options.callbackUrl };
 
   const build: DrChronoWebhookSender['build'] = (event, object, buildOptions) => {

@@ -41,6 +41,21 @@ const objectSchemas: Record<DrChronoResource, z.ZodType> = {
   allergies: z.looseObject({ ...base, patient: id, doctor: ref }),
 };
 
+/**
+ * Keys DrChrono's serializer always writes for each resource and the others lack. The event header is not signed,
+ * so a captured body could be replayed under another resource's event; requiring these keys makes a patient body
+ * sent as `APPOINTMENT_MODIFY` a 400 instead of a bogus appointment.
+ */
+const identifyingKeys: Record<DrChronoResource, readonly string[]> = {
+  doctors: [],
+  patients: ['first_name', 'last_name', 'gender'],
+  appointments: ['scheduled_time', 'exam_room', 'office'],
+  clinical_notes: ['clinical_note_sections'],
+  medications: ['name', 'dosage_units'],
+  problems: ['icd_code'],
+  allergies: ['reaction'],
+};
+
 const envelope = z.object({ receiver: z.unknown().optional(), object: z.record(z.string(), z.unknown()) });
 
 /** The delivery's JSON does not have the documented shape; `field` is the path, never the value. */
@@ -69,7 +84,7 @@ export interface WebhookDelivery {
 export type WebhookOutcome =
   | { status: 'applied'; resource: DrChronoResource; changed: number }
   | { status: 'duplicate' }
-  | { status: 'ignored' };
+  | { status: 'ignored'; reason: 'event not handled' | 'delete of a record the body shows alive' };
 
 const deletedObject = z.looseObject({ id });
 
@@ -78,7 +93,21 @@ function validate(resource: DrChronoResource, action: Action, body: unknown): Dr
   if (!outer.success) throw new WebhookPayloadError(outer.error.issues[0]?.path.join('.') || 'object');
   const inner = (action === 'delete' ? deletedObject : objectSchemas[resource]).safeParse(outer.data.object);
   if (!inner.success) throw new WebhookPayloadError(['object', ...(inner.error.issues[0]?.path ?? [])].join('.'));
+  if (action === 'upsert') {
+    const missing = identifyingKeys[resource].find((key) => !Object.hasOwn(outer.data.object, key));
+    if (missing) throw new WebhookPayloadError(`object.${missing}`);
+  }
   return inner.data as DrChronoRecord;
+}
+
+/**
+ * The delete rule: a delete event is decided by its body, not by the unsigned event header. A body that carries
+ * the record's `deleted_flag` and shows it is not `true` is a live record (e.g. a captured MODIFY body replayed as
+ * DELETE under a new delivery id), so nothing is deleted. A body with only the id, or with `deleted_flag: true`,
+ * deletes.
+ */
+export function bodyShowsAlive(record: DrChronoRecord): boolean {
+  return Object.hasOwn(record, 'deleted_flag') && record['deleted_flag'] !== true;
 }
 
 /**
@@ -91,9 +120,15 @@ export async function receiveDrChronoWebhook(deps: WebhookDeps, delivery: Webhoo
     await deps.sql`INSERT INTO webhook_deliveries (source, delivery_id, event, status)
                    VALUES ('drchrono', ${delivery.deliveryId}, ${delivery.event.slice(0, 64)}, 'ignored') ON CONFLICT DO NOTHING`;
     deps.logger.info({ event: delivery.event.slice(0, 64), deliveryId: delivery.deliveryId }, 'webhook event not handled; acknowledged');
-    return { status: 'ignored' };
+    return { status: 'ignored', reason: 'event not handled' };
   }
   const record = validate(handled.resource, handled.action, delivery.body);
+  if (handled.action === 'delete' && bodyShowsAlive(record)) {
+    await deps.sql`INSERT INTO webhook_deliveries (source, delivery_id, event, status)
+                   VALUES ('drchrono', ${delivery.deliveryId}, ${delivery.event}, 'ignored') ON CONFLICT DO NOTHING`;
+    deps.logger.warn({ event: delivery.event, deliveryId: delivery.deliveryId, resource: handled.resource }, 'delete event refused: the body shows the record is not deleted');
+    return { status: 'ignored', reason: 'delete of a record the body shows alive' };
+  }
   return inChangeTransaction(deps.sql, { actor: 'webhook:drchrono', requestId: delivery.requestId }, async (tx) => {
     const [fresh] = await tx`INSERT INTO webhook_deliveries (source, delivery_id, event, status)
                              VALUES ('drchrono', ${delivery.deliveryId}, ${delivery.event}, 'applied')

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createBaseApp } from '../../../handlers/app.js';
 import { drchronoWebhookRoutes } from '../../../handlers/drchrono-sync/drchrono-webhook.js';
@@ -23,6 +24,7 @@ const fetchApp: typeof fetch = async (input, init) => {
   return res;
 };
 const sender = createDrChronoWebhookSender({ callbackUrl: 'http://drchrono-sync.local/webhooks/drchrono', secret: SECRET, fetch: fetchApp });
+const hmacSender = createDrChronoWebhookSender({ callbackUrl: 'http://drchrono-sync.local/webhooks/drchrono', secret: SECRET, fetch: fetchApp, signatureMode: 'hmac' });
 
 beforeAll(async () => {
   t = await createTestDatabase();
@@ -110,9 +112,9 @@ describe('DrChrono webhook deliveries', () => {
     expect(stored!.locked).toBe(false);
     expect(stored!.unlocked_at).not.toBeNull();
     for (const [event, object] of [
-      ['PATIENT_MEDICATION_CREATE', { id: 30000099, patient: 1_000_000, name: 'Test med', updated_at: '2026-01-01T00:00:00' }],
+      ['PATIENT_MEDICATION_CREATE', { id: 30000099, patient: 1_000_000, name: 'Test med', dosage_units: 'mg', updated_at: '2026-01-01T00:00:00' }],
       ['PATIENT_PROBLEM_CREATE', { id: 40000099, patient: 1_000_000, icd_code: 'F41.1', icd_version: '10', updated_at: '2026-01-01T00:00:00' }],
-      ['PATIENT_ALLERGY_CREATE', { id: 50000099, patient: 1_000_000, description: 'Latex', updated_at: '2026-01-01T00:00:00' }],
+      ['PATIENT_ALLERGY_CREATE', { id: 50000099, patient: 1_000_000, description: 'Latex', reaction: 'Rash', updated_at: '2026-01-01T00:00:00' }],
     ] as const) {
       expect((await sender.send(event, object)).status, event).toBe(200);
     }
@@ -142,8 +144,8 @@ describe('DrChrono webhook bad input', () => {
     expect((await post(headers, delivery.body)).status).toBe(401);
   });
 
-  it('refuses a body whose signature belongs to another body', async () => {
-    const delivery = sender.build('PATIENT_MODIFY', p());
+  it('refuses a body whose HMAC signature belongs to another body', async () => {
+    const delivery = hmacSender.build('PATIENT_MODIFY', p());
     expect((await post(delivery.headers, delivery.body.replace('"A"', '"I"'))).status).toBe(401);
   });
 
@@ -179,6 +181,68 @@ describe('DrChrono webhook bad input', () => {
     const delivery = sender.build('PATIENT_MODIFY', p());
     const { 'X-drchrono-delivery': _, ...headers } = delivery.headers as Record<string, string>;
     expect((await post(headers, delivery.body)).status).toBe(400);
+  });
+});
+
+describe('forged and replayed DrChrono deliveries', () => {
+  const forged = (i: number) => ({ ...patient(i), first_name: 'Forged', updated_at: '2999-01-01T00:00:00' });
+
+  it('refuses to sign a delivery body through the handshake, so the signing-oracle forgery answers 401 and writes nothing', async () => {
+    const body = JSON.stringify({ receiver: { id: 1 }, object: forged(5) });
+    const oracle = await app.request(`/webhooks/drchrono?msg=${encodeURIComponent(body)}`);
+    expect(oracle.status).toBe(400);
+    expect(await oracle.text()).not.toContain('secret_token');
+    // The forger's best guess is the handshake's algorithm applied to the body; without the oracle it needs the secret.
+    const guess = createHmac('sha256', 'not-the-secret').update(body).digest('hex');
+    const headers = { 'Content-Type': 'application/json', 'X-drchrono-event': 'PATIENT_MODIFY', 'X-drchrono-delivery': 'forged-1', 'X-drchrono-signature': guess };
+    expect((await post(headers, body)).status).toBe(401);
+    expect(await count('patients', `drchrono_id = '${patient(5).id}'`)).toBe(0);
+    expect(await count('webhook_deliveries', `delivery_id = 'forged-1'`)).toBe(0);
+  });
+
+  it('never accepts a handshake answer as a delivery signature', async () => {
+    for (const msg of ['abc', 'a'.repeat(128), 'dG9rZW4=', '1', 'x.y~z']) {
+      const res = await app.request(`/webhooks/drchrono?msg=${encodeURIComponent(msg)}`);
+      expect(res.status, msg).toBe(200);
+      const { secret_token: token } = (await res.json()) as { secret_token: string };
+      const headers = { 'Content-Type': 'application/json', 'X-drchrono-event': 'PATIENT_MODIFY', 'X-drchrono-delivery': `oracle-${msg.length}`, 'X-drchrono-signature': token };
+      expect((await post(headers, msg)).status, msg).toBe(401);
+    }
+    expect(await count('webhook_deliveries', `delivery_id LIKE 'oracle-%'`)).toBe(0);
+  });
+
+  it('refuses handshake messages that are not short tokens (JSON, spaces, over 128 characters)', async () => {
+    for (const msg of ['{"object":{}}', 'a b', 'a'.repeat(129), '', '<script>']) {
+      expect((await app.request(`/webhooks/drchrono?msg=${encodeURIComponent(msg)}`)).status, msg).toBe(400);
+    }
+  });
+
+  it('still accepts hex HMAC-SHA256 of a JSON object body (the form some integrations report)', async () => {
+    const res = await hmacSender.send('PATIENT_MODIFY', patient(6));
+    expect(res.status).toBe(200);
+    expect(await count('patients', `drchrono_id = '${patient(6).id}'`)).toBe(1);
+  });
+
+  it('does not delete an appointment when a captured MODIFY body is replayed as APPOINTMENT_DELETE under a new delivery id', async () => {
+    const appointment = Object.assign({}, sandbox.control.get('appointments', '10000001')!, { patient: patient(7).id, deleted_flag: false });
+    const captured = sender.build('APPOINTMENT_MODIFY', appointment);
+    expect((await sender.sendRaw(captured)).status).toBe(200);
+    const replay = await post({ ...captured.headers, 'X-drchrono-event': 'APPOINTMENT_DELETE', 'X-drchrono-delivery': 'replayed-as-delete' }, captured.body);
+    expect(replay.status).toBe(202);
+    expect(await replay.json()).toEqual({ status: 'ignored', reason: 'delete of a record the body shows alive' });
+    expect(await count('appointments', `drchrono_id = '${appointment.id}' AND deleted_at IS NULL`)).toBe(1);
+    expect(await count('outbox', `table_name = 'appointments' AND drchrono_id = '${appointment.id}' AND op = 'delete'`)).toBe(0);
+    // A genuine delete (the id alone, or the record flagged deleted) still deletes.
+    expect((await sender.send('APPOINTMENT_DELETE', { ...appointment, deleted_flag: true })).status).toBe(200);
+    expect(await count('appointments', `drchrono_id = '${appointment.id}' AND deleted_at IS NOT NULL`)).toBe(1);
+  });
+
+  it('refuses a body of one resource replayed under another resource\'s event with 400 naming the missing field', async () => {
+    const captured = sender.build('PATIENT_MODIFY', patient(8));
+    const res = await post({ ...captured.headers, 'X-drchrono-event': 'APPOINTMENT_MODIFY', 'X-drchrono-delivery': 'cross-resource' }, captured.body);
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ error: 'invalid field: object.scheduled_time' });
+    expect(await count('appointments', `drchrono_id = '${patient(8).id}'`)).toBe(0);
   });
 });
 

@@ -1,9 +1,10 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { Hono } from 'hono';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDrChronoWebhookSender, signDrChronoWebhookBody, verifyWebhookHandshake } from '../../../../sandbox/drchrono/index.js';
 import { listenOnLoopback } from '../../../../sandbox/http.js';
 import type { LoopbackServer } from '../../../../sandbox/http.js';
+import { verifyDrChronoSignature } from '../../../../sync/drchrono/webhook-signature.js';
 import { sandboxWithClock } from './helpers.js';
 
 const SECRET = 'test-webhook-secret';
@@ -15,9 +16,7 @@ function receiver(secret: string) {
   app.get('/hook', (c) => c.json({ secret_token: createHmac('sha256', secret).update(c.req.query('msg') ?? '').digest('hex') }));
   app.post('/hook', async (c) => {
     const raw = await c.req.text();
-    const expected = Buffer.from(createHmac('sha256', secret).update(raw).digest('hex'));
-    const given = Buffer.from(c.req.header('x-drchrono-signature') ?? '');
-    const valid = given.length === expected.length && timingSafeEqual(given, expected);
+    const valid = verifyDrChronoSignature(secret, raw, c.req.header('x-drchrono-signature')) !== null;
     received.push({ event: c.req.header('x-drchrono-event'), delivery: c.req.header('x-drchrono-delivery'), valid, body: JSON.parse(raw) });
     return valid ? c.json({ ok: true }) : c.json({ error: 'bad signature' }, 401);
   });
@@ -31,7 +30,7 @@ describe('DrChrono webhook sender', () => {
     server = undefined;
   });
 
-  it('signs the raw body with hex HMAC-SHA256 and sends DrChrono headers and envelope', async () => {
+  it('sends DrChrono headers and envelope, signed with the secret token as DrChrono documents', async () => {
     const { app, received } = receiver(SECRET);
     server = await listenOnLoopback(app.fetch);
     const s = sandboxWithClock({ patientCount: 5 });
@@ -44,8 +43,8 @@ describe('DrChrono webhook sender', () => {
     expect(received[0]!.body).toEqual({ receiver: { id: 1, url: `${server.url}/hook` }, object: patient });
   });
 
-  it('builds a delivery whose signature verifies and whose delivery ids are unique', () => {
-    const sender = createDrChronoWebhookSender({ callbackUrl: 'http://127.0.0.1:1/hook', secret: SECRET });
+  it('builds an HMAC-signed delivery on request, whose signature verifies and whose delivery ids are unique', () => {
+    const sender = createDrChronoWebhookSender({ callbackUrl: 'http://127.0.0.1:1/hook', secret: SECRET, signatureMode: 'hmac' });
     const a = sender.build('APPOINTMENT_CREATE', { id: '10000001' });
     const b = sender.build('APPOINTMENT_CREATE', { id: '10000001' });
     expect(a.headers['Content-Type']).toBe('application/json');
@@ -55,15 +54,15 @@ describe('DrChrono webhook sender', () => {
     expect(sender.build('PING', {}, { deliveryId: 'fixed' }).headers['X-drchrono-delivery']).toBe('fixed');
   });
 
-  it('can send the secret token itself as the signature, as the DrChrono docs describe', () => {
-    const sender = createDrChronoWebhookSender({ callbackUrl: 'http://127.0.0.1:1/hook', secret: SECRET, signatureMode: 'secret' });
+  it('sends the secret token itself as the signature by default, as the DrChrono docs describe', () => {
+    const sender = createDrChronoWebhookSender({ callbackUrl: 'http://127.0.0.1:1/hook', secret: SECRET });
     expect(sender.build('PING', {}).headers['X-drchrono-signature']).toBe(SECRET);
   });
 
   it('gets a 401 from a verifying receiver when the body is tampered with', async () => {
     const { app } = receiver(SECRET);
     server = await listenOnLoopback(app.fetch);
-    const sender = createDrChronoWebhookSender({ callbackUrl: `${server.url}/hook`, secret: SECRET });
+    const sender = createDrChronoWebhookSender({ callbackUrl: `${server.url}/hook`, secret: SECRET, signatureMode: 'hmac' });
     const delivery = sender.build('PATIENT_CREATE', { id: 1 });
     const result = await sender.sendRaw({ ...delivery, body: delivery.body.replace('1', '2') });
     expect(result.status).toBe(401);
