@@ -3,7 +3,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import {
-  CodaError, CodaHttpError, CodaMutationTimeoutError, CodaNetworkError, CodaRateLimitedError, RowsMissingError, UnknownTableError,
+  CodaError, CodaHttpError, CodaMutationTimeoutError, CodaNetworkError, CodaRateLimitedError, PushAbandonedError, RowsMissingError, UnknownTableError,
 } from '../../sync/coda/errors.js';
 import { pushChangeEvent, type PushDeps } from '../../sync/coda/push.js';
 import { changeEventSchema, pushEnvelopeSchema, type ChangeEvent } from '../../sync/events/types.js';
@@ -33,7 +33,8 @@ const fieldsOf = (issues: readonly { path: readonly PropertyKey[] }[]) => [...ne
  *   change event, or a table without a Coda mapping. 413 over 1 MiB. For push, a 4xx is still a nack: Pub/Sub
  *   redelivers with backoff and dead-letters the message after `max_delivery_attempts`, so it is not retried forever.
  * - 422 when rows named by the event no longer exist (poison → DLQ after the configured attempts).
- * - 503 when Coda is rate-limiting, failing, unreachable or has not applied the upserts in time; 500 when Coda
+ * - 503 when Coda is rate-limiting, failing, unreachable or has not applied the upserts in time, or when the caller
+ *   gave up while the push waited for its table's write turn; 500 when Coda
  *   refuses the request (e.g. the map no longer fits the doc). Both make Pub/Sub redeliver.
  * Logs carry the message id, table, id count and error class — never row values.
  */
@@ -83,7 +84,7 @@ export function pubsubPushRoutes(deps: PubsubPushRouteDeps) {
     try {
       const published = new Date(message.publishTime ?? message.publish_time ?? Number.NaN);
       const publishedAt = Number.isNaN(published.getTime()) ? undefined : published;
-      const result = await pushChangeEvent(deps.push, event, { messageId, subscription, requestId, publishedAt });
+      const result = await pushChangeEvent(deps.push, event, { messageId, subscription, requestId, publishedAt, signal: c.req.raw.signal });
       logger.info({ ...about, outcome: result.status }, 'push handled');
       return c.body(null, 204);
     } catch (error) {
@@ -93,6 +94,7 @@ export function pubsubPushRoutes(deps: PubsubPushRouteDeps) {
         throw answer(422, { error: 'rows missing' });
       }
       if (
+        error instanceof PushAbandonedError ||
         error instanceof CodaMutationTimeoutError ||
         error instanceof CodaRateLimitedError ||
         error instanceof CodaNetworkError ||

@@ -98,3 +98,14 @@ export class RowsMissingError extends Error {
     super(`${missingIds.length} row(s) of ${table} named by the event no longer exist`);
   }
 }
+
+/**
+ * The caller (Pub/Sub push, or the relay's HTTP publish) stopped waiting before this push got its table's write
+ * turn, so it was not started: the message was nacked and comes again, and whoever pushes next reads newer rows.
+ */
+export class PushAbandonedError extends Error {
+  override name = 'PushAbandonedError';
+  constructor(readonly table: string) {
+    super(`push of ${table} abandoned: the caller stopped waiting before its write turn`);
+  }
+}

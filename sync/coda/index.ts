@@ -4,7 +4,7 @@ export { codaEnvShape, codaPushDepsFromEnv } from './config.js';
 export type { CodaEnv, CodaPushSyncDeps } from './config.js';
 export {
   CodaError, CodaHttpError, CodaMappingError, CodaMutationTimeoutError, CodaNetworkError, CodaProtocolError, CodaRateLimitedError,
-  RowsMissingError, UnknownTableError,
+  PushAbandonedError, RowsMissingError, UnknownTableError,
 } from './errors.js';
 export {
   checkMappingAgainstSchema, codaMappingFileSchema, columnTitle, defaultCodaDocSpec, DELETED_COLUMN_NAME, loadCodaMapping,
@@ -18,5 +18,7 @@ export {
   CODA_WINDOW_MS, createCodaRateLimiter, createSlidingWindowGate, DEFAULT_READS_PER_WINDOW, DEFAULT_WRITES_PER_WINDOW, sharedCodaRateLimiter,
 } from './rate-limiter.js';
 export type { CodaRateLimiter, CodaRateLimiterOptions, SlidingWindowGate, SlidingWindowGateOptions } from './rate-limiter.js';
+export { createTableWriteLock, tableWriteLockFor } from './table-write-lock.js';
+export type { TableWriteLock, TableWriteLockOptions } from './table-write-lock.js';
 export { codaSourceTables, sourceTableInfo, toCodaValue, valueKind } from './tables.js';
 export type { CodaSourceTable, SourceColumn, SourceTableInfo, ValueKind } from './tables.js';

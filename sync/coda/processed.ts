@@ -1,4 +1,4 @@
-import type { Sql } from 'postgres';
+import type { Sql, TransactionSql } from 'postgres';
 
 // `processed_messages`: Pub/Sub message ids whose push fully succeeded (DESIGN §5, §7.4). The app role may only
 // INSERT and SELECT; `processed_messages_cleanup()` (SECURITY DEFINER) removes ids older than Pub/Sub's 7-day
@@ -12,7 +12,7 @@ import type { Sql } from 'postgres';
  * Pub/Sub and Postgres can at worst make a redelivery look new: it is pushed again, which is idempotent.
  * (The time goes in as ISO text: drizzle makes postgres.js pass Date parameters through unserialized.)
  */
-export async function isProcessed(sql: Sql, messageId: string, publishedAt?: Date): Promise<boolean> {
+export async function isProcessed(sql: Sql | TransactionSql, messageId: string, publishedAt?: Date): Promise<boolean> {
   const rows = publishedAt
     ? await sql`SELECT 1 FROM processed_messages WHERE message_id = ${messageId} AND processed_at >= ${publishedAt.toISOString()}::timestamptz`
     : await sql`SELECT 1 FROM processed_messages WHERE message_id = ${messageId}`;
@@ -20,7 +20,7 @@ export async function isProcessed(sql: Sql, messageId: string, publishedAt?: Dat
 }
 
 /** Records a message as done; a concurrent duplicate that got there first is fine. */
-export async function markProcessed(sql: Sql, messageId: string, subscription: string): Promise<void> {
+export async function markProcessed(sql: Sql | TransactionSql, messageId: string, subscription: string): Promise<void> {
   await sql`INSERT INTO processed_messages (message_id, subscription) VALUES (${messageId}, ${subscription}) ON CONFLICT (message_id) DO NOTHING`;
 }
 

@@ -1,14 +1,17 @@
-import type { Sql } from 'postgres';
+import type { Sql, TransactionSql } from 'postgres';
 import type { ChangeEvent } from '../events/types.js';
 import type { Logger } from '../observability/logger.js';
 import { CODA_MAX_ROWS_PER_UPSERT, type CodaClient, type CodaRowInput } from './client.js';
-import { CodaMutationTimeoutError, RowsMissingError, UnknownTableError } from './errors.js';
+import { CodaMutationTimeoutError, PushAbandonedError, RowsMissingError, UnknownTableError } from './errors.js';
 import { tableMapping, type CodaMapping, type CodaTableMapping } from './mapping.js';
 import { isProcessed, markProcessed } from './processed.js';
+import { tableWriteLockFor, type TableWriteLock } from './table-write-lock.js';
 import { sourceTableInfo, toCodaValue, type SourceTableInfo } from './tables.js';
 
 // One change event → Coda. At-least-once in, idempotent out: the message id is recorded only after Coda applied
 // every batch, and the upsert is keyed on the natural key, so a redelivery rewrites the same rows (DESIGN §7.4).
+// Never older over newer: a push reads its rows only once it is its table's single writer, and stays the writer
+// until Coda reports the writes applied (see table-write-lock.ts).
 
 /** Keeps an upsert body well under Coda's few-MB request cap even for long notes. */
 export const MAX_UPSERT_BODY_BYTES = 1_500_000;
@@ -26,6 +29,8 @@ export interface PushDeps {
   readonly now?: () => number;
   /** @default setTimeout */
   readonly sleep?: (ms: number) => Promise<void>;
+  /** One writer per table at a time. @default the process-wide lock of `sql` ({@link tableWriteLockFor}) */
+  readonly writeLock?: TableWriteLock;
 }
 
 export interface PushContext {
@@ -34,6 +39,8 @@ export interface PushContext {
   readonly requestId?: string | undefined;
   /** The envelope's publishTime; lets dedupe tell a redelivery from a new message reusing an id (see isProcessed). */
   readonly publishedAt?: Date | undefined;
+  /** Aborted when the caller stops waiting (client gone): a push still queued for its table's turn is not started. */
+  readonly signal?: AbortSignal | undefined;
 }
 
 export type PushResult =
@@ -44,7 +51,7 @@ const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(reso
 const quote = (identifier: string) => `"${identifier.replaceAll('"', '""')}"`;
 
 /** The rows of `ids` as `to_jsonb` values of the mapped columns (plus id and deleted_at). */
-async function loadRows(sql: Sql, info: SourceTableInfo, entry: CodaTableMapping, ids: readonly number[]): Promise<Map<number, Record<string, unknown>>> {
+async function loadRows(sql: Sql | TransactionSql, info: SourceTableInfo, entry: CodaTableMapping, ids: readonly number[]): Promise<Map<number, Record<string, unknown>>> {
   const wanted = new Set(['id', ...Object.keys(entry.columns)]);
   if (info.softDeleteColumn) wanted.add(info.softDeleteColumn);
   const list = [...wanted].map(quote).join(', ');
@@ -84,11 +91,14 @@ export function batchRows(rows: readonly CodaRowInput[], maxRows = CODA_MAX_ROWS
 }
 
 /**
- * Pushes one change event to Coda: skips a message id already processed; loads the rows by id; upserts them in
- * batches keyed on the table's key column; waits until Coda reports every mutation applied; only then records the
- * message id. Any throw leaves the message unrecorded, so the caller nacks and Pub/Sub redelivers.
+ * Pushes one change event to Coda: skips a message id already processed; waits for its table's write turn; then
+ * loads the rows by id (so it sends what Postgres holds now, never what it held while waiting); upserts them in
+ * batches keyed on the table's key column; waits until Coda reports every mutation applied; records the message id
+ * and only then gives the turn to the next push of the table. Any throw leaves the message unrecorded, so the caller
+ * nacks and Pub/Sub redelivers.
  * @throws {UnknownTableError} the table has no mapping (a 400: retrying cannot help)
  * @throws {RowsMissingError} some ids no longer exist in Postgres (poison: ends in the DLQ)
+ * @throws {PushAbandonedError} `context.signal` fired before the table's turn came (the caller is gone)
  * @throws {CodaMutationTimeoutError} Coda accepted but did not apply in time
  * @throws {CodaError} Coda kept failing (CodaRateLimitedError, CodaHttpError, CodaNetworkError, …)
  */
@@ -98,30 +108,36 @@ export async function pushChangeEvent(deps: PushDeps, event: ChangeEvent, contex
   const info = sourceTableInfo(event.table);
   if (!entry || !info) throw new UnknownTableError(event.table);
   const log = { messageId: context.messageId, table: event.table, requestId: context.requestId };
-
-  if (await isProcessed(sql, context.messageId, context.publishedAt)) {
+  const duplicate = (): PushResult => {
     logger.info({ ...log, outcome: 'duplicate' }, 'change event already pushed');
     return { status: 'duplicate' };
-  }
+  };
 
-  const ids = [...new Set(event.ids)];
-  const rows = await loadRows(sql, info, entry, ids);
-  const missing = ids.filter((id) => !rows.has(id));
-  if (missing.length > 0) throw new RowsMissingError(event.table, missing);
+  if (await isProcessed(sql, context.messageId, context.publishedAt)) return duplicate();
+  const lock = deps.writeLock ?? tableWriteLockFor(sql);
+  return lock.run(event.table, async (tx) => {
+    if (context.signal?.aborted) throw new PushAbandonedError(event.table);
+    // A redelivery of this message may have been pushed while this one waited for the turn.
+    if (await isProcessed(tx, context.messageId, context.publishedAt)) return duplicate();
+    const ids = [...new Set(event.ids)];
+    const rows = await loadRows(tx, info, entry, ids);
+    const missing = ids.filter((id) => !rows.has(id));
+    if (missing.length > 0) throw new RowsMissingError(event.table, missing);
 
-  const codaRows = ids.map((id) => toCodaRow(rows.get(id) ?? {}, info, entry));
-  const deleted = codaRows.filter((r) => r.cells.at(-1)?.value === true).length;
-  const batches = batchRows(codaRows);
-  const requestIds: string[] = [];
-  for (const batch of batches) {
-    requestIds.push(await client.upsertRows(mapping.docId, entry.tableId, batch, [entry.keyColumn], { requestId: context.requestId }));
-  }
-  logger.info({ ...log, rows: codaRows.length, batches: batches.length, codaRequestIds: requestIds }, 'Coda accepted upserts');
+    const codaRows = ids.map((id) => toCodaRow(rows.get(id) ?? {}, info, entry));
+    const deleted = codaRows.filter((r) => r.cells.at(-1)?.value === true).length;
+    const batches = batchRows(codaRows);
+    const requestIds: string[] = [];
+    for (const batch of batches) {
+      requestIds.push(await client.upsertRows(mapping.docId, entry.tableId, batch, [entry.keyColumn], { requestId: context.requestId }));
+    }
+    logger.info({ ...log, rows: codaRows.length, batches: batches.length, codaRequestIds: requestIds }, 'Coda accepted upserts');
 
-  await confirmMutations(deps, requestIds, context.requestId);
-  await markProcessed(sql, context.messageId, context.subscription);
-  logger.info({ ...log, outcome: 'pushed', rows: codaRows.length, deleted, batches: batches.length }, 'change event pushed');
-  return { status: 'pushed', rows: codaRows.length, deleted, batches: batches.length, requestIds };
+    await confirmMutations(deps, requestIds, context.requestId);
+    await markProcessed(tx, context.messageId, context.subscription);
+    logger.info({ ...log, outcome: 'pushed', rows: codaRows.length, deleted, batches: batches.length }, 'change event pushed');
+    return { status: 'pushed', rows: codaRows.length, deleted, batches: batches.length, requestIds } as const;
+  });
 }
 
 /**
