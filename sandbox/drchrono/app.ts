@@ -91,7 +91,7 @@ export interface DrChronoSandboxControl {
   update(resource: ResourceName, id: string | number, patch: DrChronoRecord): DrChronoRecord;
   /** Deletes like DrChrono: appointments get `deleted_flag: true`; other records vanish. */
   remove(resource: ResourceName, id: string | number): void;
-  /** The record as the API would serialize it with verbose=true, or null. */
+  /** The record as the API would serialize it with verbose=true (what webhook deliveries carry), or null. */
   get(resource: ResourceName, id: string | number): DrChronoRecord | null;
   /** Visible records of a resource (patients/doctors O(1); children scan presence bits, no record building). */
   count(resource: ResourceName): number;
