@@ -6,6 +6,7 @@ import { DEFAULT_CLIENT, OAuthState } from './oauth.js';
 import type { SandboxOAuthClient, TokenResponse } from './oauth.js';
 import { RESOURCES, createSandboxStore } from './store.js';
 import type { ResourceName, SandboxStore } from './store.js';
+import { drchronoDefaultPageSize, drchronoPageCaps, drchronoVerboseOnlyFields } from '../../sync/drchrono/list-params.js';
 
 /** Structured sandbox log line. Never carries query values or record contents (they are synthetic PHI). */
 export interface SandboxLogEntry {
@@ -90,7 +91,7 @@ export interface DrChronoSandboxControl {
   update(resource: ResourceName, id: string | number, patch: DrChronoRecord): DrChronoRecord;
   /** Deletes like DrChrono: appointments get `deleted_flag: true`; other records vanish. */
   remove(resource: ResourceName, id: string | number): void;
-  /** The record as the API would serialize it with verbose=true, or null. */
+  /** The record as the API would serialize it with verbose=true (what webhook deliveries carry), or null. */
   get(resource: ResourceName, id: string | number): DrChronoRecord | null;
   /** Visible records of a resource (patients/doctors O(1); children scan presence bits, no record building). */
   count(resource: ResourceName): number;
@@ -103,10 +104,6 @@ export interface DrChronoSandbox {
   readonly control: DrChronoSandboxControl;
 }
 
-const MAX_PAGE_SIZE = 250;
-const APPOINTMENTS_MAX_PAGE_SIZE = 20;
-const VERBOSE_MAX_PAGE_SIZE = 50;
-const APPOINTMENTS_VERBOSE_MAX_PAGE_SIZE = 25;
 /** DrChrono rejects appointment `date_range` spans longer than this. */
 export const APPOINTMENT_DATE_RANGE_MAX_DAYS = 190;
 
@@ -114,10 +111,6 @@ export const APPOINTMENT_DATE_RANGE_MAX_DAYS = 190;
 const SINCE_RESOURCES: ReadonlySet<ResourceName> = new Set(['patients', 'appointments', 'clinical_notes']);
 const PATIENT_FILTER_RESOURCES: ReadonlySet<ResourceName> = new Set(['appointments', 'clinical_notes', 'medications', 'problems', 'allergies']);
 const DOCTOR_FILTER_RESOURCES: ReadonlySet<ResourceName> = new Set(['patients', 'appointments', 'clinical_notes', 'medications', 'problems', 'allergies']);
-const VERBOSE_FIELDS: Partial<Record<ResourceName, readonly string[]>> = {
-  patients: ['custom_demographics', 'patient_flags', 'referring_doctor'],
-  appointments: ['clinical_note', 'vitals', 'custom_vitals', 'reminders', 'status_transitions', 'extended_updated_at'],
-};
 
 const NOT_AUTHENTICATED = { detail: 'Authentication credentials were not provided.' };
 const TOKEN_EXPIRED = { detail: 'Authentication credentials were not provided. Access token expired.' };
@@ -251,15 +244,25 @@ export function createDrChronoSandbox(options: DrChronoSandboxOptions = {}): DrC
     }
     return note ? { locked: note['locked'], pdf: note['pdf'] ?? null, updated_at: note['updated_at'] } : null;
   };
+  /**
+   * The REST (and webhook) serializer, by DrChrono's schema: verbose-only fields only with `verbose`; a clinical note
+   * carries its lock as `signee.locked_by` and has no `locked` (the store keeps `locked` as the sandbox's own truth).
+   */
   const serialize = (resource: ResourceName, record: DrChronoRecord, verbose: boolean): DrChronoRecord => {
-    const hidden = VERBOSE_FIELDS[resource];
-    if (!hidden) return record;
     const out: DrChronoRecord = { ...record };
+    if (resource === 'clinical_notes') {
+      const signee = out['signee'] && typeof out['signee'] === 'object' ? (out['signee'] as DrChronoRecord) : null;
+      out['signee'] = out['locked'] === true
+        ? { locked_by: out['doctor'] ?? null, locked_at: out['updated_at'] ?? null, ...signee }
+        : null;
+      delete out['locked'];
+      return out;
+    }
     if (verbose) {
       if (resource === 'appointments') out['clinical_note'] = noteSummaryFor(record);
       return out;
     }
-    for (const key of hidden) delete out[key];
+    for (const key of drchronoVerboseOnlyFields[resource]) delete out[key];
     return out;
   };
 
@@ -268,11 +271,10 @@ export function createDrChronoSandbox(options: DrChronoSandboxOptions = {}): DrC
     const url = new URL(c.req.url);
     const q = url.searchParams;
     const verbose = q.get('verbose') === 'true';
-    const max = resource === 'appointments'
-      ? (verbose ? APPOINTMENTS_VERBOSE_MAX_PAGE_SIZE : APPOINTMENTS_MAX_PAGE_SIZE)
-      : (verbose ? VERBOSE_MAX_PAGE_SIZE : MAX_PAGE_SIZE);
+    const caps = drchronoPageCaps[resource];
+    const max = verbose ? caps.verboseMax : caps.max;
     const requested = Number.parseInt(q.get('page_size') ?? '', 10);
-    const pageSize = Number.isInteger(requested) && requested > 0 ? Math.min(requested, max) : max;
+    const pageSize = Math.min(Number.isInteger(requested) && requested > 0 ? requested : drchronoDefaultPageSize, max);
 
     const predicates: Array<(r: DrChronoRecord) => boolean> = [];
     let overlayOnly = false;

@@ -98,7 +98,8 @@ export async function verifyWebhookHandshake(
 /**
  * Sends webhook deliveries the way DrChrono does: `POST` JSON `{"receiver": {...}, "object": {...}}` with
  * `X-drchrono-event`, `X-drchrono-signature`, `X-drchrono-delivery` and `Content-Type: application/json`.
- * `object` should be the REST serializer's output (e.g. `control.get('patients', id)`).
+ * `object` should be the REST serializer's verbose output, which is what DrChrono's deliveries carry (insurance on
+ * patients, `clinical_note` on appointments; a note's lock as `signee.locked_by`, no `locked`): `control.get(resource, id)`.
  */
 export function createDrChronoWebhookSender(options: WebhookSenderOptions): DrChronoWebhookSender {
   if (!options.secret) throw new Error('createDrChronoWebhookSender: secret must be a non-empty string');

@@ -1,7 +1,7 @@
 import type { TransactionSql } from 'postgres';
 import { mirrors } from '../mirrors.js';
-import { softDeleteBatch, upsertBatch, type ChangedRow } from '../upsert.js';
-import { insuranceRanks, mapRecords, tableOf, type MapContext } from './mappers.js';
+import { softDeleteBatch, upsertBatch, type ChangedRow, type MirrorRow } from '../upsert.js';
+import { carriesInsurance, insuranceRanks, mapRecords, tableOf, type MapContext } from './mappers.js';
 import type { DrChronoRecord, DrChronoResource } from './types.js';
 
 /** Called after appointments or clinical notes change, inside the same transaction (Deep Cura notes wait on them). */
@@ -13,8 +13,9 @@ export interface ApplyOptions extends MapContext {
 
 /**
  * Writes one page (or one webhook object) of a resource inside the caller's transaction: upserts through the
- * primitive, derives insurance rows from patients (soft-deleting coverage that disappeared), stores clinical notes
- * only once locked and marks stored notes that were unlocked. Returns every changed row.
+ * primitive, derives insurance rows from patients (soft-deleting coverage that disappeared; a patient served without
+ * its verbose-only insurance objects leaves its coverage alone), stores clinical notes only once locked (`signee.locked_by`
+ * or `locked`) and marks stored notes that were unlocked. Returns every changed row of the resource's own tables.
  */
 export async function applyRecords(tx: TransactionSql, resource: DrChronoResource, records: readonly DrChronoRecord[], options: ApplyOptions): Promise<ChangedRow[]> {
   if (records.length === 0) return [];
@@ -28,18 +29,57 @@ export async function applyRecords(tx: TransactionSql, resource: DrChronoResourc
     rows = rows.filter((r) => r['locked'] === true);
     changed.push(...(await markNotesUnlocked(tx, unlocked)));
   }
+  if (resource === 'appointments') await fillNoteLocks(tx, records, rows);
   changed.push(...(await upsertBatch(tx, mirrors[table], rows)));
+  if (resource === 'clinical_notes') await copyNoteLocksToAppointments(tx, records);
 
   if (resource === 'patients') {
     const insurance = mapped.insurance_records ?? [];
     changed.push(...(await upsertBatch(tx, mirrors.insurance_records, insurance)));
     const present = new Set(insurance.map((r) => r.drchrono_id));
-    const dropped = records.flatMap((p) => insuranceRanks.map((rank) => `${p.id}:${rank}`)).filter((id) => !present.has(id));
+    const dropped = records.filter(carriesInsurance).flatMap((p) => insuranceRanks.map((rank) => `${p.id}:${rank}`)).filter((id) => !present.has(id));
     changed.push(...(await softDeleteBatch(tx, mirrors.insurance_records, dropped)));
   }
   if (options.afterApply && changed.length > 0) await options.afterApply(tx, { resource, rows: changed });
   return changed;
 }
+
+/**
+ * `appointments.clinical_note_locked` is the verbose appointment's `clinical_note.locked`. The sync reads appointments
+ * without `verbose` (25 instead of 250 per page), so where an object lacks `clinical_note` the column takes the stored
+ * note's lock (null while no note is stored) instead of being blanked; {@link copyNoteLocksToAppointments} keeps it
+ * current when the note changes later.
+ */
+async function fillNoteLocks(tx: TransactionSql, records: readonly DrChronoRecord[], rows: MirrorRow[]): Promise<void> {
+  const bare = new Set(records.filter((r) => !('clinical_note' in r)).map((r) => String(r.id)));
+  if (bare.size === 0) return;
+  const notes = await tx<{ appointment: string; locked: boolean }[]>`
+    SELECT appointment, bool_or(locked) AS locked FROM clinical_notes
+    WHERE appointment = ANY(${[...bare]}) AND deleted_at IS NULL GROUP BY appointment`;
+  const lockOf = new Map(notes.map((n) => [n.appointment, n.locked]));
+  for (const row of rows) if (bare.has(row.drchrono_id)) row['clinical_note_locked'] = lockOf.get(row.drchrono_id) ?? null;
+}
+
+/**
+ * Sets the appointments' `clinical_note_locked` to their stored notes' lock after notes changed (with an outbox row
+ * where it changed): the same value {@link fillNoteLocks} gives, so re-reading either side changes nothing.
+ */
+async function copyNoteLocksToAppointments(tx: TransactionSql, notes: readonly DrChronoRecord[]): Promise<void> {
+  const appointmentIds = [...new Set(notes.map((n) => text(n['appointment'])).filter((id): id is string => id !== null))];
+  if (appointmentIds.length === 0) return;
+  await tx`
+    WITH note AS (
+      SELECT appointment, bool_or(locked) AS locked FROM clinical_notes
+      WHERE appointment = ANY(${appointmentIds}) AND deleted_at IS NULL GROUP BY appointment
+    ), marked AS (
+      UPDATE appointments a SET clinical_note_locked = note.locked FROM note
+      WHERE a.drchrono_id = note.appointment AND a.clinical_note_locked IS DISTINCT FROM note.locked
+      RETURNING a.id, a.drchrono_id
+    )
+    INSERT INTO outbox (table_name, row_id, drchrono_id, op) SELECT 'appointments', id, drchrono_id, 'upsert' FROM marked`;
+}
+
+const text = (v: unknown): string | null => (v === null || v === undefined || v === '' ? null : String(v));
 
 /** A stored note DrChrono unlocked again: keep its signed content, mark it unlocked, announce the change. */
 async function markNotesUnlocked(tx: TransactionSql, drchronoIds: readonly string[]): Promise<ChangedRow[]> {

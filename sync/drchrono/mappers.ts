@@ -37,6 +37,22 @@ function withSource(record: DrChronoRecord, ctx: MapContext, columns: Record<str
 
 export const insuranceRanks = ['primary', 'secondary', 'tertiary'] as const;
 
+/**
+ * Whether a patient object carries its coverage at all. The insurance objects are verbose-only: a patient served
+ * without `verbose=true` says nothing about its coverage, which is not the same as having none.
+ */
+export function carriesInsurance(patient: DrChronoRecord): boolean {
+  return insuranceRanks.some((rank) => `${rank}_insurance` in patient);
+}
+
+/**
+ * A clinical note is locked when `signee.locked_by` is set (DrChrono's schema: the note has no `locked` field) or,
+ * where an object does carry `locked` (older serializers, the appointment's verbose `clinical_note`), it is true.
+ */
+export function isNoteLocked(note: DrChronoRecord): boolean {
+  return note['locked'] === true || text(obj(note['signee'])?.['locked_by']) !== null;
+}
+
 /** The insurance rows a patient carries; a rank with neither company nor member id is "no coverage". */
 export function insuranceRows(patient: DrChronoRecord, ctx: MapContext): MirrorRow[] {
   return insuranceRanks.flatMap((rank) => {
@@ -86,7 +102,7 @@ const mapOne: Record<DrChronoResource, (r: DrChronoRecord, ctx: MapContext) => M
   }),
   clinical_notes: (r, ctx) => withSource(r, ctx, {
     appointment: text(r['appointment']), patient: text(r['patient']), doctor: text(r['doctor']),
-    locked: r['locked'] === true, locked_by: text(obj(r['signee'])?.['locked_by']), sections: noteText(r['clinical_note_sections']),
+    locked: isNoteLocked(r), locked_by: text(obj(r['signee'])?.['locked_by']), sections: noteText(r['clinical_note_sections']),
   }),
   medications: (r, ctx) => withSource(r, ctx, {
     patient: text(r['patient']), doctor: text(r['doctor']), name: text(r['name']), rxnorm: text(r['rxnorm']), ndc: text(r['ndc']),
@@ -123,10 +139,10 @@ export const tableOf: Record<DrChronoResource, MirrorTable> = {
   medications: 'medications', problems: 'problems', allergies: 'allergies',
 };
 
-/** Maps a page of one resource to rows; patients also yield their insurance rows. */
+/** Maps a page of one resource to rows; patients that carry their coverage also yield their insurance rows. */
 export function mapRecords(resource: DrChronoResource, records: readonly DrChronoRecord[], ctx: MapContext): MappedRows {
   const rows = records.map((r) => mapOne[resource](r, ctx));
   const mapped: MappedRows = { [tableOf[resource]]: rows };
-  if (resource === 'patients') mapped.insurance_records = records.flatMap((r) => insuranceRows(r, ctx));
+  if (resource === 'patients') mapped.insurance_records = records.filter(carriesInsurance).flatMap((r) => insuranceRows(r, ctx));
   return mapped;
 }

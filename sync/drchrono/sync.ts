@@ -6,6 +6,7 @@ import { prefetched } from '../prefetch.js';
 import { utcToPracticeLocal } from '../time.js';
 import { inChangeTransaction, softDeleteBatch, type ChangedRow } from '../upsert.js';
 import { applyRecords, type AfterApplyHook } from './apply.js';
+import { listQuery } from './list-params.js';
 import { tableOf } from './mappers.js';
 import { sinceResources, type CallPriority, type DrChronoClient, type DrChronoResource } from './types.js';
 
@@ -127,10 +128,11 @@ export async function syncResource(deps: SyncDeps, resource: DrChronoResource, k
     const runStarted = clock();
     const usesSince = sinceResources.includes(resource);
     const since = kind === 'incremental' && usesSince ? (options.since ?? (await lastCursor(deps.sql, resource))) : options.since;
-    const query: Record<string, string> = {};
-    if (since && usesSince) query['since'] = since;
+    const filters: Record<string, string> = {};
+    if (since && usesSince) filters['since'] = since;
     // DrChrono lists appointments only within a date filter; `since` at the epoch means "all of them".
-    if (resource === 'appointments' && !query['since']) query['since'] = '1970-01-01';
+    if (resource === 'appointments' && !filters['since']) filters['since'] = '1970-01-01';
+    const query = listQuery(resource, filters);
 
     const seenIds = kind === 'deep_reconcile' ? new Set<string>() : undefined;
     // Only an incremental run refreshes changed patients' medications etc.; a full walk must not keep every id.
@@ -196,7 +198,7 @@ export async function refreshPatients(deps: SyncDeps, patientIds: readonly strin
         let apiCalls = 0;
         for (const patientId of patientIds) {
           const ids: string[] = [];
-          for await (const page of deps.client.pages(resource, { patient: patientId }, { priority: options.priority ?? 'sync', requestId: options.requestId })) {
+          for await (const page of deps.client.pages(resource, listQuery(resource, { patient: patientId }), { priority: options.priority ?? 'sync', requestId: options.requestId })) {
             apiCalls++;
             seen += page.results.length;
             ids.push(...page.results.map((r) => String(r.id)));

@@ -35,7 +35,11 @@ const objectSchemas: Record<DrChronoResource, z.ZodType> = {
   doctors: z.looseObject({ id }),
   patients: z.looseObject({ ...base, doctor: ref, date_of_birth: dateOrBlank, patient_status: z.enum(['A', 'I', 'D']).nullable().optional() }),
   appointments: z.looseObject({ ...base, patient: ref, doctor: ref, scheduled_time: localTime.nullable().optional(), duration: z.number().int().nullable().optional(), deleted_flag: z.boolean().optional() }),
-  clinical_notes: z.looseObject({ ...base, appointment: ref, patient: ref, doctor: ref, locked: z.boolean() }),
+  // DrChrono's schema gives a note no `locked` (the lock is `signee.locked_by`) and no `updated_at`.
+  clinical_notes: z.looseObject({
+    id, updated_at: localTime.optional(), appointment: ref, patient: ref, doctor: ref, locked: z.boolean().optional(),
+    signee: z.looseObject({ locked_by: ref }).nullable().optional(),
+  }),
   medications: z.looseObject({ ...base, patient: id, doctor: ref }),
   problems: z.looseObject({ ...base, patient: id, doctor: ref, icd_version: z.union([z.number(), z.string()]).nullable().optional() }),
   allergies: z.looseObject({ ...base, patient: id, doctor: ref }),

@@ -4,12 +4,14 @@ import { createTestDatabase, type TestDatabase } from '../../harness/database.js
 import { startHarness, type Harness } from '../drchrono/helpers.js';
 
 const TZ = 'America/New_York';
+/** Enough patients that appointments span four pages of DrChrono's 250 (the resilience tests need a walk of several pages). */
+const PATIENTS = 330;
 let t: TestDatabase;
 let h: Harness;
 
 beforeAll(async () => {
   t = await createTestDatabase();
-  h = await startHarness({ patientCount: 40, seed: 11 });
+  h = await startHarness({ patientCount: PATIENTS, seed: 11 });
   await h.seedTokens();
 });
 afterAll(async () => {
@@ -23,7 +25,7 @@ const count = async (table: string, where = 'true') => Number((await t.sql.unsaf
 /** Every id DrChrono lists for a resource (walking the sandbox's own pages, uncounted by our client). */
 function sandboxIds(resource: 'patients' | 'appointments' | 'medications' | 'problems' | 'allergies' | 'clinical_notes', filter: (r: Record<string, unknown>) => boolean = () => true): string[] {
   const ids: string[] = [];
-  const total = resource === 'patients' ? 40 : h.sandbox.control.dataset.slotCount(resource);
+  const total = resource === 'patients' ? PATIENTS : h.sandbox.control.dataset.slotCount(resource);
   for (let i = 0; i < total; i++) {
     const record = resource === 'patients' ? h.sandbox.control.get('patients', 1_000_000 + i) : h.sandbox.control.dataset.child(resource, i);
     if (record && filter(record) && (resource === 'patients' || h.sandbox.control.get(resource, String(record['id'])))) ids.push(String(record['id']));
@@ -36,7 +38,7 @@ describe('full sync', () => {
     const progress: string[] = [];
     const results = await syncAll(deps({ onProgress: (p) => progress.push(p.resource) }), 'full');
     expect(results.map((r) => r.resource)).toEqual(['doctors', 'patients', 'appointments', 'clinical_notes', 'medications', 'problems', 'allergies']);
-    expect(await count('patients', 'deleted_at IS NULL AND source_updated_at IS NOT NULL')).toBe(40);
+    expect(await count('patients', 'deleted_at IS NULL AND source_updated_at IS NOT NULL')).toBe(PATIENTS);
     expect((await t.sql`SELECT drchrono_id FROM patients ORDER BY drchrono_id`).map((r) => r.drchrono_id)).toEqual(sandboxIds('patients'));
     for (const resource of ['appointments', 'medications', 'problems', 'allergies'] as const) {
       expect(await count(resource), resource).toBe(results.find((r) => r.resource === resource)!.seen);
@@ -102,12 +104,14 @@ describe('resilience', () => {
   it('leaves a page that fails in the database entirely unapplied and records the failure in sync_log', async () => {
     const fresh = await createTestDatabase();
     try {
-      // One bad record among the page's 40 patients fails the page's transaction: none of the 40 may be written.
+      // One bad record on the first page (patients 0..49 at the verbose cap of 50) fails that page's transaction:
+      // none of its patients may be written. (The next page may be applied concurrently; it is not the one failing.)
       h.sandbox.control.update('patients', 1_000_020, { patient_status: 'X' });
       const d = { ...deps(), sql: fresh.sql, client: h.instance(fresh.sql).client };
       await expect(syncResource(d, 'patients', 'full')).rejects.toThrow(/patients_status_check/);
-      expect(Number((await fresh.sql`SELECT count(*) AS n FROM patients WHERE source_updated_at IS NOT NULL`)[0]!.n)).toBe(0);
-      expect(Number((await fresh.sql`SELECT count(*) AS n FROM outbox`)[0]!.n)).toBe(0);
+      const firstPage = `drchrono_id::bigint BETWEEN 1000000 AND 1000049`;
+      expect(Number((await fresh.sql.unsafe(`SELECT count(*) AS n FROM patients WHERE source_updated_at IS NOT NULL AND ${firstPage}`))[0]!.n)).toBe(0);
+      expect(Number((await fresh.sql.unsafe(`SELECT count(*) AS n FROM outbox WHERE table_name = 'patients' AND ${firstPage}`))[0]!.n)).toBe(0);
       const [log] = await fresh.sql`SELECT status, error_class FROM sync_log WHERE resource = 'patients'`;
       expect(log).toMatchObject({ status: 'failed', error_class: 'PostgresError' });
     } finally {

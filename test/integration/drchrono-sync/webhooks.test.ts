@@ -102,6 +102,19 @@ describe('DrChrono webhook deliveries', () => {
     expect(logs.text()).toMatch(/webhook event not handled/);
   });
 
+  it('stores a CLINICAL_NOTE_LOCK whose note, as DrChrono serialises it, has signee.locked_by and no locked', async () => {
+    let note: Record<string, unknown> | null = null;
+    for (let slot = 0; !note && slot < sandbox.control.dataset.slotCount('clinical_notes'); slot++) {
+      const generated = sandbox.control.dataset.child('clinical_notes', slot);
+      const served = generated ? sandbox.control.get('clinical_notes', String(generated['id'])) : null;
+      if ((served?.['signee'] as { locked_by?: unknown } | null | undefined)?.locked_by != null) note = served;
+    }
+    expect(note).not.toHaveProperty('locked');
+    expect((await sender.send('CLINICAL_NOTE_LOCK', note as { id: number })).status).toBe(200);
+    const [stored] = await t.sql`SELECT locked, locked_by FROM clinical_notes WHERE drchrono_id = ${String(note!['id'])}`;
+    expect(stored).toMatchObject({ locked: true, locked_by: expect.any(String) });
+  });
+
   it('applies appointment, note, medication, problem and allergy events, and soft-deletes on APPOINTMENT_DELETE', async () => {
     const appointment = Object.assign({}, sandbox.control.get('appointments', '10000000')!, { patient: 1_000_000 });
     expect((await sender.send('APPOINTMENT_CREATE', appointment)).status).toBe(200);

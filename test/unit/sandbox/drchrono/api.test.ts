@@ -3,6 +3,7 @@ import { createDrChronoSandbox, listCursorForSlot } from '../../../../sandbox/dr
 import type { ResourceName } from '../../../../sandbox/drchrono/index.js';
 import { createSyntheticDataset } from '../../../../sandbox/synthetic/index.js';
 import type { SyntheticDataset } from '../../../../sandbox/synthetic/index.js';
+import { drchronoDefaultPageSize, drchronoPageCaps } from '../../../../sync/drchrono/list-params.js';
 import { sandboxWithClock, walk } from './helpers.js';
 
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/;
@@ -10,15 +11,16 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 describe('DrChrono sandbox lists', () => {
   const cases: Array<{ resource: ResourceName; query: string; cap: number }> = [
-    { resource: 'patients', query: '', cap: 250 },
-    { resource: 'patients', query: 'verbose=true', cap: 50 },
-    { resource: 'appointments', query: 'since=2000-01-01', cap: 20 },
-    { resource: 'appointments', query: 'since=2000-01-01&verbose=true', cap: 25 },
-    { resource: 'clinical_notes', query: '', cap: 250 },
-    { resource: 'medications', query: '', cap: 250 },
-    { resource: 'problems', query: 'verbose=true', cap: 50 },
-    { resource: 'allergies', query: '', cap: 250 },
-    { resource: 'doctors', query: '', cap: 250 },
+    { resource: 'patients', query: '', cap: drchronoPageCaps.patients.max },
+    { resource: 'patients', query: 'verbose=true', cap: drchronoPageCaps.patients.verboseMax },
+    { resource: 'appointments', query: 'since=2000-01-01', cap: drchronoPageCaps.appointments.max },
+    { resource: 'appointments', query: 'since=2000-01-01&verbose=true', cap: drchronoPageCaps.appointments.verboseMax },
+    { resource: 'clinical_notes', query: '', cap: drchronoPageCaps.clinical_notes.max },
+    { resource: 'medications', query: '', cap: drchronoPageCaps.medications.max },
+    { resource: 'problems', query: 'verbose=true', cap: drchronoPageCaps.problems.verboseMax },
+    { resource: 'allergies', query: '', cap: drchronoPageCaps.allergies.max },
+    { resource: 'allergies', query: 'verbose=true', cap: drchronoPageCaps.allergies.verboseMax },
+    { resource: 'doctors', query: '', cap: drchronoPageCaps.doctors.max },
   ];
   for (const { resource, query, cap } of cases) {
     it(`walks every ${resource} record exactly once at the page size cap of ${cap} (${query || 'no filter'})`, async () => {
@@ -33,10 +35,14 @@ describe('DrChrono sandbox lists', () => {
     });
   }
 
-  it('uses the maximum page size by default and honours a smaller page_size', async () => {
+  it('serves a small default page when page_size is absent and honours a smaller page_size', async () => {
     const s = sandboxWithClock({ patientCount: 300 });
     const first = (await (await s.get('/api/patients')).json()) as { results: unknown[] };
-    expect(first.results).toHaveLength(250);
+    expect(first.results).toHaveLength(drchronoDefaultPageSize);
+    const verbose = (await (await s.get('/api/patients?verbose=true')).json()) as { results: unknown[] };
+    expect(verbose.results).toHaveLength(Math.min(drchronoDefaultPageSize, drchronoPageCaps.patients.verboseMax));
+    const capped = (await (await s.get('/api/patients?verbose=true&page_size=250')).json()) as { results: unknown[] };
+    expect(capped.results).toHaveLength(drchronoPageCaps.patients.verboseMax);
     const small = await walk(s.get, 'http://sandbox.test/api/patients?page_size=7');
     expect(small[0]!.results).toHaveLength(7);
     expect(small.flatMap((p) => p.results)).toHaveLength(300);
@@ -65,7 +71,7 @@ describe('DrChrono sandbox lists', () => {
     const counting: SyntheticDataset = { ...base, patient: (i) => { generated += 1; return base.patient(i); } };
     const { app, control } = createDrChronoSandbox({ dataset: counting });
     const { access_token } = control.issueTokenPair();
-    const response = await app.request(`/api/patients?cursor=${listCursorForSlot(3999 * 250)}`, {
+    const response = await app.request(`/api/patients?page_size=250&cursor=${listCursorForSlot(3999 * 250)}`, {
       headers: { authorization: `Bearer ${access_token}` },
     });
     const body = (await response.json()) as { results: Array<{ id: number }>; next: string | null };
@@ -156,8 +162,10 @@ describe('DrChrono sandbox lists', () => {
     const s = sandboxWithClock({ patientCount: 40 });
     const plain = (await (await s.get('/api/appointments?since=2000-01-01')).json()) as { results: Array<Record<string, unknown>> };
     expect(plain.results[0]).not.toHaveProperty('clinical_note');
-    const notes = (await walk(s.get, 'http://sandbox.test/api/clinical_notes')).flatMap((p) => p.results);
-    const note = notes.find((n) => n['locked'] === true)!;
+    const notes = (await walk(s.get, 'http://sandbox.test/api/clinical_notes?page_size=250')).flatMap((p) => p.results);
+    const note = notes.find((n) => (n['signee'] as { locked_by?: unknown } | null)?.locked_by != null)!;
+    const locked = (await (await s.get(`/api/appointments/${String(note['appointment'])}?verbose=true`)).json()) as Record<string, unknown>;
+    expect(locked['clinical_note']).toMatchObject({ locked: true });
     s.control.update('clinical_notes', note['id'] as number, { locked: false, signee: null });
     const detail = (await (await s.get(`/api/appointments/${String(note['appointment'])}?verbose=true`)).json()) as Record<string, unknown>;
     expect(detail['clinical_note']).toMatchObject({ locked: false });
@@ -165,9 +173,43 @@ describe('DrChrono sandbox lists', () => {
     expect(patient.results[0]).toHaveProperty('custom_demographics');
   });
 
+  it('serves the verbose-only fields of DrChrono\'s schema (x-verbose-required) only with verbose=true', async () => {
+    const s = sandboxWithClock({ patientCount: 20 });
+    const first = async (path: string) => ((await (await s.get(path)).json()) as { results: Array<Record<string, unknown>> }).results[0]!;
+    const plainPatient = await first('/api/patients?page_size=1');
+    const verbosePatient = await first('/api/patients?page_size=1&verbose=true');
+    for (const key of ['primary_insurance', 'secondary_insurance', 'tertiary_insurance', 'custom_demographics', 'referring_doctor']) {
+      expect(plainPatient, key).not.toHaveProperty(key);
+      expect(verbosePatient, key).toHaveProperty(key);
+    }
+    const plainAllergy = await first('/api/allergies?page_size=1');
+    const verboseAllergy = await first('/api/allergies?page_size=1&verbose=true');
+    expect(plainAllergy).not.toHaveProperty('description');
+    expect(verboseAllergy['description']).toEqual(expect.any(String));
+    expect(plainAllergy).toHaveProperty('reaction');
+    const detail = (await (await s.get(`/api/allergies/${String(plainAllergy['id'])}`)).json()) as Record<string, unknown>;
+    expect(detail).not.toHaveProperty('description');
+  });
+
+  it('serialises clinical notes without locked: the lock is signee.locked_by, with or without verbose', async () => {
+    const s = sandboxWithClock({ patientCount: 40 });
+    for (const query of ['', '&verbose=true']) {
+      const notes = (await walk(s.get, `http://sandbox.test/api/clinical_notes?page_size=250${query}`)).flatMap((p) => p.results);
+      expect(notes.length).toBeGreaterThan(0);
+      for (const note of notes) expect(note).not.toHaveProperty('locked');
+      const lockedBy = notes.map((n) => (n['signee'] as { locked_by?: unknown } | null)?.locked_by ?? null);
+      expect(lockedBy.some((v) => v !== null)).toBe(true);
+      expect(lockedBy.some((v) => v === null)).toBe(true);
+    }
+    const note = s.control.create('clinical_notes', { patient: 1_000_001, locked: true });
+    expect(note).not.toHaveProperty('locked');
+    expect(note['signee']).toMatchObject({ locked_by: expect.anything() });
+    expect(s.control.update('clinical_notes', note['id'] as number, { locked: false })['signee']).toBeNull();
+  });
+
   it('uses DrChrono field names, zone-less timestamps, YYYY-MM-DD dates and 2-dp decimal strings', async () => {
     const s = sandboxWithClock({ patientCount: 20 });
-    const patient = ((await (await s.get('/api/patients?page_size=1')).json()) as { results: Array<Record<string, unknown>> }).results[0]!;
+    const patient = ((await (await s.get('/api/patients?page_size=1&verbose=true')).json()) as { results: Array<Record<string, unknown>> }).results[0]!;
     expect(patient['updated_at']).toMatch(TIMESTAMP);
     expect(patient['date_of_birth']).toMatch(DATE);
     expect(patient['copay']).toMatch(/^\d+\.\d{2}$/);
@@ -183,7 +225,8 @@ describe('DrChrono sandbox lists', () => {
     }
     expect(appointment['scheduled_time']).toMatch(TIMESTAMP);
     const note = ((await (await s.get('/api/clinical_notes?page_size=1')).json()) as { results: Array<Record<string, unknown>> }).results[0]!;
-    expect(note).toMatchObject({ clinical_note_sections: expect.any(Array), locked: expect.any(Boolean), appointment: expect.any(String) });
+    expect(note).toMatchObject({ clinical_note_sections: expect.any(Array), appointment: expect.any(String) });
+    expect(note).toHaveProperty('signee');
     const problem = ((await (await s.get('/api/problems?page_size=1')).json()) as { results: Array<Record<string, unknown>> }).results[0]!;
     expect(problem).toMatchObject({ icd_code: expect.any(String), icd_version: '10', date_diagnosis: expect.stringMatching(DATE) });
     const doctor = ((await (await s.get('/api/doctors?page_size=1')).json()) as { results: Array<Record<string, unknown>> }).results[0]!;
