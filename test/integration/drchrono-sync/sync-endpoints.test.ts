@@ -3,6 +3,8 @@ import { buildService, type BuiltService } from '../../../cli/services.js';
 import { DEFAULT_CLIENT } from '../../../sandbox/drchrono/index.js';
 import { startGoogleOidcSandbox } from '../../../sandbox/google-oidc/index.js';
 import { createTestDatabase, type TestDatabase } from '../../harness/database.js';
+import { DRCHRONO_REAUTHORISE } from '../../../handlers/drchrono-sync/sync-routes.js';
+import { FileTokenStore } from '../../../sync/drchrono/token-store.js';
 import { drchronoSyncEnv } from '../../harness/services.js';
 import { startHarness, type Harness } from '../drchrono/helpers.js';
 
@@ -63,5 +65,24 @@ describe('POST /sync/*', () => {
 
   it('answers 404 for an unknown sync target', async () => {
     expect((await post('/sync/everything', await oidc.control.mintIdToken({ audience: AUDIENCE, email: SCHEDULER }))).status).toBe(404);
+  });
+
+  it('answers 503 telling on-call to re-authorise DrChrono when the refresh token is revoked, not 500', async () => {
+    // Someone else spends the service's single-use refresh token, then its access token expires: DrChrono answers
+    // invalid_grant to the service's refresh.
+    const stored = await new FileTokenStore(h.tokenFile).load();
+    const spent = await fetch(`${h.sandbox.url}/o/token/`, {
+      method: 'POST',
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: stored!.refreshToken, client_id: DEFAULT_CLIENT.clientId, client_secret: DEFAULT_CLIENT.clientSecret }),
+    });
+    expect(spent.status).toBe(200);
+    h.sandbox.control.expireAccessTokens();
+    try {
+      const res = await post('/sync/patients', await oidc.control.mintIdToken({ audience: AUDIENCE, email: SCHEDULER }));
+      expect(res.status).toBe(503);
+      expect(await res.json()).toEqual({ error: DRCHRONO_REAUTHORISE });
+    } finally {
+      await h.seedTokens();
+    }
   });
 });
