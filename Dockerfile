@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
 # One image for both Cloud Run services; SERVICE=drchrono-sync|coda-push selects the entry point.
 #   docker build -t platform . && docker run -e SERVICE=coda-push -e ... -p 8080:8080 platform
+# The Node major must equal .nvmrc (what the workflows test on); test/infra/contract.test.ts checks it.
 ARG NODE_IMAGE=node:24-bookworm-slim
 
 # ── build: compile TypeScript to dist/ (dev dependencies needed, install scripts not) ─────────────────────────────

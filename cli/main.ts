@@ -40,6 +40,9 @@ const commands: Record<string, { load: () => Promise<Command>; help: string }> =
   },
 };
 
+/** The subcommands `platform` has (the container entry point and the migration job name one of them). */
+export const commandNames: readonly string[] = Object.keys(commands);
+
 function usage(): string {
   const width = Math.max(...Object.keys(commands).map((c) => c.length));
   return `usage: platform <command> [options]\n\n${Object.entries(commands)
@@ -67,6 +70,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href || process.argv[1]?.endsWith('cli/bin.js')) {
+// Run directly (`tsx cli/main.ts`, `node dist/cli/main.js` in the image); cli/bin.js calls main() itself.
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   process.exitCode = await main(process.argv.slice(2));
 }

@@ -5,6 +5,7 @@ import { PubsubTopicIamMember } from '@cdktf/provider-google/lib/pubsub-topic-ia
 import { PubsubSubscriptionIamMember } from '@cdktf/provider-google/lib/pubsub-subscription-iam-member/index.js';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account/index.js';
 import { ServiceAccountIamMember } from '@cdktf/provider-google/lib/service-account-iam-member/index.js';
+import { changeEventNames, CHANGE_EVENTS_TOPIC } from '../contract/resources.js';
 import { serviceAgentEmail } from './cmek.js';
 import { validateMember, validateRange } from './validation.js';
 
@@ -61,7 +62,7 @@ export class ChangeEvents extends Construct {
     validateRange('ChangeEvents', 'retryBackoffSeconds.min', props.retryBackoffSeconds?.min, 0, 600, 'seconds');
     validateRange('ChangeEvents', 'retryBackoffSeconds.max', props.retryBackoffSeconds?.max, 0, 600, 'seconds');
     const backoff = props.retryBackoffSeconds ?? { min: 10, max: 600 };
-    const name = props.topicName ?? 'change-events';
+    const names = changeEventNames(props.topicName ?? CHANGE_EVENTS_TOPIC);
     const agent = `serviceAccount:${serviceAgentEmail(props.projectNumber, 'pubsub')}`;
     const week = `${7 * 24 * 3600}s`;
 
@@ -79,19 +80,19 @@ export class ChangeEvents extends Construct {
 
     this.topic = new PubsubTopic(this, 'topic', {
       project: props.projectId,
-      name,
+      name: names.topic,
       kmsKeyName: props.kmsKeyId,
       messageRetentionDuration: week,
     });
     this.deadLetterTopic = new PubsubTopic(this, 'dlq-topic', {
       project: props.projectId,
-      name: `${name}-dlq`,
+      name: names.deadLetterTopic,
       kmsKeyName: props.kmsKeyId,
       messageRetentionDuration: week,
     });
     this.deadLetterSubscription = new PubsubSubscription(this, 'dlq-subscription', {
       project: props.projectId,
-      name: `${name}-dlq`,
+      name: names.deadLetterSubscription,
       topic: this.deadLetterTopic.id,
       messageRetentionDuration: week,
       retainAckedMessages: false,
@@ -100,7 +101,7 @@ export class ChangeEvents extends Construct {
     });
     this.pushSubscription = new PubsubSubscription(this, 'push-subscription', {
       project: props.projectId,
-      name: `${name}-coda-push`,
+      name: names.pushSubscription,
       topic: this.topic.id,
       ackDeadlineSeconds: props.ackDeadlineSeconds ?? 60,
       messageRetentionDuration: week,

@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { CloudSchedulerJob } from '@cdktf/provider-google/lib/cloud-scheduler-job/index.js';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account/index.js';
+import { PRACTICE_TIME_ZONE, SCHEDULER_JOBS } from '../contract/resources.js';
 
 /** The services a scheduled call can target. */
 export type ScheduledService = 'drchrono-sync' | 'coda-push';
@@ -30,7 +31,7 @@ export interface ReconcileScheduleProps {
   readonly targets: Readonly<Record<ScheduledService, string>>;
   /**
    * IANA time zone for the cron expressions.
-   * @default "America/Chicago"
+   * @default the practice's ({@link PRACTICE_TIME_ZONE})
    */
   readonly timeZone?: string;
   /**
@@ -41,13 +42,8 @@ export interface ReconcileScheduleProps {
   readonly jobs?: Readonly<Record<string, ScheduledCall>>;
 }
 
-export const DEFAULT_JOBS: Readonly<Record<string, ScheduledCall>> = {
-  'sync-incremental': { schedule: '*/15 * * * *', path: '/sync/all' },
-  'sync-deep': { schedule: '30 2 * * *', path: '/sync/all?deep=true', deadlineSeconds: 1800 },
-  'outbox-drain': { schedule: '*/5 * * * *', path: '/outbox/drain', deadlineSeconds: 60 },
-  // processed_messages belongs to coda-push, which serves the cleanup.
-  'maintenance-cleanup': { schedule: '30 3 * * *', path: '/maintenance/cleanup', service: 'coda-push' },
-};
+/** The contract's jobs (contract/resources.ts `SCHEDULER_JOBS`): the runbooks name them. */
+export const DEFAULT_JOBS: Readonly<Record<string, ScheduledCall>> = SCHEDULER_JOBS;
 
 /**
  * Cloud Scheduler jobs calling drchrono-sync and coda-push with a Google-signed OIDC token (audience = the target
@@ -72,7 +68,7 @@ export class ReconcileSchedule extends Construct {
         region: props.region,
         name,
         schedule: job.schedule,
-        timeZone: props.timeZone ?? 'America/Chicago',
+        timeZone: props.timeZone ?? PRACTICE_TIME_ZONE,
         attemptDeadline: `${job.deadlineSeconds ?? 300}s`,
         retryConfig: { retryCount: 1, minBackoffDuration: '30s' },
         httpTarget: {

@@ -60,8 +60,6 @@ export interface EnvironmentConfig {
     readonly deployEnvironment: string;
   };
   readonly app: {
-    /** IANA time zone of the practice (DrChrono timestamps are practice-local). */
-    readonly timezone: string;
     /** Coda doc id (not secret). */
     readonly codaDocId: string;
     readonly logLevel: 'debug' | 'info' | 'warn';
@@ -90,7 +88,7 @@ export const ENVIRONMENTS: Readonly<Record<EnvironmentName, EnvironmentConfig>> 
     ingress: { domain: 'hooks.staging.feelaugust.com', staffMembers: ['group:platform-staff@feelaugust.com'] },
     alertEmail: 'platform-alerts@feelaugust.com',
     github: { repository: GITHUB_REPOSITORY, deployEnvironment: 'staging' },
-    app: { timezone: 'America/Chicago', codaDocId: 'staging-doc-id', logLevel: 'debug' },
+    app: { codaDocId: 'staging-doc-id', logLevel: 'debug' },
   },
   prod: {
     name: 'prod',
@@ -108,16 +106,9 @@ export const ENVIRONMENTS: Readonly<Record<EnvironmentName, EnvironmentConfig>> 
     ingress: { domain: 'hooks.feelaugust.com', staffMembers: ['group:platform-staff@feelaugust.com'] },
     alertEmail: 'platform-oncall@feelaugust.com',
     github: { repository: GITHUB_REPOSITORY, deployEnvironment: 'prod' },
-    app: { timezone: 'America/Chicago', codaDocId: 'prod-doc-id', logLevel: 'info' },
+    app: { codaDocId: 'prod-doc-id', logLevel: 'info' },
   },
 };
 
-/** Secret Manager secrets; values are added out of band, never by Terraform. */
-export const SECRETS = {
-  'drchrono-client-id': { description: 'DrChrono OAuth client id' },
-  'drchrono-client-secret': { description: 'DrChrono OAuth client secret' },
-  'drchrono-token': { description: 'DrChrono OAuth token pair (JSON); rotated by drchrono-sync on every refresh' },
-  'drchrono-webhook-secret': { description: 'DrChrono webhook secret token' },
-  'deepcura-key': { description: 'Deep Cura Gridhook AES-256 key, base64 (32 bytes)' },
-  'coda-api-token': { description: 'Coda API token for the practice doc' },
-} as const;
+/** Secret Manager secrets (ids, descriptions, readers) are part of the deploy contract. */
+export { SECRETS } from '../contract/index.js';

@@ -16,7 +16,23 @@ import { WebhookIngress } from '../constructs/webhook-ingress.js';
 import { ArtifactRepository } from '../constructs/artifact-repository.js';
 import { serviceAccountMember } from '../constructs/validation.js';
 import { suppressRule } from '../constructs/policies/index.js';
-import { SECRETS, type EnvironmentConfig } from './environments.js';
+import { MigrationJob } from '../constructs/migration-job.js';
+import {
+  APP_DATABASE_ROLE, changeEventNames, CODA_DEFAULT_BASE_URL, DATABASE_NAME, DRCHRONO_DEFAULT_BASE_URL, iamDatabaseUser, MIGRATE_JOB_NAME,
+  PRACTICE_TIME_ZONE, SECRETS, secretManagerTokenStore, SERVICE_ACCOUNT_IDS, DRCHRONO_TOKEN_SECRET,
+  type MigrateEnvName, type SecretId, type ServiceEnvName, type ServiceName,
+} from '../contract/index.js';
+import type { EnvironmentConfig } from './environments.js';
+
+/** A service's plain environment, keyed by the variables its own schema reads (a misspelt name does not compile). */
+type ServiceEnv<S extends ServiceName> = Partial<Record<ServiceEnvName<S>, string>>;
+
+/** The contract's secrets a service reads as variables: `{ ENV_NAME: { secretId } }`. */
+function secretEnvOf(service: ServiceName, secretId: (key: SecretId) => string) {
+  return Object.fromEntries(
+    Object.entries(SECRETS).flatMap(([key, spec]) => (spec.service === service && spec.env ? [[spec.env, { secretId: secretId(key as SecretId) }]] : [])),
+  );
+}
 
 /**
  * The whole platform for one environment. Wiring only: every security default lives in the constructs, every
@@ -40,8 +56,10 @@ export class PlatformStack extends TerraformStack {
     const projectNumber = new DataGoogleProject(this, 'project', { projectId }).number;
     /** Deterministic Cloud Run URL (`https://<service>-<project number>.<region>.run.app`): also the OIDC audience. */
     const runUrl = (service: string): string => `https://${service}-${projectNumber}.${region}.run.app`;
-    /** IAM database user of a Cloud Run service account (email without ".gserviceaccount.com", URL-encoded). */
-    const dbUser = (service: string): string => `run-${service}%40${projectId}.iam`;
+    /** Email of a runtime service account created below (its id comes from the contract). */
+    const saEmail = (id: string): string => `${id}@${projectId}.iam.gserviceaccount.com`;
+    /** Cloud SQL IAM database user of a runtime identity. */
+    const dbUser = (id: string): string => iamDatabaseUser(saEmail(id));
 
     const image = new TerraformVariable(this, 'image', {
       type: 'string',
@@ -73,6 +91,7 @@ export class PlatformStack extends TerraformStack {
       projectId,
       region,
       name: `platform-${env.name}`,
+      databaseName: DATABASE_NAME,
       encryptionKeyId: keys.keyId('sql'),
       tier: env.database.tier,
       availabilityType: env.database.availabilityType,
@@ -82,8 +101,9 @@ export class PlatformStack extends TerraformStack {
       serviceAttachment: db.instance.pscServiceAttachmentLink,
       dnsName: db.instance.dnsName,
     });
-    const databaseUrl = (service: string): string =>
-      `postgres://${dbUser(service)}@${dbEndpoint.address}:5432/${db.databaseName}?sslmode=require`;
+    // IAM database authentication: no password in the URL; the service logs in with its own IAM token.
+    const databaseUrl = (id: string): string =>
+      `postgres://${encodeURIComponent(dbUser(id))}@${dbEndpoint.address}:5432/${db.databaseName}?sslmode=require`;
 
     const secrets = new Secrets(this, 'secrets', {
       projectId,
@@ -97,7 +117,7 @@ export class PlatformStack extends TerraformStack {
       projectId,
       region,
       targets: { 'drchrono-sync': runUrl('drchrono-sync'), 'coda-push': runUrl('coda-push') },
-      timeZone: env.app.timezone,
+      timeZone: PRACTICE_TIME_ZONE,
     });
     const events = new ChangeEvents(this, 'change-events', {
       projectId,
@@ -134,25 +154,21 @@ export class PlatformStack extends TerraformStack {
       ingress: 'internal-and-load-balancer',
       allowUnauthenticatedFromLoadBalancer: true,
       env: {
-        DATABASE_URL: databaseUrl('drchrono-sync'),
-        DRCHRONO_BASE_URL: 'https://app.drchrono.com',
-        DRCHRONO_TOKEN_STORE: 'secret-manager:drchrono-token',
-        DRCHRONO_TIMEZONE: env.app.timezone,
+        DATABASE_URL: databaseUrl(SERVICE_ACCOUNT_IDS['drchrono-sync']),
+        DATABASE_AUTH: 'cloudsql-iam',
+        DRCHRONO_BASE_URL: DRCHRONO_DEFAULT_BASE_URL,
+        DRCHRONO_TOKEN_STORE: secretManagerTokenStore(projectId, secrets.secretId(DRCHRONO_TOKEN_SECRET)),
+        DRCHRONO_TIMEZONE: PRACTICE_TIME_ZONE,
         EVENT_BUS: 'pubsub',
         PUBSUB_PROJECT_ID: projectId,
-        PUBSUB_TOPIC: 'change-events',
+        PUBSUB_TOPIC: events.topic.name,
         AUTH_OIDC_AUDIENCE: runUrl('drchrono-sync'),
         AUTH_OIDC_ALLOWED_EMAILS: schedule.serviceAccountEmail,
         AUTH_IAP_AUDIENCE: `/projects/${projectNumber}/global/backendServices/${ingress.staffBackend.generatedId}`,
         PUSH_AUTH: 'oidc',
         LOG_LEVEL: env.app.logLevel,
-      },
-      secretEnv: {
-        DRCHRONO_CLIENT_ID: { secretId: secrets.secretId('drchrono-client-id') },
-        DRCHRONO_CLIENT_SECRET: { secretId: secrets.secretId('drchrono-client-secret') },
-        DRCHRONO_WEBHOOK_SECRET: { secretId: secrets.secretId('drchrono-webhook-secret') },
-        DEEPCURA_KEY: { secretId: secrets.secretId('deepcura-key') },
-      },
+      } satisfies ServiceEnv<'drchrono-sync'>,
+      secretEnv: secretEnvOf('drchrono-sync', (key) => secrets.secretId(key)),
     });
     suppressRule(
       drchronoSync.service,
@@ -172,35 +188,47 @@ export class PlatformStack extends TerraformStack {
       timeoutSeconds: 60,
       ingress: 'internal',
       env: {
-        DATABASE_URL: databaseUrl('coda-push'),
-        CODA_BASE_URL: 'https://coda.io/apis/v1',
+        DATABASE_URL: databaseUrl(SERVICE_ACCOUNT_IDS['coda-push']),
+        DATABASE_AUTH: 'cloudsql-iam',
+        CODA_BASE_URL: CODA_DEFAULT_BASE_URL,
         CODA_DOC_ID: env.app.codaDocId,
-        CODA_MAPPING: '/app/config/coda-mapping.json',
-        EVENT_BUS: 'pubsub',
-        PUBSUB_PROJECT_ID: projectId,
         AUTH_OIDC_AUDIENCE: runUrl('coda-push'),
         // Two lists: the push identity may only push, the scheduler may only call /maintenance/*.
         AUTH_OIDC_ALLOWED_EMAILS: schedule.serviceAccountEmail,
         PUSH_OIDC_ALLOWED_EMAILS: events.pushServiceAccount.email,
         PUSH_AUTH: 'oidc',
         LOG_LEVEL: env.app.logLevel,
-      },
-      secretEnv: { CODA_API_TOKEN: { secretId: secrets.secretId('coda-api-token') } },
+      } satisfies ServiceEnv<'coda-push'>,
+      secretEnv: secretEnvOf('coda-push', (key) => secrets.secretId(key)),
     });
 
     // ── least-privilege grants, each on one resource ──────────────────────────────────────────────────────────
     const syncSa = serviceAccountMember(drchronoSync.serviceAccountEmail);
     const pushSa = serviceAccountMember(codaPush.serviceAccountEmail);
-    for (const key of ['drchrono-client-id', 'drchrono-client-secret', 'drchrono-webhook-secret', 'deepcura-key', 'drchrono-token']) {
-      secrets.grantSecretAccess(key, 'drchrono-sync', syncSa);
-    }
-    secrets.grantAddVersion('drchrono-token', 'drchrono-sync', syncSa);
-    secrets.grantSecretAccess('coda-api-token', 'coda-push', pushSa);
+    const readers = { 'drchrono-sync': syncSa, 'coda-push': pushSa } as const;
+    for (const [key, spec] of Object.entries(SECRETS)) secrets.grantSecretAccess(key, spec.service, readers[spec.service]);
+    secrets.grantAddVersion(DRCHRONO_TOKEN_SECRET, 'drchrono-sync', syncSa);
     events.grantPublish('drchrono-sync', syncSa);
     codaPush.grantInvoke('pubsub-push', serviceAccountMember(events.pushServiceAccount.email));
     codaPush.grantInvoke('scheduler', serviceAccountMember(schedule.serviceAccountEmail));
     db.grantConnect('drchrono-sync', drchronoSync.serviceAccountEmail);
     db.grantConnect('coda-push', codaPush.serviceAccountEmail);
+
+    // ── schema migrations: a job from the same image, run by every deploy before the services roll ────────────
+    const migrate = new MigrationJob(this, 'migrate', {
+      ...common,
+      name: MIGRATE_JOB_NAME,
+      serviceAccountId: SERVICE_ACCOUNT_IDS.migrate,
+      command: ['node', 'dist/cli/main.js', 'migrate'],
+      env: {
+        DATABASE_URL: databaseUrl(SERVICE_ACCOUNT_IDS.migrate),
+        DATABASE_AUTH: 'cloudsql-iam',
+        // The services' IAM users get the application role after every migration (idempotent GRANT).
+        DATABASE_APP_LOGINS: [dbUser(SERVICE_ACCOUNT_IDS['drchrono-sync']), dbUser(SERVICE_ACCOUNT_IDS['coda-push'])].join(','),
+        DATABASE_APP_ROLE: APP_DATABASE_ROLE,
+      } satisfies Partial<Record<MigrateEnvName, string>>,
+    });
+    db.grantConnect('migrate', migrate.serviceAccountEmail);
 
     const ci = new CiIdentity(this, 'ci', {
       projectId,
@@ -212,6 +240,8 @@ export class PlatformStack extends TerraformStack {
     registry.grantPush('ci-deploy', deployer);
     drchronoSync.grantActAs('ci-deploy', deployer);
     codaPush.grantActAs('ci-deploy', deployer);
+    migrate.grantActAs('ci-deploy', deployer);
+    migrate.grantRun('ci-deploy', deployer);
 
     // ── audit and alerting ────────────────────────────────────────────────────────────────────────────────────
     new AuditArchive(this, 'audit-archive', {

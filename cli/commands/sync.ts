@@ -31,7 +31,7 @@ export async function syncCommand(argv: string[], io: Io): Promise<number> {
   const kind: SyncKind = values.deep ? 'deep_reconcile' : values.full ? 'full' : 'incremental';
   const env = parseEnv(drchronoEnvSchema, io.env);
   const logger = createLogger({ service: 'drchrono-sync', level: env.LOG_LEVEL });
-  const database = createDatabase({ url: env.DATABASE_URL, maxConnections: env.DB_POOL_MAX, applicationName: 'platform-sync' });
+  const database = createDatabase({ url: env.DATABASE_URL, auth: env.DATABASE_AUTH, maxConnections: env.DB_POOL_MAX, applicationName: 'platform-sync' });
   try {
     const deps = drchronoSyncDeps(env, database, logger);
     const options = values.since ? { since: values.since } : {};

@@ -13,7 +13,8 @@ import {
 import type { JwksOptions } from './jwt.js';
 
 /** Google's ID-token signing keys. */
-export const GOOGLE_JWKS_URL = 'https://www.googleapis.com/oauth2/v3/certs';
+export { GOOGLE_JWKS_URL } from '../../contract/env.js';
+import { GOOGLE_JWKS_URL } from '../../contract/env.js';
 /** Both spellings Google puts in `iss` (https://developers.google.com/identity/openid-connect/openid-connect#validatinganidtoken). */
 export const GOOGLE_ISSUERS = ['https://accounts.google.com', 'accounts.google.com'] as const;
 

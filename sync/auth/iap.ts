@@ -5,7 +5,8 @@ import { audienceMatches, classifyJoseError, clockTolerance, looksLikeCompactJws
 import type { JwksOptions } from './jwt.js';
 
 /** IAP's signing keys as a JWKS. */
-export const IAP_JWKS_URL = 'https://www.gstatic.com/iap/verify/public_key-jwk';
+export { IAP_JWKS_URL } from '../../contract/env.js';
+import { IAP_JWKS_URL } from '../../contract/env.js';
 /** IAP's `iss`. */
 export const IAP_ISSUER = 'https://cloud.google.com/iap';
 /** The header IAP adds to every request it lets through. */

@@ -8,8 +8,10 @@ import { sharedCodaRateLimiter, type CodaRateLimiter, type SlidingWindowGate } f
 // jittered exponential backoff — or after `Retry-After` when Coda sends one. The retry loop is hand-written rather
 // than p-retry so tests can drive it with a fake sleep and so `Retry-After` replaces the backoff instead of adding to it.
 
-/** `https://coda.io/apis/v1`. */
-export const CODA_DEFAULT_BASE_URL = 'https://coda.io/apis/v1';
+import { CODA_DEFAULT_BASE_URL } from '../../contract/env.js';
+
+/** `https://coda.io/apis/v1` (declared in the deploy contract). */
+export { CODA_DEFAULT_BASE_URL };
 /** Most rows per upsert call (seed decision; Coda documents no row cap, only a payload size). */
 export const CODA_MAX_ROWS_PER_UPSERT = 500;
 

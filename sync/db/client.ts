@@ -1,6 +1,7 @@
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import postgres, { type Sql } from 'postgres';
 import * as schema from '../../schema/index.js';
+import { cloudSqlIamPassword } from './cloudsql-iam.js';
 
 export type Schema = typeof schema;
 export type Db = PostgresJsDatabase<Schema>;
@@ -14,6 +15,14 @@ export interface DatabaseOptions {
   readonly connectTimeoutSeconds?: number;
   /** Application name shown in pg_stat_activity. @default 'feel-august' */
   readonly applicationName?: string;
+  /**
+   * `password`: the URL's password. `cloudsql-iam`: the URL names an IAM database user and no password; every new
+   * connection logs in with a Cloud SQL IAM access token (DATABASE_AUTH).
+   * @default 'password'
+   */
+  readonly auth?: 'password' | 'cloudsql-iam';
+  /** Supplies the IAM token for `cloudsql-iam`. @default Application Default Credentials ({@link cloudSqlIamPassword}) */
+  readonly iamPassword?: () => Promise<string>;
 }
 
 export interface Database {
@@ -32,6 +41,7 @@ export function createDatabase(options: DatabaseOptions): Database {
     idle_timeout: 30,
     onnotice: () => {},
     connection: { application_name: options.applicationName ?? 'feel-august' },
+    ...(options.auth === 'cloudsql-iam' && { pass: options.iamPassword ?? cloudSqlIamPassword() }),
   });
   return {
     sql,

@@ -1,11 +1,12 @@
 import type { protos } from '@google-cloud/pubsub';
+import { changeEventNames, CHANGE_EVENTS_TOPIC } from '../../contract/resources.js';
 import { errorClass } from './errors.js';
 import { pubsubClients, type PubSubConnection } from './pubsub-clients.js';
 
 export interface ReplayDeadLettersOptions extends PubSubConnection {
   /** Main topic id the messages go back to. @default 'change-events' */
   readonly topic?: string;
-  /** Dead-letter subscription id. @default `<topic>-dlq-sub` */
+  /** Dead-letter subscription id. @default `<topic>-dlq` (contract `changeEventNames`, what Terraform creates) */
   readonly deadLetterSubscription?: string;
   /** Most messages to move. @default unlimited (until the subscription is empty) */
   readonly limit?: number;
@@ -57,13 +58,13 @@ function idCount(data: Uint8Array | string | null | undefined, attributes: Recor
  * @throws {DeadLetterReplayError} when a publish fails; the messages already moved are in `error.moved`.
  */
 export async function replayDeadLetters(options: ReplayDeadLettersOptions): Promise<ReplayedMessage[]> {
-  const topicId = options.topic ?? 'change-events';
+  const topicId = options.topic ?? CHANGE_EVENTS_TOPIC;
   const limit = options.limit ?? Number.POSITIVE_INFINITY;
   if (!(limit >= 0)) throw new Error(`limit must be ≥ 0, got ${limit}`);
   const pullTimeoutMs = options.pullTimeoutMs ?? 2000;
   const clients = pubsubClients(options);
   const topic = clients.topicName(topicId);
-  const subscription = clients.subscriptionName(options.deadLetterSubscription ?? `${topicId}-dlq-sub`);
+  const subscription = clients.subscriptionName(options.deadLetterSubscription ?? changeEventNames(topicId).deadLetterSubscription);
   const moved: ReplayedMessage[] = [];
   let emptyPulls = 0;
   try {

@@ -1,4 +1,5 @@
 import type { protos } from '@google-cloud/pubsub';
+import { changeEventNames, CHANGE_EVENTS_TOPIC } from '../../contract/resources.js';
 import { grpcCode, GrpcStatus, pubsubClients, type PubSubConnection } from './pubsub-clients.js';
 
 type ISubscription = protos.google.pubsub.v1.ISubscription;
@@ -16,7 +17,7 @@ export interface PubSubSetupOptions extends PubSubConnection {
    * @default unset: the subscription is a pull subscription
    */
   readonly pushEndpoint?: string;
-  /** Subscription id. @default `<topic>-push` with a push endpoint, else `<topic>-sub` */
+  /** Subscription id. @default `<topic>-coda-push` with a push endpoint, else `<topic>-sub` (contract `changeEventNames`) */
   readonly subscription?: string;
   /** OIDC token Pub/Sub attaches to each push (deployed configs). @default none (emulator/local: PUSH_AUTH=none) */
   readonly pushOidc?: { readonly serviceAccountEmail: string; readonly audience?: string };
@@ -53,7 +54,7 @@ const seconds = (duration: protos.google.protobuf.IDuration | null | undefined) 
  * - topic `<topic>`;
  * - subscription on it: push to `pushEndpoint` when given, else pull; with `deadLetterPolicy
  *   {deadLetterTopic: <topic>-dlq, maxDeliveryAttempts}`, an exponential retry policy and the ack deadline;
- * - dead-letter topic `<topic>-dlq` and its pull subscription `<topic>-dlq-sub` (without one, dead letters are lost).
+ * - dead-letter topic `<topic>-dlq` and its pull subscription `<topic>-dlq` (without one, dead letters are lost).
  * An existing subscription whose push endpoint or policies differ is updated; one attached to another topic is refused.
  * In a real project the Pub/Sub service agent also needs publisher on the DLQ topic and subscriber on the
  * subscription (granted by the infrastructure, not here).
@@ -61,8 +62,9 @@ const seconds = (duration: protos.google.protobuf.IDuration | null | undefined) 
  * @throws {PubSubSetupError} for out-of-range options or a subscription bound to another topic.
  */
 export async function setupPubSub(options: PubSubSetupOptions): Promise<PubSubSetupResult> {
-  const topicId = options.topic ?? 'change-events';
-  const subscriptionId = options.subscription ?? (options.pushEndpoint ? `${topicId}-push` : `${topicId}-sub`);
+  const names = changeEventNames(options.topic ?? CHANGE_EVENTS_TOPIC);
+  const topicId = names.topic;
+  const subscriptionId = options.subscription ?? (options.pushEndpoint ? names.pushSubscription : names.pullSubscription);
   const maxDeliveryAttempts = options.maxDeliveryAttempts ?? 5;
   const minimumBackoffSeconds = options.minimumBackoffSeconds ?? 10;
   const maximumBackoffSeconds = options.maximumBackoffSeconds ?? 600;
@@ -83,9 +85,9 @@ export async function setupPubSub(options: PubSubSetupOptions): Promise<PubSubSe
 
   const clients = pubsubClients(options);
   const topic = clients.topicName(topicId);
-  const deadLetterTopic = clients.topicName(`${topicId}-dlq`);
+  const deadLetterTopic = clients.topicName(names.deadLetterTopic);
   const subscription = clients.subscriptionName(subscriptionId);
-  const deadLetterSubscription = clients.subscriptionName(`${topicId}-dlq-sub`);
+  const deadLetterSubscription = clients.subscriptionName(names.deadLetterSubscription);
   const resources: { kind: 'topic' | 'subscription'; name: string; action: SetupAction }[] = [];
 
   const ensureTopic = async (name: string) => {

@@ -71,7 +71,7 @@ describe.each(['staging', 'prod'])('%s stack', (name) => {
     expect(flags).not.toHaveProperty('log_statement');
     expect(sql.settings.insights_config.record_client_address).toBe(false);
     const users = resources(json(), 'google_sql_user');
-    expect(users.map((u) => u.type)).toEqual(['CLOUD_IAM_SERVICE_ACCOUNT', 'CLOUD_IAM_SERVICE_ACCOUNT']);
+    expect(users.map((u) => u.type)).toEqual(['CLOUD_IAM_SERVICE_ACCOUNT', 'CLOUD_IAM_SERVICE_ACCOUNT', 'CLOUD_IAM_SERVICE_ACCOUNT']);
     expect(users.some((u) => 'password' in u)).toBe(false);
   });
 

@@ -127,7 +127,7 @@ describe('Pub/Sub emulator stopped and restarted while changes are being publish
       expect(chain.logs.text()).not.toContain('change event already pushed');
       // Every push was accepted (no poison) and nothing was dead-lettered.
       expect(driver.deliveries.every((d) => d.status === 204)).toBe(true);
-      expect(await peek(emulator.host, `${TOPIC}-dlq-sub`, 500)).toEqual([]);
+      expect(await peek(emulator.host, `${TOPIC}-dlq`, 500)).toEqual([]);
       console.info(`emulator restart: ${counts!.patients} patients (${counts!.deleted} deleted), ${counts!.outbox} outbox rows (${counts!.retried} retried), ${driver.deliveries.length} deliveries, ${delivery.errors()} pull errors`);
     } finally {
       writing = false;

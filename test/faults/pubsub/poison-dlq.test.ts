@@ -84,7 +84,7 @@ describe('a poison message: its rows were deleted from Postgres before the push'
 
       await until('message A to be pushed and message B to be refused on every attempt', () =>
         w.deliveriesOf(healthyId!).some((d) => d.acked) && w.deliveriesOf(poisonId!).length >= MAX_ATTEMPTS);
-      const dead = await waitForMessages(w.host, `${w.topic}-dlq-sub`, 1);
+      const dead = await waitForMessages(w.host, `${w.topic}-dlq`, 1);
       const refused = w.deliveriesOf(poisonId!);
       expect(refused.map((d) => [d.deliveryAttempt, d.status])).toEqual([1, 2, 3, 4, 5].map((n) => [n, 422]));
       expect(dead).toHaveLength(1);
@@ -105,7 +105,7 @@ describe('a poison message: its rows were deleted from Postgres before the push'
       const replayed = await w.replay();
       expect(replayed).toMatchObject({ code: 0, stderr: '' });
       expect(replayed.stdout).toMatch(/table=patients {2}ids=5\n/);
-      expect(replayed.stdout).toContain(`moved 1 message(s) from ${w.topic}-dlq-sub to ${w.topic}`);
+      expect(replayed.stdout).toContain(`moved 1 message(s) from ${w.topic}-dlq to ${w.topic}`);
       const republished = /-> (\S+)/.exec(replayed.stdout)![1]!;
 
       await until('the replayed message to be pushed', () => w.deliveriesOf(republished).some((d) => d.acked));
@@ -113,7 +113,7 @@ describe('a poison message: its rows were deleted from Postgres before the push'
       const result = await settledComparison(chain);
       expectCodaEqualsPostgres(result, 25);
       expect(await pendingOutboxRows(chain)).toBe(0);
-      expect(await peek(w.host, `${w.topic}-dlq-sub`, 500)).toEqual([]);
+      expect(await peek(w.host, `${w.topic}-dlq`, 500)).toEqual([]);
       expect((await w.replay()).stdout).toContain('moved 0 message(s)');
     } finally {
       await w.close();
@@ -140,7 +140,7 @@ describe('a malformed message: data that is not a valid change event', () => {
       await until('every malformed message to be refused on every attempt', () =>
         w.driver.deliveries.some((d) => d.acked) && badIds.every((id) => w.deliveriesOf(id).length >= MAX_ATTEMPTS));
       for (const id of badIds) expect(w.deliveriesOf(id).map((d) => d.status)).toEqual(Array(MAX_ATTEMPTS).fill(400));
-      const dead = await waitForMessages(w.host, `${w.topic}-dlq-sub`, 3);
+      const dead = await waitForMessages(w.host, `${w.topic}-dlq`, 3);
       // Dead-lettered byte for byte: the evidence is kept for whoever fixes the publisher.
       expect(dead.map((m) => m.data.toString()).sort()).toEqual(bad.map((m) => m.data.toString()).sort());
       expect(chain.logs.text()).toMatch(/invalid message data|invalid change event/);
@@ -154,14 +154,14 @@ describe('a malformed message: data that is not a valid change event', () => {
       expect(replayed.stdout).toContain('moved 3 message(s)');
       const again = [...replayed.stdout.matchAll(/-> (\S+)/g)].map((m) => m[1]!);
       await until('the replayed messages to be refused on every attempt', () => again.every((id) => w.deliveriesOf(id).length >= MAX_ATTEMPTS));
-      const back = await waitForMessages(w.host, `${w.topic}-dlq-sub`, 3);
+      const back = await waitForMessages(w.host, `${w.topic}-dlq`, 3);
       expect(back.map((m) => m.data.toString()).sort()).toEqual(bad.map((m) => m.data.toString()).sort());
       expect(back.every((m) => m.attributes.replayed_from_dlq !== undefined)).toBe(true);
 
-      // So the operator discards them (`gcloud pubsub subscriptions pull <topic>-dlq-sub --auto-ack`), leaving the DLQ empty.
-      const discarded = await pullAll({ host: w.host, projectId: PROJECT_ID, subscription: `${w.topic}-dlq-sub`, expect: 3 });
+      // So the operator discards them (`gcloud pubsub subscriptions pull <topic>-dlq --auto-ack`), leaving the DLQ empty.
+      const discarded = await pullAll({ host: w.host, projectId: PROJECT_ID, subscription: `${w.topic}-dlq`, expect: 3 });
       expect(discarded).toHaveLength(3);
-      expect(await peek(w.host, `${w.topic}-dlq-sub`, 500)).toEqual([]);
+      expect(await peek(w.host, `${w.topic}-dlq`, 500)).toEqual([]);
       expect(again.every((id) => w.deliveriesOf(id).length === MAX_ATTEMPTS)).toBe(true);
 
       // Nothing the platform published was affected: Coda equals Postgres and the outbox is fully published.

@@ -69,7 +69,7 @@ describe('relay → Pub/Sub emulator push subscription → coda-push over HTTP �
       expect(stats.acceptedWrites).toBe(bus.accepted.length);
       expect(Math.max(...stats.rowsPerUpsert)).toBe(500);
       expect(chain.coda.control.peakWritesPerWindow(1_000)).toBeLessThanOrEqual(10);
-      expect(await peek(host, `${topic}-dlq-sub`, 500)).toEqual([]);
+      expect(await peek(host, `${topic}-dlq`, 500)).toEqual([]);
     } finally {
       await relay.stop();
       await bus.publisher.close();

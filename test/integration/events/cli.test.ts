@@ -21,7 +21,7 @@ describe('platform pubsub setup', () => {
     expect(await pubsubCommand(['setup'], first)).toBe(0);
     expect(first.out()).toContain(`created   topic        projects/local/topics/${topic}\n`);
     expect(first.out()).toContain(`created   subscription projects/local/subscriptions/${topic}-push\n`);
-    expect(first.out()).toContain(`created   subscription projects/local/subscriptions/${topic}-dlq-sub\n`);
+    expect(first.out()).toContain(`created   subscription projects/local/subscriptions/${topic}-dlq\n`);
     expect(first.out()).toContain(`dead letters after 6 attempts to projects/local/topics/${topic}-dlq`);
     const second = io(env);
     expect(await pubsubCommand(['setup'], second)).toBe(0);
@@ -51,7 +51,7 @@ describe('platform dlq replay', () => {
     const first = io(env);
     expect(await dlqCommand(['replay', '--limit', '2'], first)).toBe(0);
     expect(first.out()).toMatch(/^moved \S+ -> \S+ {2}table=medications {2}ids=\d\n/m);
-    expect(first.out()).toContain(`moved 2 message(s) from ${topic}-dlq-sub to ${topic}\n`);
+    expect(first.out()).toContain(`moved 2 message(s) from ${topic}-dlq to ${topic}\n`);
     // The data (`{"table":…,"ids":[11,12]}`) is never printed; message ids are numbers on the emulator, so look for JSON.
     expect(first.out()).not.toMatch(/"ids"|\[\d|\{/);
     const rest = io(env);

@@ -12,7 +12,7 @@ describe('setupPubSub against the emulator', () => {
     expect(result.resources.map((r) => [r.kind, r.name.split('/').pop(), r.action])).toEqual([
       ['topic', topic, 'created'],
       ['topic', `${topic}-dlq`, 'created'],
-      ['subscription', `${topic}-dlq-sub`, 'created'],
+      ['subscription', `${topic}-dlq`, 'created'],
       ['subscription', `${topic}-sub`, 'created'],
     ]);
     const clients = pubsubClients({ projectId, apiEndpoint: emulatorHost() });
