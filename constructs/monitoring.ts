@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { LOG_EVENTS } from '../contract/resources.js';
 import { MonitoringNotificationChannel } from '@cdktf/provider-google/lib/monitoring-notification-channel/index.js';
 import { MonitoringAlertPolicy } from '@cdktf/provider-google/lib/monitoring-alert-policy/index.js';
 import type { MonitoringAlertPolicyConditionsConditionThreshold } from '@cdktf/provider-google/lib/monitoring-alert-policy/index.js';
@@ -26,9 +27,9 @@ export interface MonitoringProps {
   readonly webhookP95Ms?: number;
 }
 
-/** Log filter that the sync code's failure log line matches (`event: "sync.failed"`, severity ERROR). */
+/** Log filter that the sync code's failure log line matches (`event: LOG_EVENTS.syncFailed`, severity ERROR). */
 export const SYNC_FAILURE_LOG_FILTER =
-  'resource.type="cloud_run_revision" AND severity>=ERROR AND jsonPayload.event="sync.failed"';
+  `resource.type="cloud_run_revision" AND severity>=ERROR AND jsonPayload.event="${LOG_EVENTS.syncFailed}"`;
 
 /**
  * Alerts for the on-call engineer, each linking its runbook: DLQ depth > 0, sync failures (log-based metric),

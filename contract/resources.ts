@@ -81,3 +81,13 @@ export const SCHEDULER_JOBS = {
   // processed_messages belongs to coda-push, which serves the cleanup.
   'maintenance-cleanup': { schedule: '30 3 * * *', service: 'coda-push', path: '/maintenance/cleanup', deadlineSeconds: 300 },
 } as const satisfies Record<string, { schedule: string; service: ServiceName; path: string; deadlineSeconds: number }>;
+
+/**
+ * `event` values of the log lines that monitoring (log-based metrics, alert filters) and the runbooks match on. A
+ * failed sync logs at ERROR with `event: LOG_EVENTS.syncFailed`.
+ */
+export const LOG_EVENTS = {
+  syncStarted: 'sync.started',
+  syncCompleted: 'sync.completed',
+  syncFailed: 'sync.failed',
+} as const;

@@ -1,4 +1,5 @@
 import type { Sql } from 'postgres';
+import { LOG_EVENTS } from '../../contract/resources.js';
 import { mirrors } from '../mirrors.js';
 import type { Logger } from '../observability/logger.js';
 import { retryTransient } from '../db/transient.js';
@@ -98,15 +99,17 @@ async function logged<T extends Omit<ResourceSyncResult, 'kind' | 'resource'> & 
     const [log] = await deps.sql<{ id: string }[]>`
       INSERT INTO sync_log (kind, resource, request_id) VALUES (${kind}, ${resource}, ${requestId ?? null}) RETURNING id`;
     const started = performance.now();
+    deps.logger.info({ event: LOG_EVENTS.syncStarted, resource, kind }, 'sync started');
     try {
       const result = await work();
       await deps.sql`SELECT sync_log_finish(${log!.id}, 'succeeded', ${result.seen}, ${result.changed}, ${result.deleted}, ${result.apiCalls}, ${result.cursor ?? null}, NULL)`;
-      deps.logger.info({ resource, kind, seen: result.seen, changed: result.changed, deleted: result.deleted, apiCalls: result.apiCalls, ms: Math.round(performance.now() - started) }, 'sync finished');
+      deps.logger.info({ event: LOG_EVENTS.syncCompleted, resource, kind, seen: result.seen, changed: result.changed, deleted: result.deleted, apiCalls: result.apiCalls, ms: Math.round(performance.now() - started) }, 'sync finished');
       return result;
     } catch (error) {
       const errorClass = error instanceof Error ? error.name : 'Unknown';
       await deps.sql`SELECT sync_log_finish(${log!.id}, 'failed', 0, 0, 0, 0, NULL, ${errorClass})`;
-      deps.logger.warn({ resource, kind, errorClass }, 'sync failed');
+      // ERROR with this event: the sync-failure alert's log-based metric (constructs/monitoring.ts) counts exactly these.
+      deps.logger.error({ event: LOG_EVENTS.syncFailed, resource, kind, errorClass }, 'sync failed');
       throw error;
     } finally {
       await lock`SELECT pg_advisory_unlock(hashtext(${`drchrono-sync:${resource}`}))`;

@@ -56,9 +56,13 @@ describe('GitHub Actions workflows', () => {
       return next < 0 ? main.slice(start) : main.slice(start, start + 1 + next);
     };
     expect(job('build')).toContain('docker build');
-    expect(job('deploy-staging')).toMatch(/needs: build[\s\S]*name: staging[\s\S]*cdktf.out\/stacks\/staging apply/);
+    // Migrations run as the platform-migrate job before the services roll (README "Every deploy").
+    const migrateThenApply = /-target="google_cloud_run_v2_job\.\$\{job\}"\n\s+gcloud run jobs execute platform-migrate [^\n]*--wait\n\s+terraform -chdir="\$dir" apply -input=false -auto-approve\n/;
+    expect(job('deploy-staging')).toMatch(/needs: build[\s\S]*name: staging[\s\S]*dir=cdktf.out\/stacks\/staging\n/);
+    expect(job('deploy-staging')).toMatch(migrateThenApply);
     expect(job('smoke-staging')).toMatch(/needs: deploy-staging[\s\S]*\/health/);
-    expect(job('deploy-prod')).toMatch(/needs: \[build, smoke-staging\][\s\S]*name: prod[\s\S]*cdktf.out\/stacks\/prod apply/);
+    expect(job('deploy-prod')).toMatch(/needs: \[build, smoke-staging\][\s\S]*name: prod[\s\S]*dir=cdktf.out\/stacks\/prod\n/);
+    expect(job('deploy-prod')).toMatch(migrateThenApply);
     expect(job('deploy-prod')).toContain('service_account: ci-deploy@${{ env.PROD_PROJECT }}');
     expect(main).toContain('cancel-in-progress: false');
   });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SYNC_FAILURE_LOG_FILTER } from '../../../constructs/monitoring.js';
 import { syncAll, syncResource, type SyncDeps } from '../../../sync/drchrono/sync.js';
 import { createTestDatabase, type TestDatabase } from '../../harness/database.js';
 import { startHarness, type Harness } from '../drchrono/helpers.js';
@@ -114,6 +115,10 @@ describe('resilience', () => {
       expect(Number((await fresh.sql.unsafe(`SELECT count(*) AS n FROM outbox WHERE table_name = 'patients' AND ${firstPage}`))[0]!.n)).toBe(0);
       const [log] = await fresh.sql`SELECT status, error_class FROM sync_log WHERE resource = 'patients'`;
       expect(log).toMatchObject({ status: 'failed', error_class: 'PostgresError' });
+      // The sync-failure alert counts log lines matching its filter: this failure must produce one.
+      const [, severity, event] = /severity>=(\w+) AND jsonPayload\.event="([^"]+)"/.exec(SYNC_FAILURE_LOG_FILTER)!;
+      const failures = h.logs.map((l) => JSON.parse(l) as { severity: string; event?: string; resource?: string }).filter((l) => l.event === event && l.resource === 'patients');
+      expect(failures.map((l) => l.severity)).toEqual([severity]);
     } finally {
       h.sandbox.control.update('patients', 1_000_020, { patient_status: 'A' });
       await fresh.drop();
