@@ -1,16 +1,17 @@
 import { randomUUID } from 'node:crypto';
+import { changeEventNames } from '../../contract/resources.js';
 import { PublishError, PushRejectedError } from './errors.js';
 import { buildPushEnvelope, type OutgoingMessage, type Publisher } from './types.js';
 
 /** Pub/Sub push's ack codes (DESIGN §7.4); anything else is a nack. */
 export const PUSH_ACK_STATUSES: ReadonlySet<number> = new Set([102, 200, 201, 202, 204]);
 
-const DEFAULT_SUBSCRIPTION = 'projects/local/subscriptions/change-events-push';
+const DEFAULT_SUBSCRIPTION = `projects/local/subscriptions/${changeEventNames().pushSubscription}`;
 
 export interface HttpPublisherOptions {
   /** URL the envelope is POSTed to (PUSH_ENDPOINT), e.g. `http://127.0.0.1:8081/pubsub/push`. */
   readonly endpoint: string;
-  /** `subscription` written into the envelope. @default 'projects/local/subscriptions/change-events-push' */
+  /** `subscription` written into the envelope. @default `projects/local/subscriptions/change-events-coda-push` (the contract's push subscription) */
   readonly subscription?: string;
   /** @default globalThis.fetch */
   readonly fetch?: typeof fetch;

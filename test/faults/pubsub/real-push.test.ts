@@ -31,7 +31,7 @@ describe('relay → Pub/Sub emulator push subscription → coda-push over HTTP �
     const host = emulatorHost();
     const topic = uniqueTopic('push');
     const setup = await setupPubSub({ projectId: PROJECT_ID, apiEndpoint: host, topic, pushEndpoint: `${server.url}/pubsub/push`, minimumBackoffSeconds: 0, maximumBackoffSeconds: 0 });
-    expect(setup.subscription).toBe(`projects/${PROJECT_ID}/subscriptions/${topic}-push`);
+    expect(setup.subscription).toBe(`projects/${PROJECT_ID}/subscriptions/${topic}-coda-push`);
     const bus = gatedPublisher(createPubSubPublisher({ projectId: PROJECT_ID, topic, apiEndpoint: host }));
     const relay = createOutboxRelay({ sql, publisher: bus.publisher, logger: captureLogs('drchrono-sync').logger, intervalMs: 200 });
     const actor = { actor: 'test:real-push' };

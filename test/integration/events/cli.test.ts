@@ -20,7 +20,7 @@ describe('platform pubsub setup', () => {
     const first = io(env);
     expect(await pubsubCommand(['setup'], first)).toBe(0);
     expect(first.out()).toContain(`created   topic        projects/local/topics/${topic}\n`);
-    expect(first.out()).toContain(`created   subscription projects/local/subscriptions/${topic}-push\n`);
+    expect(first.out()).toContain(`created   subscription projects/local/subscriptions/${topic}-coda-push\n`);
     expect(first.out()).toContain(`created   subscription projects/local/subscriptions/${topic}-dlq\n`);
     expect(first.out()).toContain(`dead letters after 6 attempts to projects/local/topics/${topic}-dlq`);
     const second = io(env);

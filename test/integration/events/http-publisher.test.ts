@@ -47,7 +47,7 @@ describe('createHttpPublisher', () => {
     expect(envelope.message.messageId).toBe(id);
     expect(envelope.message.message_id).toBe(id);
     expect(envelope.message.publishTime).toBe(envelope.message.publish_time);
-    expect(envelope.subscription).toBe('projects/local/subscriptions/change-events-push');
+    expect(envelope.subscription).toBe('projects/local/subscriptions/change-events-coda-push');
     expect(envelope.message.attributes).toEqual({ table: 'patients', count: '2' });
     expect(JSON.parse(Buffer.from(envelope.message.data, 'base64').toString())).toEqual({ table: 'patients', ids: [1, 2] });
     expect(target.headers[0]!.get('authorization')).toBe('Bearer test');

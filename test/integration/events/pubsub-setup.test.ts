@@ -35,7 +35,7 @@ describe('setupPubSub against the emulator', () => {
     const topic = uniqueTopic();
     const options = { projectId, apiEndpoint: emulatorHost(), topic, pushEndpoint: 'http://127.0.0.1:9/pubsub/push' };
     const first = await setupPubSub(options);
-    expect(first.subscription).toBe(`projects/local/subscriptions/${topic}-push`);
+    expect(first.subscription).toBe(`projects/local/subscriptions/${topic}-coda-push`);
     const second = await setupPubSub(options);
     expect(second.resources.every((r) => r.action === 'unchanged')).toBe(true);
     const third = await setupPubSub({ ...options, pushEndpoint: 'http://127.0.0.1:10/pubsub/push', maxDeliveryAttempts: 9 });

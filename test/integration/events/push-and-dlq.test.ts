@@ -130,7 +130,7 @@ describe("the emulator's own push subscription", () => {
       while (bodies.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       const envelope = pushEnvelopeSchema.parse(bodies[0]);
       expect(envelope.message.messageId ?? envelope.message.message_id).toBe(messageId);
-      expect(envelope.subscription).toBe(`projects/local/subscriptions/${topic}-push`);
+      expect(envelope.subscription).toBe(`projects/local/subscriptions/${topic}-coda-push`);
       expect(JSON.parse(Buffer.from(envelope.message.data, 'base64').toString())).toEqual({ table: 'patients', ids: [7] });
     } finally {
       await publisher.close();
