@@ -1,4 +1,5 @@
-import { practiceLocalToUtc } from '../time.js';
+import { UnstorableValue } from '../db/pg-values.js';
+import { InvalidTimestampError, practiceLocalToUtc } from '../time.js';
 import type { MirrorRow } from '../upsert.js';
 import type { MirrorTable } from '../mirrors.js';
 import type { DrChronoRecord, DrChronoResource } from './types.js';
@@ -20,8 +21,15 @@ const int = (v: unknown): number | null => (v === null || v === undefined || v =
 const bool = (v: unknown): boolean | null => (typeof v === 'boolean' ? v : null);
 const obj = (v: unknown): Record<string, unknown> | null => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null);
 
-function instant(v: unknown, ctx: MapContext): string | null {
-  return typeof v === 'string' && v !== '' ? practiceLocalToUtc(v, ctx.timeZone) : null;
+/** An impossible timestamp (month 13, hour 25) becomes null with a warning in the upsert, not a failed page. */
+function instant(v: unknown, ctx: MapContext): string | UnstorableValue | null {
+  if (typeof v !== 'string' || v === '') return null;
+  try {
+    return practiceLocalToUtc(v, ctx.timeZone);
+  } catch (error) {
+    if (error instanceof InvalidTimestampError) return new UnstorableValue('not_an_instant');
+    throw error;
+  }
 }
 
 /**
