@@ -1,4 +1,5 @@
 import type { TransactionSql } from 'postgres';
+import type { PgValueWarnings } from '../db/pg-values.js';
 import { mirrors } from '../mirrors.js';
 import { softDeleteBatch, upsertBatch, type ChangedRow } from '../upsert.js';
 import { insuranceRanks, mapRecords, tableOf, type MapContext } from './mappers.js';
@@ -9,6 +10,8 @@ export type AfterApplyHook = (tx: TransactionSql, changed: { resource: DrChronoR
 
 export interface ApplyOptions extends MapContext {
   readonly afterApply?: AfterApplyHook;
+  /** Counts values cleaned or nulled on the way to Postgres (sync/db/pg-values.ts); the caller reports them. */
+  readonly warnings?: PgValueWarnings;
 }
 
 /**
@@ -28,11 +31,11 @@ export async function applyRecords(tx: TransactionSql, resource: DrChronoResourc
     rows = rows.filter((r) => r['locked'] === true);
     changed.push(...(await markNotesUnlocked(tx, unlocked)));
   }
-  changed.push(...(await upsertBatch(tx, mirrors[table], rows)));
+  changed.push(...(await upsertBatch(tx, mirrors[table], rows, options.warnings)));
 
   if (resource === 'patients') {
     const insurance = mapped.insurance_records ?? [];
-    changed.push(...(await upsertBatch(tx, mirrors.insurance_records, insurance)));
+    changed.push(...(await upsertBatch(tx, mirrors.insurance_records, insurance, options.warnings)));
     const present = new Set(insurance.map((r) => r.drchrono_id));
     const dropped = records.flatMap((p) => insuranceRanks.map((rank) => `${p.id}:${rank}`)).filter((id) => !present.has(id));
     changed.push(...(await softDeleteBatch(tx, mirrors.insurance_records, dropped)));

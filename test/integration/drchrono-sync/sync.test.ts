@@ -102,16 +102,37 @@ describe('resilience', () => {
   it('leaves a page that fails in the database entirely unapplied and records the failure in sync_log', async () => {
     const fresh = await createTestDatabase();
     try {
-      // One bad record among the page's 40 patients fails the page's transaction: none of the 40 may be written.
-      h.sandbox.control.update('patients', 1_000_020, { patient_status: 'X' });
+      // One record among the page's 40 patients fails the page's transaction: none of the 40 may be written. The
+      // constraint is one the schema does not declare, so the value normaliser cannot clean the record first.
+      await fresh.sql`ALTER TABLE patients ADD CONSTRAINT test_refuse_1000020 CHECK (drchrono_id <> '1000020') NOT VALID`;
       const d = { ...deps(), sql: fresh.sql, client: h.instance(fresh.sql).client };
-      await expect(syncResource(d, 'patients', 'full')).rejects.toThrow(/patients_status_check/);
+      await expect(syncResource(d, 'patients', 'full')).rejects.toThrow(/test_refuse_1000020/);
       expect(Number((await fresh.sql`SELECT count(*) AS n FROM patients WHERE source_updated_at IS NOT NULL`)[0]!.n)).toBe(0);
       expect(Number((await fresh.sql`SELECT count(*) AS n FROM outbox`)[0]!.n)).toBe(0);
       const [log] = await fresh.sql`SELECT status, error_class FROM sync_log WHERE resource = 'patients'`;
       expect(log).toMatchObject({ status: 'failed', error_class: 'PostgresError' });
     } finally {
-      h.sandbox.control.update('patients', 1_000_020, { patient_status: 'A' });
+      await fresh.drop();
+    }
+  });
+
+  it('stores a record with values Postgres cannot hold (bad CHECK value, impossible date and time, NUL) with those columns nulled or cleaned', async () => {
+    const fresh = await createTestDatabase();
+    const original = h.sandbox.control.get('patients', 1_000_020)!;
+    try {
+      h.sandbox.control.update('patients', 1_000_020, {
+        patient_status: 'X', date_of_birth: '2026-02-30', updated_at: '2026-13-40T25:61', city: 'Nul\u0000ville',
+      });
+      const d = { ...deps(), sql: fresh.sql, client: h.instance(fresh.sql).client };
+      const result = await syncResource(d, 'patients', 'full');
+      // patients: status, date of birth, updated_at, city and raw's NUL; insurance_records: its updated_at.
+      expect(result.valueWarnings).toBe(6);
+      const [row] = await fresh.sql`SELECT patient_status, date_of_birth, source_updated_at, city FROM patients WHERE drchrono_id = '1000020'`;
+      expect(row).toEqual({ patient_status: null, date_of_birth: null, source_updated_at: null, city: 'Nul\uFFFDville' });
+    } finally {
+      h.sandbox.control.update('patients', 1_000_020, {
+        patient_status: 'A', date_of_birth: original['date_of_birth'], updated_at: original['updated_at'], city: original['city'],
+      });
       await fresh.drop();
     }
   });
