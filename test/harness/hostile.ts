@@ -37,7 +37,7 @@ const tail = fc.constantFrom('', '\u0000', '\uD800', '\uDFFF', 'a\u0000b', '\uDB
 export const hostileString: fc.Arbitrary<string> = fc.oneof(
   fc.tuple(fc.string({ unit: 'binary', maxLength: 20 }), tail).map(([s, t]) => `${marker()}${s}${t}`),
   fc.tuple(tail, fc.string({ maxLength: 10 })).map(([t, s]) => `${t}${marker()}${s}`),
-  fc.integer({ min: 1_000, max: 200_000 }).map((n) => `${marker()}${'x'.repeat(n)}\u0000`),
+  fc.integer({ min: 1_000, max: 60_000 }).map((n) => `${marker()}${'x'.repeat(n)}\u0000`),
 );
 
 /** Dates and timestamps that match DrChrono's shapes but name no real time, plus real ones at the edges. */
@@ -69,13 +69,13 @@ export const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
  * `base` with each listed field either kept or replaced by a hostile value, plus up to two extra hostile keys.
  * At least one field is replaced, so every run is hostile somewhere. (A generated null means "keep".)
  */
-export function hostileFields(base: Record<string, unknown>, fields: readonly string[]): fc.Arbitrary<Record<string, unknown>> {
+export function hostileFields(base: Record<string, unknown>, fields: readonly string[], values: fc.Arbitrary<unknown> = hostileValue): fc.Arbitrary<Record<string, unknown>> {
   return fc
     .tuple(
       // Each field hostile with probability 1/6, so many runs keep the keys valid and reach the database.
-      fc.tuple(...fields.map(() => fc.oneof({ weight: 5, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: hostileValue }))),
+      fc.tuple(...fields.map(() => fc.oneof({ weight: 5, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: values }))),
       fc.nat({ max: fields.length - 1 }),
-      hostileValue,
+      values,
       fc.dictionary(fc.oneof(hostileString, fc.constantFrom('custom_field', 'notes_extra')), hostileValue, { maxKeys: 2 }),
     )
     .map(([choices, forced, forcedValue, extra]) => {
