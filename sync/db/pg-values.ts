@@ -30,6 +30,7 @@ export const MAX_YEAR = 9999;
 /** Why a value was changed before it reached Postgres. Logged and counted, never with the value. */
 export type PgValueIssue =
   | 'text_cleaned'
+  | 'not_text'
   | 'json_cleaned'
   | 'json_too_deep'
   | 'out_of_range'

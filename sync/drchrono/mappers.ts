@@ -15,7 +15,9 @@ export interface MapContext {
 /** Rows per mirror table produced from one batch of DrChrono objects. */
 export type MappedRows = Partial<Record<MirrorTable, MirrorRow[]>>;
 
-const text = (v: unknown): string | null => (v === null || v === undefined || v === '' ? null : String(v));
+// An object or array is not text (String() of a deeply nested array even overflows the stack): null + warning.
+const text = (v: unknown): string | UnstorableValue | null =>
+  v === null || v === undefined || v === '' ? null : typeof v === 'object' ? new UnstorableValue('not_text') : String(v);
 const date = (v: unknown): string | null => (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v) ? v : null);
 const int = (v: unknown): number | null => (v === null || v === undefined || v === '' || Number.isNaN(Number(v)) ? null : Math.trunc(Number(v)));
 const bool = (v: unknown): boolean | null => (typeof v === 'boolean' ? v : null);
