@@ -1,4 +1,6 @@
-/** Thrown for a DrChrono timestamp or date that is not in the documented format. */
+import { isCalendarDate, isClockTime } from './db/pg-values.js';
+
+/** Thrown for a DrChrono timestamp or date that is not in the documented format or names no real time. */
 export class InvalidTimestampError extends Error {
   override name = 'InvalidTimestampError';
 }
@@ -30,9 +32,16 @@ const dayOffsets = new Map<string, Map<number, number | null>>();
 /** Per zone: quarter hour → offset, only for days with a change (offsets only change on quarter hours). */
 const quarterOffsets = new Map<string, Map<number, number>>();
 
+/** Date.UTC without its quirk of reading years 0–99 as 1900–1999. */
+function utcMs(y: number, mo: number, d: number, h: number, mi: number, s: number, ms = 0): number {
+  const t = new Date(Date.UTC(2000, mo - 1, d, h, mi, s, ms));
+  t.setUTCFullYear(y, mo - 1, d);
+  return t.getTime();
+}
+
 function exactOffsetMs(epochMs: number, timeZone: string): number {
   const w = wallClock(epochMs, timeZone);
-  return Date.UTC(w.y, w.mo - 1, w.d, w.h, w.mi, w.s) - Math.floor(epochMs / 1000) * 1000;
+  return utcMs(w.y, w.mo, w.d, w.h, w.mi, w.s) - Math.floor(epochMs / 1000) * 1000;
 }
 
 function cached<K, V>(outer: Map<string, Map<K, V>>, timeZone: string): Map<K, V> {
@@ -72,8 +81,12 @@ export function practiceLocalToUtc(local: string, timeZone: string): string {
   const m = LOCAL.exec(local);
   if (!m) throw new InvalidTimestampError('expected a zone-less timestamp YYYY-MM-DDTHH:MM[:SS]');
   const [, y, mo, d, h, mi, s, frac] = m;
+  // Date.UTC rolls impossible fields over (month 13 → next year, 2026-02-30 → March 2) and maps years 0–99 to
+  // 1900–1999 (0000-00-00 → 1899-11-30): check every field, and set the year separately.
+  if (!isCalendarDate(+y!, +mo!, +d!)) throw new InvalidTimestampError('expected a real calendar date with year 0001–9999');
+  if (!isClockTime(+h!, +mi!, +(s ?? 0))) throw new InvalidTimestampError('expected a clock time 00:00:00–23:59:59');
   const ms = frac ? Number(frac.padEnd(3, '0').slice(0, 3)) : 0;
-  const asUtc = Date.UTC(+y!, +mo! - 1, +d!, +h!, +mi!, +(s ?? 0), ms);
+  const asUtc = utcMs(+y!, +mo!, +d!, +h!, +mi!, +(s ?? 0), ms);
   // The offsets a day either side; a change in between happens at most once. Keep the readings that are consistent.
   const before = offsetMs(asUtc - DAY_MS, timeZone);
   const after = offsetMs(asUtc + DAY_MS, timeZone);

@@ -1,5 +1,6 @@
-import { getTableConfig, type PgColumn, type PgTable } from 'drizzle-orm/pg-core';
+import { getTableConfig, PgDialect, type PgColumn, type PgTable } from 'drizzle-orm/pg-core';
 import type { Sql, TransactionSql } from 'postgres';
+import { allowedValuesOf, pgRow, type PgColumnRule, type PgValueWarnings } from './db/pg-values.js';
 import { retryTransient } from './db/transient.js';
 
 /** A row to upsert, keyed by SQL column name (`drchrono_id`, `first_name`, `raw`, `source_updated_at`, …). */
@@ -15,8 +16,11 @@ export interface ChangedRow {
 /** Upsert shape of one mirror table, derived once from its Drizzle declaration. */
 export interface MirrorSpec {
   readonly table: string;
-  /** Columns the caller supplies (everything except id, created_at, updated_at, deleted_at). */
-  readonly columns: readonly { readonly name: string; readonly type: string }[];
+  /**
+   * Columns the caller supplies (everything except id, created_at, updated_at, deleted_at), with their SQL type
+   * and the values a `CHECK (col IN (…))` allows: the rules every value passes through (sync/db/pg-values.ts).
+   */
+  readonly columns: readonly PgColumnRule[];
   /** Columns holding another mirror's drchrono_id. */
   readonly parents: readonly { readonly column: string; readonly table: string }[];
   readonly upsertSql: string;
@@ -28,6 +32,7 @@ export class InvalidMirrorRowError extends Error {
 }
 
 const MANAGED = new Set(['id', 'created_at', 'updated_at', 'deleted_at']);
+const dialect = new PgDialect();
 const quote = (identifier: string) => `"${identifier.replaceAll('"', '""')}"`;
 
 export function mirrorSpec(table: PgTable): MirrorSpec {
@@ -36,9 +41,14 @@ export function mirrorSpec(table: PgTable): MirrorSpec {
   for (const required of ['drchrono_id', 'raw', 'source_updated_at', 'deleted_at']) {
     if (!names.has(required)) throw new Error(`${config.name} is not a mirror table: it has no ${required} column`);
   }
+  const allowed = new Map<string, string[]>();
+  for (const check of config.checks) {
+    const list = allowedValuesOf(dialect.sqlToQuery(check.value).sql);
+    if (list) allowed.set(list.column, list.values);
+  }
   const columns = config.columns
     .filter((c) => !MANAGED.has(c.name))
-    .map((c) => ({ name: c.name, type: c.getSQLType(), fallback: literalDefault(c) }));
+    .map((c) => ({ name: c.name, type: c.getSQLType(), fallback: literalDefault(c), allowed: allowed.get(c.name) }));
   const parents = config.foreignKeys.flatMap((fk) => {
     const ref = fk.reference();
     const [column] = ref.columns;
@@ -67,7 +77,12 @@ WITH input AS (
   SELECT '${config.name}', id, drchrono_id, 'upsert' FROM upserted
 )
 SELECT id, drchrono_id, inserted FROM upserted`;
-  return { table: config.name, columns: columns.map(({ name, type }) => ({ name, type })), parents, upsertSql };
+  return {
+    table: config.name,
+    columns: columns.map(({ name, type, allowed: values }) => ({ name, type, ...(values && { allowed: values }) })),
+    parents,
+    upsertSql,
+  };
 }
 
 function literalDefault(column: PgColumn): string | undefined {
@@ -116,10 +131,15 @@ async function ensureParents(tx: TransactionSql, spec: MirrorSpec, rows: readonl
  * Upserts one batch inside the caller's transaction with one set-based statement: rows that are new or differ
  * and are not older than what is stored are written; a replay or an older version is a no-op. The outbox rows for
  * exactly the changed ids are written by the same statement, so change and event commit together.
+ *
+ * Every value first passes the column's Postgres rule (sync/db/pg-values.ts): what Postgres would refuse (NUL,
+ * lone surrogates, out-of-range integers, impossible dates, values outside a CHECK list) is cleaned or nulled and
+ * counted in `warnings`, so one odd field never fails a page or a webhook.
  */
-export async function upsertBatch(tx: TransactionSql, spec: MirrorSpec, rows: readonly MirrorRow[]): Promise<ChangedRow[]> {
-  if (rows.length === 0) return [];
-  validate(spec, rows);
+export async function upsertBatch(tx: TransactionSql, spec: MirrorSpec, input: readonly MirrorRow[], warnings?: PgValueWarnings): Promise<ChangedRow[]> {
+  if (input.length === 0) return [];
+  validate(spec, input);
+  const rows = input.map((row) => pgRow(spec.table, spec.columns, row, warnings));
   await ensureParents(tx, spec, rows);
   const result = await tx.unsafe<{ id: string; drchrono_id: string; inserted: boolean }[]>(
     spec.upsertSql,
@@ -168,6 +188,6 @@ export async function inChangeTransaction<T>(sql: Sql, context: ChangeContext, w
 }
 
 /** Convenience: one batch in its own transaction. */
-export async function upsertRows(sql: Sql, spec: MirrorSpec, rows: readonly MirrorRow[], context: ChangeContext): Promise<ChangedRow[]> {
-  return inChangeTransaction(sql, context, (tx) => upsertBatch(tx, spec, rows));
+export async function upsertRows(sql: Sql, spec: MirrorSpec, rows: readonly MirrorRow[], context: ChangeContext, warnings?: PgValueWarnings): Promise<ChangedRow[]> {
+  return inChangeTransaction(sql, context, (tx) => upsertBatch(tx, spec, rows, warnings));
 }

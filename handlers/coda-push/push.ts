@@ -6,7 +6,7 @@ import {
   CodaError, CodaHttpError, CodaMutationTimeoutError, CodaNetworkError, CodaRateLimitedError, PushAbandonedError, RowsMissingError, UnknownTableError,
 } from '../../sync/coda/errors.js';
 import { pushChangeEvent, type PushDeps } from '../../sync/coda/push.js';
-import { changeEventSchema, pushEnvelopeSchema, type ChangeEvent } from '../../sync/events/types.js';
+import { decodePushEnvelope, PushEnvelopeError, type DecodedPush } from '../../sync/events/push-envelope.js';
 import type { Logger } from '../../sync/observability/logger.js';
 import type { AppEnv } from '../app.js';
 
@@ -23,14 +23,13 @@ export interface PubsubPushRouteDeps {
 const answer = (status: ContentfulStatusCode, body: Record<string, unknown>) =>
   new HTTPException(status, { res: new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } }) });
 
-/** Field paths of zod issues — never the values. */
-const fieldsOf = (issues: readonly { path: readonly PropertyKey[] }[]) => [...new Set(issues.map((i) => i.path.map(String).join('.') || '(root)'))];
-
 /**
  * `POST /pubsub/push` — Pub/Sub push delivery of one change event (DESIGN §7.4).
  * - 204 when every row reached Coda and Coda applied it (or the message id was already processed): Pub/Sub acks.
- * - 400 for a body that can never succeed: not JSON, no message or message id, bad base64, data that is not a
- *   change event, or a table without a Coda mapping. 413 over 1 MiB. For push, a 4xx is still a nack: Pub/Sub
+ * - 400 for a body that can never succeed (decodePushEnvelope, naming the field): not JSON, no message id or one
+ *   that is not printable ASCII ≤ 256, a publishTime that is not a real RFC 3339 instant, a subscription that is
+ *   not a bounded `projects/…/subscriptions/…` name, bad base64, data that is not a change event, or a table
+ *   without a Coda mapping. 413 over 1 MiB. For push, a 4xx is still a nack: Pub/Sub
  *   redelivers with backoff and dead-letters the message after `max_delivery_attempts`, so it is not retried forever.
  * - 422 when rows named by the event no longer exist (poison → DLQ after the configured attempts).
  * - 503 when Coda is rate-limiting, failing, unreachable or has not applied the upserts in time, or when the caller
@@ -56,34 +55,18 @@ export function pubsubPushRoutes(deps: PubsubPushRouteDeps) {
       throw answer(400, { error: reason, ...(fields && { fields }) });
     };
 
-    let body: unknown;
+    let decoded: DecodedPush;
     try {
-      body = JSON.parse(await c.req.text());
-    } catch {
-      return reject('malformed JSON');
+      decoded = decodePushEnvelope(await c.req.text());
+    } catch (error) {
+      if (error instanceof PushEnvelopeError) return reject(error.reason, error.fields.length > 0 ? [...error.fields] : undefined, error.where);
+      throw error;
     }
-    const envelope = pushEnvelopeSchema.safeParse(body);
-    if (!envelope.success) return reject('invalid envelope', fieldsOf(envelope.error.issues));
-    const { message, subscription, deliveryAttempt } = envelope.data;
-    const messageId = (message.messageId ?? message.message_id) as string;
+    const { messageId, subscription, deliveryAttempt, publishedAt, event } = decoded;
     const where = { messageId, subscription, ...(deliveryAttempt !== undefined && { deliveryAttempt }) };
-
-    let data: unknown;
-    try {
-      const decoded = Buffer.from(message.data, 'base64');
-      if (decoded.toString('base64').replace(/=+$/, '') !== message.data.replace(/=+$/, '')) throw new Error('not canonical base64');
-      data = JSON.parse(decoded.toString('utf8'));
-    } catch {
-      return reject('invalid message data', ['message.data'], where);
-    }
-    const parsed = changeEventSchema.safeParse(data);
-    if (!parsed.success) return reject('invalid change event', fieldsOf(parsed.error.issues).map((f) => `data.${f}`), where);
-    const event: ChangeEvent = parsed.data;
     const about = { requestId, ...where, table: event.table, idCount: event.ids.length };
 
     try {
-      const published = new Date(message.publishTime ?? message.publish_time ?? Number.NaN);
-      const publishedAt = Number.isNaN(published.getTime()) ? undefined : published;
       const result = await pushChangeEvent(deps.push, event, { messageId, subscription, requestId, publishedAt, signal: c.req.raw.signal });
       logger.info({ ...about, outcome: result.status }, 'push handled');
       return c.body(null, 204);

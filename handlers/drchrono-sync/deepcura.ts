@@ -66,6 +66,7 @@ export function deepcuraWebhookRoutes(deps: DeepcuraWebhookDeps) {
         logger.info({ requestId, outcome: 'duplicate' }, 'gridhook replay ignored');
         return c.json({ status: 'duplicate' }, 200);
       }
+      result.valueWarnings?.log(logger, { requestId, source: 'deepcura-gridhook' });
       logger.info({ requestId, outcome: result.status, deepcuraNoteRowId: result.id, linkStatus: result.linkStatus }, 'gridhook received');
       return c.json({ status: result.status, link_status: result.linkStatus }, 200);
     } catch (error) {

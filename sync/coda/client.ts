@@ -45,6 +45,11 @@ export interface MutationStatus {
 export interface CodaCallOptions {
   readonly requestId?: string | undefined;
   readonly signal?: AbortSignal | undefined;
+  /**
+   * Retries of this call after a 429, 5xx or network failure, overriding the client's. 0 lets the caller retry
+   * itself (coda-push does, so that it re-reads its rows and does not hold its table's write turn while waiting).
+   */
+  readonly retries?: number | undefined;
 }
 
 export interface CodaClient {
@@ -55,6 +60,12 @@ export interface CodaClient {
   mutationStatus(requestId: string, options?: CodaCallOptions): Promise<MutationStatus>;
   /** Every row of a table, values keyed by column id (follows `nextPageToken`); for checks and benches. */
   listRows(docId: string, tableId: string, options?: CodaCallOptions): Promise<CodaRowOutput[]>;
+  /**
+   * The client's retry policy, for callers that retry themselves (`retries: 0`): how long to wait before retry number
+   * `attempt + 1` after `error`, or undefined when the error is not worth retrying or the retries are used up.
+   * `Retry-After` replaces the jittered exponential backoff when Coda sent one.
+   */
+  retryDelayMs(attempt: number, error: unknown): number | undefined;
 }
 
 export interface CodaClientOptions {
@@ -188,7 +199,8 @@ export function createCodaClient(options: CodaClientOptions): CodaClient {
       }
       if (status >= 500) {
         await response.body?.cancel();
-        throw new RetryableFailure(new CodaHttpError(status, a.template), parseRetryAfter(response.headers.get('retry-after')));
+        const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
+        throw new RetryableFailure(new CodaHttpError(status, a.template, { retryAfterMs }), retryAfterMs);
       }
       if (!response.ok) {
         await response.body?.cancel();
@@ -212,16 +224,20 @@ export function createCodaClient(options: CodaClientOptions): CodaClient {
     }
   }
 
+  /** Milliseconds before retry `attempt + 1`: `Retry-After` when given (capped), else jittered exponential backoff. */
+  const delayFor = (attempt: number, retryAfterMs: number | undefined): number =>
+    retryAfterMs !== undefined ? Math.min(maxDelay, retryAfterMs) : Math.min(maxDelay, minDelay * 2 ** attempt * (1 + random()));
+
   /** A logical call: retries 429/5xx/network, waiting `Retry-After` when given, else jittered backoff. */
   async function call(a: Attempt, callOptions: CodaCallOptions = {}): Promise<unknown> {
+    const allowed = callOptions.retries ?? retries;
     for (let attempt = 0; ; attempt += 1) {
       try {
         return await once(a, callOptions);
       } catch (error) {
         if (!(error instanceof RetryableFailure)) throw error;
-        if (attempt >= retries) throw error.error;
-        const backoff = Math.min(maxDelay, minDelay * 2 ** attempt * (1 + random()));
-        const waitMs = error.retryAfterMs !== undefined ? Math.min(maxDelay, error.retryAfterMs) : backoff;
+        if (attempt >= allowed) throw error.error;
+        const waitMs = delayFor(attempt, error.retryAfterMs);
         logger?.warn(
           {
             event: 'coda_call_retry', pathTemplate: a.template, errorClass: error.error.name,
@@ -286,6 +302,14 @@ export function createCodaClient(options: CodaClientOptions): CodaClient {
       } | null;
       if (!answer || typeof answer.completed !== 'boolean') throw new CodaProtocolError(template, 'no completed flag');
       return { completed: answer.completed, ...(typeof answer.warning === 'string' && { warning: answer.warning }) };
+    },
+
+    retryDelayMs(attempt, error) {
+      if (attempt >= retries) return undefined;
+      if (error instanceof CodaRateLimitedError) return delayFor(attempt, error.retryAfterMs);
+      if (error instanceof CodaHttpError && error.status >= 500) return delayFor(attempt, error.retryAfterMs);
+      if (error instanceof CodaNetworkError) return delayFor(attempt, undefined);
+      return undefined;
     },
 
     listRows(docId, tableId, callOptions) {

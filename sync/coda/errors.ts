@@ -19,10 +19,14 @@ export class CodaHttpError extends CodaError {
   constructor(
     readonly status: number,
     pathTemplate: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryAfterMs?: number | undefined },
   ) {
     super(`Coda answered ${status} for ${pathTemplate}`, pathTemplate, options);
+    this.retryAfterMs = options?.retryAfterMs;
   }
+
+  /** `Retry-After` of a 5xx answer, in ms, when Coda sent one. */
+  readonly retryAfterMs: number | undefined;
 }
 
 /** Coda kept answering 429 (over 10 writes / 6 s per token) after every retry. */

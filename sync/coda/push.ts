@@ -10,8 +10,8 @@ import { sourceTableInfo, toCodaValue, type SourceTableInfo } from './tables.js'
 
 // One change event → Coda. At-least-once in, idempotent out: the message id is recorded only after Coda applied
 // every batch, and the upsert is keyed on the natural key, so a redelivery rewrites the same rows (DESIGN §7.4).
-// Never older over newer: a push reads its rows only once it is its table's single writer, and stays the writer
-// until Coda reports the writes applied (see table-write-lock.ts).
+// Never older over newer: each write attempt reads its rows only once it is its table's single writer, and stays the
+// writer until Coda reports the writes applied (see table-write-lock.ts); back-off waits happen outside the turn.
 
 /** Keeps an upsert body well under Coda's few-MB request cap even for long notes. */
 export const MAX_UPSERT_BODY_BYTES = 1_500_000;
@@ -115,29 +115,43 @@ export async function pushChangeEvent(deps: PushDeps, event: ChangeEvent, contex
 
   if (await isProcessed(sql, context.messageId, context.publishedAt)) return duplicate();
   const lock = deps.writeLock ?? tableWriteLockFor(sql);
-  return lock.run(event.table, async (tx) => {
+  const sleep = deps.sleep ?? realSleep;
+  // Each attempt is one write turn: read the rows, upsert, wait for Coda to apply. Between attempts (429, 5xx, no
+  // answer) the turn is given back, so a storm does not stall the table, and the next attempt reads the rows again.
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await lock.run(event.table, (tx) => writeTurn(tx));
+    } catch (error) {
+      const waitMs = client.retryDelayMs(attempt, error);
+      if (waitMs === undefined || context.signal?.aborted) throw error;
+      logger.warn({ ...log, event: 'coda_push_retry', errorClass: error instanceof Error ? error.name : 'Error', attemptNumber: attempt + 1, waitMs: Math.round(waitMs) }, 'push attempt failed; retrying after the back-off, outside the table\'s write turn');
+      await sleep(waitMs);
+    }
+  }
+
+  async function writeTurn(tx: TransactionSql): Promise<PushResult> {
     if (context.signal?.aborted) throw new PushAbandonedError(event.table);
     // A redelivery of this message may have been pushed while this one waited for the turn.
     if (await isProcessed(tx, context.messageId, context.publishedAt)) return duplicate();
     const ids = [...new Set(event.ids)];
-    const rows = await loadRows(tx, info, entry, ids);
+    const rows = await loadRows(tx, info!, entry!, ids);
     const missing = ids.filter((id) => !rows.has(id));
     if (missing.length > 0) throw new RowsMissingError(event.table, missing);
 
-    const codaRows = ids.map((id) => toCodaRow(rows.get(id) ?? {}, info, entry));
+    const codaRows = ids.map((id) => toCodaRow(rows.get(id) ?? {}, info!, entry!));
     const deleted = codaRows.filter((r) => r.cells.at(-1)?.value === true).length;
     const batches = batchRows(codaRows);
     const requestIds: string[] = [];
     for (const batch of batches) {
-      requestIds.push(await client.upsertRows(mapping.docId, entry.tableId, batch, [entry.keyColumn], { requestId: context.requestId }));
+      requestIds.push(await client.upsertRows(mapping.docId, entry!.tableId, batch, [entry!.keyColumn], { requestId: context.requestId, retries: 0 }));
     }
     logger.info({ ...log, rows: codaRows.length, batches: batches.length, codaRequestIds: requestIds }, 'Coda accepted upserts');
 
     await confirmMutations(deps, requestIds, context.requestId);
     await markProcessed(tx, context.messageId, context.subscription);
     logger.info({ ...log, outcome: 'pushed', rows: codaRows.length, deleted, batches: batches.length }, 'change event pushed');
-    return { status: 'pushed', rows: codaRows.length, deleted, batches: batches.length, requestIds } as const;
-  });
+    return { status: 'pushed', rows: codaRows.length, deleted, batches: batches.length, requestIds };
+  }
 }
 
 /**

@@ -1,11 +1,17 @@
 import { z } from 'zod';
 import { riskLevels } from '../../schema/deepcura.js';
+import { hasUnstorableChars, isPgDate, isPgInstant, jsonTooDeepAt, MAX_JSON_DEPTH } from '../db/pg-values.js';
 import { GridhookPayloadError } from './errors.js';
 
 export { GridhookPayloadError } from './errors.js';
 
-/** An id as Deep Cura may send it: a non-empty string or a non-negative integer; stored as text like DrChrono ids. */
-const id = z.union([z.string().trim().min(1).max(128), z.number().int().nonnegative()]).transform(String);
+/**
+ * An id as Deep Cura may send it: a non-empty string or a non-negative integer; stored as text like DrChrono ids.
+ * An id is a key, so NUL or a lone surrogate (which Postgres cannot store) is refused rather than cleaned.
+ */
+const id = z
+  .union([z.string().trim().min(1).max(128).refine((s) => !hasUnstorableChars(s), 'contains NUL or a lone surrogate'), z.number().int().nonnegative()])
+  .transform(String);
 
 /** A code suggestion: `"F41.1"` or `{ "code": "F41.1", "description": "…", "confidence": 0.8 }` (extra keys kept in raw). */
 const codeSuggestion = z.union([
@@ -16,7 +22,9 @@ const codeSuggestion = z.union([
 /** A medication mention: `"sertraline 50 mg"` or `{ "name": "sertraline", … }`. */
 const medicationMention = z.union([z.string().min(1), z.looseObject({ name: z.string().min(1) })]);
 
-const isoInstant = z.iso.datetime({ offset: true });
+// zod's ISO formats check the calendar but allow year 0000, which Postgres refuses: the shared rule decides.
+const isoInstant = z.iso.datetime({ offset: true, abort: true }).refine(isPgInstant, 'expected an instant in years 0001-9999');
+const isoDate = z.iso.date({ abort: true }).refine(isPgDate, 'expected a date in years 0001-9999');
 
 /**
  * The decrypted Gridhook payload (contract v1, docs/deepcura-contract.md). Unknown keys are ignored here but kept
@@ -33,7 +41,7 @@ export const gridhookPayloadSchema = z.object({
   /** DrChrono patient id. */
   patient_id: id,
   /** Practice-local visit date, `YYYY-MM-DD`. */
-  visit_date: z.iso.date(),
+  visit_date: isoDate,
   transcript: z.string(),
   soap: z.object({ subjective: z.string(), objective: z.string(), assessment: z.string(), plan: z.string() }),
   icd10_suggestions: z.array(codeSuggestion),
@@ -66,6 +74,8 @@ function describe(issue: z.core.$ZodIssue): string {
       return 'too long or too large';
     case 'invalid_union':
       return 'does not match any allowed shape';
+    case 'custom':
+      return issue.message;
     default:
       return 'invalid';
   }
@@ -87,6 +97,11 @@ export function parseGridhookPayload(plaintext: string): { payload: GridhookPayl
     raw = JSON.parse(plaintext);
   } catch {
     throw new GridhookPayloadError(['(plaintext)'], ['(plaintext): not valid JSON']);
+  }
+  const tooDeep = jsonTooDeepAt(raw, MAX_JSON_DEPTH);
+  if (tooDeep) {
+    const field = tooDeep.join('.') || '(root)';
+    throw new GridhookPayloadError([field], [`${field}: nested deeper than ${MAX_JSON_DEPTH} levels`]);
   }
   const result = gridhookPayloadSchema.safeParse(raw, { reportInput: false });
   if (!result.success) throw payloadErrorFromZod(result.error);

@@ -1,4 +1,5 @@
 import type { Sql } from 'postgres';
+import { PgValueWarnings } from '../db/pg-values.js';
 import { assertGridhookFresh, assertGridhookKey, decryptGridhook, DEFAULT_REPLAY_WINDOW_SECONDS } from './decrypt.js';
 import { GridhookConfigError } from './errors.js';
 import { assertTimezone, DEFAULT_PRACTICE_TIMEZONE } from './link.js';
@@ -38,7 +39,11 @@ export interface GridhookReceiverDeps {
   readonly timezone?: string;
 }
 
-export type GridhookReceiveResult = StoreResult & { readonly deepcuraNoteId?: string };
+export type GridhookReceiveResult = StoreResult & {
+  readonly deepcuraNoteId?: string;
+  /** Values cleaned or nulled before storage (NUL, lone surrogates), by column and reason; log them, never values. */
+  readonly valueWarnings?: PgValueWarnings;
+};
 
 export type GridhookReceiver = (envelope: unknown, context?: { readonly requestId?: string }) => Promise<GridhookReceiveResult>;
 
@@ -56,11 +61,13 @@ export function createGridhookReceiver(deps: GridhookReceiverDeps): GridhookRece
   const timezone = assertTimezone(deps.timezone ?? DEFAULT_PRACTICE_TIMEZONE);
   return async function receiveGridhook(envelope, context = {}) {
     const note = openGridhook(envelope, { key, now: clock(), replayWindowSeconds });
+    const valueWarnings = new PgValueWarnings();
     const result = await storeDeepcuraNote(deps.sql, note, {
       requestId: context.requestId,
       deliveryId: gridhookDeliveryId(note.payload),
       timezone,
+      warnings: valueWarnings,
     });
-    return { ...result, deepcuraNoteId: note.payload.note_id };
+    return { ...result, deepcuraNoteId: note.payload.note_id, valueWarnings };
   };
 }

@@ -1,4 +1,5 @@
 import type { Sql } from 'postgres';
+import { pgValue, PgValueWarnings } from '../db/pg-values.js';
 import { inChangeTransaction } from '../upsert.js';
 import { assertTimezone, DEFAULT_PRACTICE_TIMEZONE, linkSelect, type LinkStatus } from './link.js';
 import type { GridhookPayload } from './payload.js';
@@ -21,6 +22,11 @@ export interface StoreOptions {
   readonly deliveryId?: string;
   /** Practice timezone for the visit-date link rule (IANA). @default 'America/New_York' */
   readonly timezone?: string;
+  /**
+   * Counts content values cleaned or nulled on the way to Postgres (NUL or lone surrogates in text and jsonb;
+   * see sync/db/pg-values.ts). The caller logs them; counted only for the transaction that committed.
+   */
+  readonly warnings?: PgValueWarnings;
 }
 
 /** The replay key of a delivery: the note id and its `sent_at` as a UTC instant (two spellings of one instant collide). */
@@ -87,7 +93,9 @@ SELECT id, link_status, inserted FROM upserted`;
  */
 export async function storeDeepcuraNote(sql: Sql, note: StorableNote, options: StoreOptions = {}): Promise<StoreResult> {
   const timezone = assertTimezone(options.timezone ?? DEFAULT_PRACTICE_TIMEZONE);
-  return inChangeTransaction(sql, { actor: DEEPCURA_ACTOR, requestId: options.requestId }, async (tx) => {
+  let attempt = new PgValueWarnings();
+  const result = await inChangeTransaction(sql, { actor: DEEPCURA_ACTOR, requestId: options.requestId }, async (tx): Promise<StoreResult> => {
+    attempt = new PgValueWarnings(); // a retried transaction counts afresh
     const [delivery] = await tx<{ id: string }[]>`
       INSERT INTO webhook_deliveries (source, delivery_id, event, status)
       VALUES ('deepcura', ${options.deliveryId ?? gridhookDeliveryId(note.payload)}, 'note', 'applied')
@@ -96,13 +104,18 @@ export async function storeDeepcuraNote(sql: Sql, note: StorableNote, options: S
     if (!delivery) return { status: 'duplicate' };
 
     const p = note.payload;
-    const params = [
-      p.note_id, p.appointment_id, p.patient_id, p.visit_date, p.transcript,
-      p.soap.subjective, p.soap.objective, p.soap.assessment, p.soap.plan,
-      JSON.stringify(p.icd10_suggestions), JSON.stringify(p.cpt_suggestions), JSON.stringify(p.medication_mentions),
-      p.risk_assessment.level, JSON.stringify(p.risk_assessment.factors), JSON.stringify(note.raw), p.created_at, timezone,
-    ];
-    const [written] = await tx.unsafe<{ id: string; link_status: LinkStatus; inserted: boolean }[]>(UPSERT_SQL, params, { prepare: true });
+    // Every content value passes the column's Postgres rule (CONTENT's types), as mirror rows do in upsertBatch.
+    const content = [
+      p.appointment_id, p.patient_id, p.visit_date, p.transcript, p.soap.subjective, p.soap.objective, p.soap.assessment, p.soap.plan,
+      p.icd10_suggestions, p.cpt_suggestions, p.medication_mentions, p.risk_assessment.level, p.risk_assessment.factors, note.raw, p.created_at,
+    ].map((value, i) => {
+      const [name, type] = CONTENT[i]!;
+      const result = pgValue({ name, type }, value);
+      if (result.issue) attempt.add('deepcura_notes', name, result.issue);
+      return type === 'jsonb' ? JSON.stringify(result.value) : result.value;
+    });
+    const params = [p.note_id, ...content, timezone];
+    const [written] = await tx.unsafe<{ id: string; link_status: LinkStatus; inserted: boolean }[]>(UPSERT_SQL, params as never[], { prepare: true });
     if (written) {
       return { status: 'stored', id: Number(written.id), linkStatus: written.link_status, op: written.inserted ? 'insert' : 'update' };
     }
@@ -112,6 +125,8 @@ export async function storeDeepcuraNote(sql: Sql, note: StorableNote, options: S
     if (!current) throw new Error('deepcura note vanished inside its own transaction');
     return { status: 'unchanged', id: Number(current.id), linkStatus: current.link_status };
   });
+  if (result.status === 'stored') options.warnings?.merge(attempt);
+  return result;
 }
 
 /** The note as store.ts needs it: the validated payload and the plaintext object it came from (kept in `raw`). */

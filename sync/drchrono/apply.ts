@@ -1,4 +1,5 @@
 import type { TransactionSql } from 'postgres';
+import type { PgValueWarnings } from '../db/pg-values.js';
 import { mirrors } from '../mirrors.js';
 import { softDeleteBatch, upsertBatch, type ChangedRow, type MirrorRow } from '../upsert.js';
 import { carriesInsurance, insuranceRanks, mapRecords, tableOf, type MapContext } from './mappers.js';
@@ -9,6 +10,8 @@ export type AfterApplyHook = (tx: TransactionSql, changed: { resource: DrChronoR
 
 export interface ApplyOptions extends MapContext {
   readonly afterApply?: AfterApplyHook;
+  /** Counts values cleaned or nulled on the way to Postgres (sync/db/pg-values.ts); the caller reports them. */
+  readonly warnings?: PgValueWarnings;
 }
 
 /**
@@ -30,12 +33,12 @@ export async function applyRecords(tx: TransactionSql, resource: DrChronoResourc
     changed.push(...(await markNotesUnlocked(tx, unlocked)));
   }
   if (resource === 'appointments') await fillNoteLocks(tx, records, rows);
-  changed.push(...(await upsertBatch(tx, mirrors[table], rows)));
+  changed.push(...(await upsertBatch(tx, mirrors[table], rows, options.warnings)));
   if (resource === 'clinical_notes') await copyNoteLocksToAppointments(tx, records);
 
   if (resource === 'patients') {
     const insurance = mapped.insurance_records ?? [];
-    changed.push(...(await upsertBatch(tx, mirrors.insurance_records, insurance)));
+    changed.push(...(await upsertBatch(tx, mirrors.insurance_records, insurance, options.warnings)));
     const present = new Set(insurance.map((r) => r.drchrono_id));
     const dropped = records.filter(carriesInsurance).flatMap((p) => insuranceRanks.map((rank) => `${p.id}:${rank}`)).filter((id) => !present.has(id));
     changed.push(...(await softDeleteBatch(tx, mirrors.insurance_records, dropped)));

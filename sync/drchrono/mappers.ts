@@ -1,4 +1,5 @@
-import { practiceLocalToUtc } from '../time.js';
+import { UnstorableValue } from '../db/pg-values.js';
+import { InvalidTimestampError, practiceLocalToUtc } from '../time.js';
 import type { MirrorRow } from '../upsert.js';
 import type { MirrorTable } from '../mirrors.js';
 import type { DrChronoRecord, DrChronoResource } from './types.js';
@@ -14,14 +15,23 @@ export interface MapContext {
 /** Rows per mirror table produced from one batch of DrChrono objects. */
 export type MappedRows = Partial<Record<MirrorTable, MirrorRow[]>>;
 
-const text = (v: unknown): string | null => (v === null || v === undefined || v === '' ? null : String(v));
+// An object or array is not text (String() of a deeply nested array even overflows the stack): null + warning.
+const text = (v: unknown): string | UnstorableValue | null =>
+  v === null || v === undefined || v === '' ? null : typeof v === 'object' ? new UnstorableValue('not_text') : String(v);
 const date = (v: unknown): string | null => (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v) ? v : null);
 const int = (v: unknown): number | null => (v === null || v === undefined || v === '' || Number.isNaN(Number(v)) ? null : Math.trunc(Number(v)));
 const bool = (v: unknown): boolean | null => (typeof v === 'boolean' ? v : null);
 const obj = (v: unknown): Record<string, unknown> | null => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null);
 
-function instant(v: unknown, ctx: MapContext): string | null {
-  return typeof v === 'string' && v !== '' ? practiceLocalToUtc(v, ctx.timeZone) : null;
+/** An impossible timestamp (month 13, hour 25) becomes null with a warning in the upsert, not a failed page. */
+function instant(v: unknown, ctx: MapContext): string | UnstorableValue | null {
+  if (typeof v !== 'string' || v === '') return null;
+  try {
+    return practiceLocalToUtc(v, ctx.timeZone);
+  } catch (error) {
+    if (error instanceof InvalidTimestampError) return new UnstorableValue('not_an_instant');
+    throw error;
+  }
 }
 
 /**

@@ -2,6 +2,7 @@ import type { Sql } from 'postgres';
 import { LOG_EVENTS } from '../../contract/resources.js';
 import { mirrors } from '../mirrors.js';
 import type { Logger } from '../observability/logger.js';
+import { PgValueWarnings } from '../db/pg-values.js';
 import { retryTransient } from '../db/transient.js';
 import { prefetched } from '../prefetch.js';
 import { utcToPracticeLocal } from '../time.js';
@@ -57,6 +58,8 @@ export interface ResourceSyncResult {
   readonly apiCalls: number;
   /** Patients this incremental run changed (empty for other kinds). */
   readonly changedPatients: readonly string[];
+  /** Values cleaned or nulled on the way to Postgres (sync/db/pg-values.ts); logged per table, column and reason. */
+  readonly valueWarnings: number;
 }
 
 /** Another run holds the sync lock of this resource; try again after it finishes. */
@@ -143,16 +146,20 @@ export async function syncResource(deps: SyncDeps, resource: DrChronoResource, k
     let seen = 0;
     let changed = 0;
     let apiCalls = 0;
+    const warnings = new PgValueWarnings();
     const applying = new Set<Promise<void>>();
     let failure: { error: unknown } | undefined;
     for await (const page of prefetched(deps.client.pages(resource, query, { priority: options.priority ?? 'sync', requestId: options.requestId }))) {
       apiCalls++;
       seen += page.results.length;
       if (seenIds) for (const r of page.results) seenIds.add(String(r.id));
-      const applied = inChangeTransaction(deps.sql, { actor: options.actor ?? `sync:${kind}`, requestId: options.requestId }, (tx) =>
-        applyRecords(tx, resource, page.results, { timeZone: deps.timeZone, afterApply: deps.afterApply }),
-      ).then(
+      let pageWarnings = new PgValueWarnings();
+      const applied = inChangeTransaction(deps.sql, { actor: options.actor ?? `sync:${kind}`, requestId: options.requestId }, (tx) => {
+        pageWarnings = new PgValueWarnings(); // a retried transaction counts afresh
+        return applyRecords(tx, resource, page.results, { timeZone: deps.timeZone, afterApply: deps.afterApply, warnings: pageWarnings });
+      }).then(
         (rows) => {
+          warnings.merge(pageWarnings);
           changed += rows.length;
           if (changedPatients) for (const r of rows) if (r.drchronoId.indexOf(':') === -1) changedPatients.add(r.drchronoId);
           deps.onProgress?.({ resource, seen, changed });
@@ -167,10 +174,11 @@ export async function syncResource(deps: SyncDeps, resource: DrChronoResource, k
       if (failure) break;
     }
     await Promise.all(applying);
+    warnings.log(deps.logger, { resource, kind });
     if (failure) throw failure.error;
     const deleted = seenIds ? await softDeleteMissing(deps, resource, seenIds, options.requestId) : 0;
     const cursor = usesSince ? utcToPracticeLocal(new Date(runStarted.getTime() - CURSOR_OVERLAP_MS), deps.timeZone) : null;
-    return { resource, kind, seen, changed, deleted, apiCalls, cursor, changedPatients: [...(changedPatients ?? [])] };
+    return { resource, kind, seen, changed, deleted, apiCalls, cursor, changedPatients: [...(changedPatients ?? [])], valueWarnings: warnings.total };
   });
 }
 
@@ -199,20 +207,25 @@ export async function refreshPatients(deps: SyncDeps, patientIds: readonly strin
         let changed = 0;
         let deleted = 0;
         let apiCalls = 0;
+        const warnings = new PgValueWarnings();
         for (const patientId of patientIds) {
           const ids: string[] = [];
           for await (const page of deps.client.pages(resource, listQuery(resource, { patient: patientId }), { priority: options.priority ?? 'sync', requestId: options.requestId })) {
             apiCalls++;
             seen += page.results.length;
             ids.push(...page.results.map((r) => String(r.id)));
-            const rows = await inChangeTransaction(deps.sql, { actor: options.actor ?? 'sync:patient_refresh', requestId: options.requestId }, (tx) =>
-              applyRecords(tx, resource, page.results, { timeZone: deps.timeZone }),
-            );
+            let pageWarnings = new PgValueWarnings();
+            const rows = await inChangeTransaction(deps.sql, { actor: options.actor ?? 'sync:patient_refresh', requestId: options.requestId }, (tx) => {
+              pageWarnings = new PgValueWarnings(); // a retried transaction counts afresh
+              return applyRecords(tx, resource, page.results, { timeZone: deps.timeZone, warnings: pageWarnings });
+            });
+            warnings.merge(pageWarnings);
             changed += rows.length;
           }
           deleted += await softDeleteGoneForPatient(deps, resource, patientId, ids, options.requestId);
         }
-        return { resource, kind: 'patient_refresh' as const, seen, changed, deleted, apiCalls, changedPatients: [] };
+        warnings.log(deps.logger, { resource, kind: 'patient_refresh' });
+        return { resource, kind: 'patient_refresh' as const, seen, changed, deleted, apiCalls, changedPatients: [], valueWarnings: warnings.total };
       }),
     );
   }

@@ -1,6 +1,8 @@
 import type { Sql } from 'postgres';
 import { z } from 'zod';
+import { hasUnstorableChars, isPgInstant, jsonTooDeepAt, MAX_JSON_DEPTH, PgValueWarnings } from '../db/pg-values.js';
 import type { Logger } from '../observability/logger.js';
+import { InvalidTimestampError, practiceLocalToUtc } from '../time.js';
 import { inChangeTransaction } from '../upsert.js';
 import { applyRecords, deleteRecords, type AfterApplyHook } from './apply.js';
 import type { DrChronoRecord, DrChronoResource } from './types.js';
@@ -24,7 +26,8 @@ export const webhookEvents: Record<string, { resource: DrChronoResource; action:
   PATIENT_ALLERGY_MODIFY: { resource: 'allergies', action: 'upsert' },
 };
 
-const id = z.union([z.number().int().nonnegative(), z.string().min(1).max(64)]);
+// An id is a key: one with NUL or a lone surrogate cannot be stored as itself, so it is refused, not cleaned.
+const id = z.union([z.number().int().nonnegative(), z.string().min(1).max(64).refine((s) => !hasUnstorableChars(s))]);
 const ref = id.nullable().optional();
 const localTime = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?$/);
 const dateOrBlank = z.union([z.string().regex(/^\d{4}-\d{2}-\d{2}$/), z.literal('')]).nullable().optional();
@@ -40,9 +43,11 @@ const objectSchemas: Record<DrChronoResource, z.ZodType> = {
     id, updated_at: localTime.optional(), appointment: ref, patient: ref, doctor: ref, locked: z.boolean().optional(),
     signee: z.looseObject({ locked_by: ref }).nullable().optional(),
   }),
-  medications: z.looseObject({ ...base, patient: id, doctor: ref }),
-  problems: z.looseObject({ ...base, patient: id, doctor: ref, icd_version: z.union([z.number(), z.string()]).nullable().optional() }),
-  allergies: z.looseObject({ ...base, patient: id, doctor: ref }),
+  // DrChrono's schema lists no `updated_at` for medications, problems and allergies (sandbox/drchrono/README.md):
+  // accepted when present (and then it must be a real time), never required, or every real delivery would be a 400.
+  medications: z.looseObject({ id, updated_at: localTime.optional(), patient: id, doctor: ref }),
+  problems: z.looseObject({ id, updated_at: localTime.optional(), patient: id, doctor: ref, icd_version: z.union([z.number(), z.string()]).nullable().optional() }),
+  allergies: z.looseObject({ id, updated_at: localTime.optional(), patient: id, doctor: ref }),
 };
 
 /**
@@ -92,16 +97,35 @@ export type WebhookOutcome =
 
 const deletedObject = z.looseObject({ id });
 
-function validate(resource: DrChronoResource, action: Action, body: unknown): DrChronoRecord {
+/** Refuses a body nested deeper than MAX_JSON_DEPTH anywhere (it could not be stored), naming where; no DB work yet. */
+function assertStorableDepth(body: unknown): void {
+  const at = jsonTooDeepAt(body, MAX_JSON_DEPTH);
+  if (at) throw new WebhookPayloadError(at.join('.') || '(root)');
+}
+
+/** `updated_at` is the version the upsert compares ("older never overwrites newer"): it must be a real instant. */
+function isVersionTime(local: unknown, timeZone: string): boolean {
+  if (typeof local !== 'string') return false;
+  try {
+    return isPgInstant(practiceLocalToUtc(local, timeZone));
+  } catch (error) {
+    if (error instanceof InvalidTimestampError) return false;
+    throw error;
+  }
+}
+
+function validate(resource: DrChronoResource, action: Action, body: unknown, timeZone: string): DrChronoRecord {
   const outer = envelope.safeParse(body);
   if (!outer.success) throw new WebhookPayloadError(outer.error.issues[0]?.path.join('.') || 'object');
   const inner = (action === 'delete' ? deletedObject : objectSchemas[resource]).safeParse(outer.data.object);
   if (!inner.success) throw new WebhookPayloadError(['object', ...(inner.error.issues[0]?.path ?? [])].join('.'));
+  const record = inner.data as DrChronoRecord;
   if (action === 'upsert') {
     const missing = identifyingKeys[resource].find((key) => !Object.hasOwn(outer.data.object, key));
     if (missing) throw new WebhookPayloadError(`object.${missing}`);
+    if ('updated_at' in record && !isVersionTime(record['updated_at'], timeZone)) throw new WebhookPayloadError('object.updated_at');
   }
-  return inner.data as DrChronoRecord;
+  return record;
 }
 
 /**
@@ -119,6 +143,7 @@ export function bodyShowsAlive(record: DrChronoRecord): boolean {
  * transaction, so a replay is a no-op and a failure leaves nothing behind (DrChrono retries). No API calls.
  */
 export async function receiveDrChronoWebhook(deps: WebhookDeps, delivery: WebhookDelivery): Promise<WebhookOutcome> {
+  assertStorableDepth(delivery.body);
   const handled = webhookEvents[delivery.event];
   if (!handled) {
     await deps.sql`INSERT INTO webhook_deliveries (source, delivery_id, event, status)
@@ -126,14 +151,16 @@ export async function receiveDrChronoWebhook(deps: WebhookDeps, delivery: Webhoo
     deps.logger.info({ event: delivery.event.slice(0, 64), deliveryId: delivery.deliveryId }, 'webhook event not handled; acknowledged');
     return { status: 'ignored', reason: 'event not handled' };
   }
-  const record = validate(handled.resource, handled.action, delivery.body);
+  const record = validate(handled.resource, handled.action, delivery.body, deps.timeZone);
   if (handled.action === 'delete' && bodyShowsAlive(record)) {
     await deps.sql`INSERT INTO webhook_deliveries (source, delivery_id, event, status)
                    VALUES ('drchrono', ${delivery.deliveryId}, ${delivery.event}, 'ignored') ON CONFLICT DO NOTHING`;
     deps.logger.warn({ event: delivery.event, deliveryId: delivery.deliveryId, resource: handled.resource }, 'delete event refused: the body shows the record is not deleted');
     return { status: 'ignored', reason: 'delete of a record the body shows alive' };
   }
-  return inChangeTransaction(deps.sql, { actor: 'webhook:drchrono', requestId: delivery.requestId }, async (tx) => {
+  let warnings = new PgValueWarnings();
+  const outcome = await inChangeTransaction(deps.sql, { actor: 'webhook:drchrono', requestId: delivery.requestId }, async (tx) => {
+    warnings = new PgValueWarnings(); // a retried transaction counts afresh
     const [fresh] = await tx`INSERT INTO webhook_deliveries (source, delivery_id, event, status)
                              VALUES ('drchrono', ${delivery.deliveryId}, ${delivery.event}, 'applied')
                              ON CONFLICT (source, delivery_id) DO NOTHING RETURNING id`;
@@ -141,7 +168,9 @@ export async function receiveDrChronoWebhook(deps: WebhookDeps, delivery: Webhoo
     const changed =
       handled.action === 'delete'
         ? await deleteRecords(tx, handled.resource, [String(record.id)])
-        : await applyRecords(tx, handled.resource, [record], { timeZone: deps.timeZone, afterApply: deps.afterApply });
+        : await applyRecords(tx, handled.resource, [record], { timeZone: deps.timeZone, afterApply: deps.afterApply, warnings });
     return { status: 'applied', resource: handled.resource, changed: changed.length } as const;
   });
+  warnings.log(deps.logger, { source: 'drchrono-webhook', deliveryId: delivery.deliveryId });
+  return outcome;
 }

@@ -6,3 +6,4 @@ export { createHttpPublisher, PUSH_ACK_STATUSES, type HttpPublisherOptions } fro
 export { setupPubSub, PubSubSetupError, type PubSubSetupOptions, type PubSubSetupResult, type SetupAction } from './setup.js';
 export { replayDeadLetters, DeadLetterReplayError, type ReplayDeadLettersOptions, type ReplayedMessage } from './dlq.js';
 export { pubsubClients, pubsubClientConfig, type PubSubConnection } from './pubsub-clients.js';
+export { decodePushEnvelope, PushEnvelopeError, type DecodedPush } from './push-envelope.js';

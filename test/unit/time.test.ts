@@ -50,3 +50,29 @@ describe('utcToPracticeLocal', () => {
     expect(utcToPracticeLocal(new Date('2026-11-01T06:30:00Z'), 'America/New_York')).toBe('2026-11-01T01:30:00');
   });
 });
+
+describe('practiceLocalToUtc refuses impossible fields instead of rolling them over', () => {
+  it.each([
+    ['2026-13-40T25:61', 'month 13, day 40, hour 25 (was stored as 2027-02-10T07:01Z)'],
+    ['0000-00-00T00:00', 'year 0000, month 00 (was stored as 1899-11-30)'],
+    ['2026-02-30T10:00', 'February 30'],
+    ['2025-02-29T10:00', 'February 29 of a common year'],
+    ['9999-99-99T99:99', 'every field out of range (was +010007-…)'],
+    ['2026-04-31T10:00', 'April 31'],
+    ['2026-01-01T24:00', 'hour 24'],
+    ['2026-01-01T10:60', 'minute 60'],
+    ['2026-01-01T10:00:60', 'second 60'],
+  ])('%s (%s) throws InvalidTimestampError', (local) => {
+    expect(() => practiceLocalToUtc(local, 'America/New_York')).toThrow(InvalidTimestampError);
+  });
+
+  it('keeps years 0001–0099 as written instead of mapping them to 1901–1999', () => {
+    expect(practiceLocalToUtc('0001-01-01T12:00:00', 'UTC')).toBe('0001-01-01T12:00:00.000Z');
+    expect(practiceLocalToUtc('0099-06-15T00:00', 'UTC')).toBe('0099-06-15T00:00:00.000Z');
+  });
+
+  it('accepts February 29 of a leap year and the last second of a day', () => {
+    expect(practiceLocalToUtc('2024-02-29T23:59:59', 'UTC')).toBe('2024-02-29T23:59:59.000Z');
+    expect(practiceLocalToUtc('2000-02-29T00:00', 'UTC')).toBe('2000-02-29T00:00:00.000Z');
+  });
+});

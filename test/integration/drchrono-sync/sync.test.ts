@@ -107,9 +107,10 @@ describe('resilience', () => {
     try {
       // One bad record on the first page (patients 0..49 at the verbose cap of 50) fails that page's transaction:
       // none of its patients may be written. (The next page may be applied concurrently; it is not the one failing.)
-      h.sandbox.control.update('patients', 1_000_020, { patient_status: 'X' });
+      // The constraint is one the schema does not declare, so the value normaliser cannot clean the record first.
+      await fresh.sql`ALTER TABLE patients ADD CONSTRAINT test_refuse_1000020 CHECK (drchrono_id <> '1000020') NOT VALID`;
       const d = { ...deps(), sql: fresh.sql, client: h.instance(fresh.sql).client };
-      await expect(syncResource(d, 'patients', 'full')).rejects.toThrow(/patients_status_check/);
+      await expect(syncResource(d, 'patients', 'full')).rejects.toThrow(/test_refuse_1000020/);
       const firstPage = `drchrono_id::bigint BETWEEN 1000000 AND 1000049`;
       expect(Number((await fresh.sql.unsafe(`SELECT count(*) AS n FROM patients WHERE source_updated_at IS NOT NULL AND ${firstPage}`))[0]!.n)).toBe(0);
       expect(Number((await fresh.sql.unsafe(`SELECT count(*) AS n FROM outbox WHERE table_name = 'patients' AND ${firstPage}`))[0]!.n)).toBe(0);
@@ -120,7 +121,27 @@ describe('resilience', () => {
       const failures = h.logs.map((l) => JSON.parse(l) as { severity: string; event?: string; resource?: string }).filter((l) => l.event === event && l.resource === 'patients');
       expect(failures.map((l) => l.severity)).toEqual([severity]);
     } finally {
-      h.sandbox.control.update('patients', 1_000_020, { patient_status: 'A' });
+      await fresh.drop();
+    }
+  });
+
+  it('stores a record with values Postgres cannot hold (bad CHECK value, impossible date and time, NUL) with those columns nulled or cleaned', async () => {
+    const fresh = await createTestDatabase();
+    const original = h.sandbox.control.get('patients', 1_000_020)!;
+    try {
+      h.sandbox.control.update('patients', 1_000_020, {
+        patient_status: 'X', date_of_birth: '2026-02-30', updated_at: '2026-13-40T25:61', city: 'Nul\u0000ville',
+      });
+      const d = { ...deps(), sql: fresh.sql, client: h.instance(fresh.sql).client };
+      const result = await syncResource(d, 'patients', 'full');
+      // patients: status, date of birth, updated_at, city and raw's NUL; insurance_records: its updated_at.
+      expect(result.valueWarnings).toBe(6);
+      const [row] = await fresh.sql`SELECT patient_status, date_of_birth, source_updated_at, city FROM patients WHERE drchrono_id = '1000020'`;
+      expect(row).toEqual({ patient_status: null, date_of_birth: null, source_updated_at: null, city: 'Nul\uFFFDville' });
+    } finally {
+      h.sandbox.control.update('patients', 1_000_020, {
+        patient_status: 'A', date_of_birth: original['date_of_birth'], updated_at: original['updated_at'], city: original['city'],
+      });
       await fresh.drop();
     }
   });

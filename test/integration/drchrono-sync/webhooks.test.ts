@@ -259,6 +259,19 @@ describe('forged and replayed DrChrono deliveries', () => {
   });
 });
 
+describe('objects shaped by DrChrono\'s published schema', () => {
+  it('accepts medication, problem and allergy deliveries without updated_at (the schema lists none)', async () => {
+    for (const [event, object, table] of [
+      ['PATIENT_MEDICATION_MODIFY', { id: 30000199, patient: 1_000_000, doctor: null, name: 'Lithium carbonate 300 mg', dosage_units: 'mg' }, 'medications'],
+      ['PATIENT_PROBLEM_MODIFY', { id: 40000199, patient: 1_000_000, doctor: null, icd_code: 'F31.81', icd_version: '10', name: 'Bipolar II' }, 'problems'],
+      ['PATIENT_ALLERGY_MODIFY', { id: 50000199, patient: 1_000_000, doctor: null, description: 'Latex', reaction: 'Rash' }, 'allergies'],
+    ] as const) {
+      expect((await sender.send(event, object)).status, event).toBe(200);
+      expect(await count(table, `drchrono_id = '${object.id}' AND source_updated_at IS NULL`), table).toBe(1);
+    }
+  });
+});
+
 describe('what leaves the boundary', () => {
   it('no log line or error body carries a synthetic patient value', async () => {
     const phi = [0, 1, 2, 3, 4].flatMap((i) => syntheticPhiValues(sandbox.control.dataset, i)).filter((v) => v.length >= 4);

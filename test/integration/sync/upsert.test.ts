@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateDatabase } from '../../../sync/db/migrate.js';
+import { PgValueWarnings } from '../../../sync/db/pg-values.js';
 import { mirrors } from '../../../sync/mirrors.js';
 import { InvalidMirrorRowError, softDeleteBatch, upsertRows, inChangeTransaction, type MirrorRow } from '../../../sync/upsert.js';
 import { createTestDatabase, type TestDatabase } from '../../harness/database.js';
@@ -85,11 +86,33 @@ describe('upsertRows', () => {
   it('writes nothing of a batch that fails in the database', async () => {
     const before = await count(`SELECT count(*) n FROM patients`);
     const outboxBefore = await count(`SELECT count(*) n FROM outbox`);
-    await expect(
-      upsertRows(t.sql, mirrors.patients, [patient('106', '2026-01-01T00:00:00+00:00'), { ...patient('107', '2026-01-01T00:00:00+00:00'), patient_status: 'not-a-status' }], context),
-    ).rejects.toThrow(/patients_status_check/);
+    // A constraint the schema does not declare, so the value normaliser cannot know it and the database refuses.
+    await t.sql`ALTER TABLE patients ADD CONSTRAINT test_refuse_107 CHECK (drchrono_id <> '107') NOT VALID`;
+    try {
+      await expect(
+        upsertRows(t.sql, mirrors.patients, [patient('106', '2026-01-01T00:00:00+00:00'), patient('107', '2026-01-01T00:00:00+00:00')], context),
+      ).rejects.toThrow(/test_refuse_107/);
+    } finally {
+      await t.sql`ALTER TABLE patients DROP CONSTRAINT test_refuse_107`;
+    }
     expect(await count(`SELECT count(*) n FROM patients`)).toBe(before);
     expect(await count(`SELECT count(*) n FROM outbox`)).toBe(outboxBefore);
+  });
+
+  it('stores a value outside a CHECK list, or one Postgres cannot hold, as null or cleaned, counting a warning per column', async () => {
+    const warnings = new PgValueWarnings();
+    await upsertRows(
+      t.sql,
+      mirrors.patients,
+      [{ ...patient('108', '2026-01-01T00:00:00+00:00'), patient_status: 'not-a-status', city: 'Nul\u0000ville', date_of_birth: '2026-02-30', raw: { id: 108, note: 'x\u0000\uD800' } }],
+      context,
+      warnings,
+    );
+    const [row] = await t.sql`SELECT patient_status, city, date_of_birth, raw FROM patients WHERE drchrono_id = '108'`;
+    expect(row).toMatchObject({ patient_status: null, city: 'Nul\uFFFDville', date_of_birth: null, raw: { id: 108, note: 'x\uFFFD\uFFFD' } });
+    expect(warnings.entries().map((w) => `${w.column}:${w.reason}`).sort()).toEqual(
+      ['city:text_cleaned', 'date_of_birth:not_a_date', 'patient_status:not_allowed', 'raw:json_cleaned'],
+    );
   });
 });
 
