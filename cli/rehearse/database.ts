@@ -27,13 +27,14 @@ const ident = (name: string) => `"${name.replaceAll('"', '""')}"`;
 const literal = (value: string) => `'${value.replaceAll("'", "''")}'`;
 
 /**
+ * @param port where the services' DATABASE_URL points (their host:port redirected to 127.0.0.1:<port>)
  * @param tokens access token of each identity, by service-account email
  * @param migrateEmail the migration job's service account
  */
-export async function startRehearsalDatabase(stack: RehearsalStack, dir: string, tokens: ReadonlyMap<string, string>, migrateEmail: string): Promise<RehearsalDatabase> {
+export async function startRehearsalDatabase(stack: RehearsalStack, dir: string, port: number, tokens: ReadonlyMap<string, string>, migrateEmail: string): Promise<RehearsalDatabase> {
   const [name, ...others] = stack.databases;
   if (!name || others.length > 0) throw new DriftError('google_sql_database', `expected one database, the stack creates ${stack.databases.length}`);
-  const pg = await startLocalPostgres({ dataDir: path.join(dir, 'pg'), port: 0, persistent: false });
+  const pg = await startLocalPostgres({ dataDir: path.join(dir, 'pg'), port, persistent: false });
   try {
     const byUser = new Map([...tokens].map(([email, token]) => [iamDatabaseUser(email), token]));
     const admin = postgres(pg.url, { max: 1, onnotice: () => {} });

@@ -62,11 +62,11 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalResul
   let current = 'synth';
 
   /** Runs one step; its `detail` goes on the ✓ line, extra lines are indented under it. */
-  async function step<T>(name: string, run: () => Promise<{ value: T; detail?: string; lines?: string[] }>): Promise<T> {
+  async function step<T>(name: string, run: () => Promise<{ value: T; detail?: string; lines?: string[]; ms?: number }>): Promise<T> {
     current = name;
     const t = performance.now();
-    const { value, detail, lines } = await run();
-    const ms = performance.now() - t;
+    const { value, detail, lines, ms: startedBefore = 0 } = await run();
+    const ms = performance.now() - t + startedBefore;
     steps.push({ name, ms });
     print(`✓ ${name}${detail ? `: ${detail}` : ''} (${seconds(ms)})`);
     for (const line of lines ?? []) print(`    ${line}`);
@@ -158,37 +158,43 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalResul
         'redirections (the closed list): DATABASE_URL host:port → 127.0.0.1 local PostgreSQL, sslmode=require → disable (no TLS locally); ' +
           'GCE_METADATA_HOST → metadata stand-in per identity; PUBSUB_EMULATOR_HOST → emulator; SECRET_MANAGER_BASE_URL → Secret Manager sandbox; ' +
           'DRCHRONO_BASE_URL → DrChrono sandbox; CODA_BASE_URL → Coda sandbox; AUTH_OIDC_JWKS_URL → OIDC sandbox JWKS',
-        `also set, as Cloud Run and the image do: K_SERVICE, PORT, ${Object.keys(baseEnv).join(', ')}`,
+        `also set, as Cloud Run and the image do: K_SERVICE, PORT (local port), ${Object.keys(baseEnv).filter((k) => k !== 'PORT').join(', ')}`,
       );
       return { value: result, detail: 'synthesized env of both services and the migration job accepted by their schemas, every secret reference resolved', lines };
     });
 
     // ── the image, the database, the bus (independent; started together) ─────────────────────────────────
-    const buildP = buildRuntime(root);
-    const emulatorP = startPubSubEmulator({ port: emulatorPort, projectId });
-    const emulatorStarted = emulatorP.then((e) => (closers.push(() => e.stop()), e));
-    const dbP = startRehearsalDatabase(stack, scratch, new Map([...metadata].map(([email, m]) => [email, m.accessToken])), migrateJob.serviceAccountEmail);
-    const dbStarted = dbP.then((d) => (closers.push(() => d.stop()), d));
+    const timed = <T>(p: Promise<T>) => {
+      const t = performance.now();
+      return p.then((value) => ({ value, ms: performance.now() - t }));
+    };
+    const buildP = timed(buildRuntime(root));
+    const emulatorStarted = timed(startPubSubEmulator({ port: emulatorPort, projectId }).then((e) => (closers.push(() => e.stop()), e)));
+    const dbP = startRehearsalDatabase(stack, scratch, ports.pg, new Map([...metadata].map(([email, m]) => [email, m.accessToken])), migrateJob.serviceAccountEmail);
+    const dbStarted = timed(dbP.then((d) => (closers.push(() => d.stop()), d)));
     const [buildR, emulatorR, dbR] = await Promise.allSettled([buildP, emulatorStarted, dbStarted]);
     const build = await step('build', async () => {
       if (buildR.status === 'rejected') throw buildR.reason;
-      const b = buildR.value;
+      const b = buildR.value.value;
       return {
         value: b,
+        ms: buildR.value.ms,
         detail: `${b.cached ? '(cached) ' : ''}tsc → dist/, drizzle/ → dist/drizzle, npm ci --omit=dev + patch-package: ${b.packages} packages, dev dependencies absent (${b.absentDevDependencies.join(', ')})`,
       };
     });
     const database = await step('database', async () => {
       if (dbR.status === 'rejected') throw dbR.reason;
-      const d = dbR.value;
-      return { value: d, detail: `PostgreSQL 16 stands in for Cloud SQL: database ${d.name}, IAM logins ${d.logins.join(', ')} (password = the identity's metadata token); migrate login: CREATEROLE + database owner (cloudsqlsuperuser's share)` };
+      const d = dbR.value.value;
+      return { value: d, ms: dbR.value.ms, detail: `PostgreSQL 16 stands in for Cloud SQL: database ${d.name}, IAM logins ${d.logins.join(', ')} (password = the identity's metadata token); migrate login: CREATEROLE + database owner (cloudsqlsuperuser's share)` };
     });
     await step('pubsub', async () => {
       if (emulatorR.status === 'rejected') throw emulatorR.reason;
+      const emulatorMs = emulatorR.value.ms;
       const topology = await createTopologyFromStack(stack, emulatorHost, projectId);
       const push = topology.subscriptions.filter((s) => s.push).map((s) => `${s.name} (→ ${s.push!.endpoint}, OIDC ${s.push!.serviceAccountEmail})`);
       return {
         value: topology,
+        ms: emulatorMs,
         detail: `emulator ${emulatorHost}: topics ${topology.topics.join(', ')}; subscriptions ${topology.subscriptions.map((s) => `${s.name}${s.deadLetter ? ` (dead letters → ${s.deadLetter.topic} after ${s.deadLetter.maxDeliveryAttempts})` : ''}`).join(', ')}`,
         lines: push.map((p) => `substitution: push subscription ${p} is created as a pull subscription and a push driver POSTs each envelope with an OIDC token from the OIDC sandbox (the emulator's push sends none)`),
       };
