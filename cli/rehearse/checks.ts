@@ -105,18 +105,12 @@ export interface DlqRunbookOptions {
 export const DLQ_RUNBOOK = 'docs/runbooks/dlq-not-empty.md';
 
 /**
- * The DLQ runbook against the running system: every subscription it pulls exists; a change event published to the
- * stack's dead-letter topic is moved back to the main topic by the runbook's own `npx platform dlq replay` (run as
- * `node dist/cli/main.js dlq replay` in the image). Returns what the replay printed last.
+ * The DLQ runbook against the running system: a change event published to the stack's dead-letter topic is moved
+ * back to the main topic by the runbook's own `npx platform dlq replay` (run as `node dist/cli/main.js dlq replay` in
+ * the image), then every subscription the runbook pulls must exist. Returns what the replay printed last.
  */
 export async function runDlqRunbook(options: DlqRunbookOptions): Promise<string> {
   const { platform, subscriptions } = await runbookCommands(options.root, DLQ_RUNBOOK);
-  const created = options.stack.subscriptions.map((s) => s.name);
-  for (const id of subscriptions) {
-    if (!(await subscriptionExists(options.emulatorHost, options.projectId, id))) {
-      throw new DriftError(`subscription ${id}`, `${DLQ_RUNBOOK} pulls it, the stack does not create it (it creates ${created.join(', ')})`);
-    }
-  }
   const replay = platform.find((c) => c.argv[0] === 'dlq');
   if (!replay) throw new DriftError(DLQ_RUNBOOK, 'has no `npx platform dlq …` command');
   const source = options.stack.subscriptions.find((s) => s.deadLetter);
@@ -140,6 +134,13 @@ export async function runDlqRunbook(options: DlqRunbookOptions): Promise<string>
   const moved = /moved (\d+) message\(s\) from (\S+) to (\S+)/.exec(output);
   if (!moved || Number(moved[1]) < 1 || moved[3] !== source.topic) {
     throw new DriftError(`topic ${deadLetter.topic}`, `\`${replay.text}\` did not move the dead letter back to ${source.topic}: ${tail(output, 3)}`);
+  }
+  // Then every subscription the runbook tells on-call to pull must exist.
+  const created = options.stack.subscriptions.map((s) => s.name);
+  for (const id of subscriptions) {
+    if (!(await subscriptionExists(options.emulatorHost, options.projectId, id))) {
+      throw new DriftError(`subscription ${id}`, `${DLQ_RUNBOOK} pulls it, the stack does not create it (it creates ${created.join(', ')})`);
+    }
   }
   return moved[0];
 }
