@@ -11,6 +11,7 @@ export function drchronoSyncDeps(env: DrChronoEnv, database: Database, logger: L
     clientId: env.DRCHRONO_CLIENT_ID,
     clientSecret: env.DRCHRONO_CLIENT_SECRET,
     tokenStore: env.DRCHRONO_TOKEN_STORE,
+    secretManager: { secretManagerBaseUrl: env.SECRET_MANAGER_BASE_URL },
     sql: database.sql,
     logger,
     budget: { hourlyLimit: env.DRCHRONO_HOURLY_CALL_LIMIT },

@@ -11,6 +11,8 @@ export const GOOGLE_JWKS_URL = 'https://www.googleapis.com/oauth2/v3/certs';
 export const IAP_JWKS_URL = 'https://www.gstatic.com/iap/verify/public_key-jwk';
 /** Coda API root. */
 export const CODA_DEFAULT_BASE_URL = 'https://coda.io/apis/v1';
+/** Secret Manager REST API root (the DrChrono token store). */
+export const SECRET_MANAGER_DEFAULT_BASE_URL = 'https://secretmanager.googleapis.com/v1';
 /** DrChrono API root. */
 export const DRCHRONO_DEFAULT_BASE_URL = 'https://app.drchrono.com';
 
@@ -59,6 +61,8 @@ export const drchronoEnvShape = {
   DRCHRONO_TOKEN_STORE: z.string().regex(/^(file:.+|secret-manager:projects\/[^/]+\/secrets\/[^/]+)$/, 'must be file:<path> or secret-manager:projects/<p>/secrets/<s>'),
   DRCHRONO_TIMEZONE: timeZone.default(PRACTICE_TIME_ZONE),
   DRCHRONO_HOURLY_CALL_LIMIT: z.coerce.number().int().min(1).default(480),
+  /** Where a `secret-manager:` token store talks to; the stack never sets it (a stand-in does: `platform rehearse`). */
+  SECRET_MANAGER_BASE_URL: z.url({ protocol: /^https?$/ }).default(SECRET_MANAGER_DEFAULT_BASE_URL),
 };
 export const drchronoEnvSchema = z.object(drchronoEnvShape);
 

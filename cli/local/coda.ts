@@ -12,12 +12,13 @@ export interface LocalCoda {
 
 /**
  * A Coda sandbox holding the default doc (one table per mirror and operational table) and its column map written to
- * `<dir>/coda-mapping.json`, for `npm start` and tests.
+ * `<dir>/coda-mapping.json`, for `npm start`, tests and `platform rehearse` (which names the doc like the stack does).
  */
-export async function startLocalCoda(dir: string, options: Partial<StartCodaSandboxOptions> = {}): Promise<LocalCoda> {
+export async function startLocalCoda(dir: string, options: Partial<StartCodaSandboxOptions> & { readonly docId?: string } = {}): Promise<LocalCoda> {
   const token = options.tokens?.[0] ?? `local-${randomBytes(12).toString('hex')}`;
-  const sandbox = await startCodaSandbox({ ...options, tokens: [token] });
-  const created = sandbox.control.createDoc(defaultCodaDocSpec({ docId: 'feel-august-local' }));
+  const { docId = 'feel-august-local', ...sandboxOptions } = options;
+  const sandbox = await startCodaSandbox({ ...sandboxOptions, tokens: [token] });
+  const created = sandbox.control.createDoc(defaultCodaDocSpec({ docId }));
   const mapping = mappingFromCreatedDoc(created);
   await mkdir(dir, { recursive: true });
   const mappingPath = path.join(dir, 'coda-mapping.json');

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { GoogleAuth } from 'google-auth-library';
 import { z } from 'zod';
+import { SECRET_MANAGER_DEFAULT_BASE_URL } from '../../contract/env.js';
 
 // Where the DrChrono OAuth token pair lives between processes. Refresh tokens are single-use (DESIGN §7.1), so a
 // new pair must be persisted — atomically — before it is used; the token manager (./token-manager.ts) does that.
@@ -106,7 +108,7 @@ export class FileTokenStore implements TokenStore {
   }
 }
 
-export const SECRET_MANAGER_BASE_URL = 'https://secretmanager.googleapis.com/v1';
+export const SECRET_MANAGER_BASE_URL = SECRET_MANAGER_DEFAULT_BASE_URL;
 
 export interface SecretManagerTokenStoreOptions {
   /** Project id (or number) that holds the secret. */
@@ -222,12 +224,28 @@ export function metadataServerAccessToken(options: { fetch: typeof globalThis.fe
   };
 }
 
+/** The OAuth scope Secret Manager accepts. */
+export const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
+
+/**
+ * Access tokens from Application Default Credentials (the metadata server on Cloud Run; `GCE_METADATA_HOST` for a
+ * stand-in, as `platform rehearse` uses), cached and refreshed by google-auth-library — the same way
+ * `sync/db/cloudsql-iam.ts` gets its tokens, so one variable redirects both.
+ */
+export function applicationDefaultAccessToken(auth: Pick<GoogleAuth, 'getAccessToken'> = new GoogleAuth({ scopes: [CLOUD_PLATFORM_SCOPE] })): () => Promise<string> {
+  return async function applicationDefaultAccessToken() {
+    const token = await auth.getAccessToken();
+    if (!token) throw new Error('Secret Manager: no access token from Application Default Credentials (is the service account attached?)');
+    return token;
+  };
+}
+
 export interface TokenStoreDependencies {
   /** Needed for `secret-manager:`. @default globalThis.fetch */
   readonly fetch?: typeof globalThis.fetch;
-  /** Needed for `secret-manager:`. @default the metadata server's service-account token */
+  /** Needed for `secret-manager:`. @default Application Default Credentials ({@link applicationDefaultAccessToken}) */
   readonly getAccessToken?: () => Promise<string>;
-  /** @default 'https://secretmanager.googleapis.com/v1' */
+  /** SECRET_MANAGER_BASE_URL. @default 'https://secretmanager.googleapis.com/v1' */
   readonly secretManagerBaseUrl?: string;
 }
 
@@ -251,7 +269,7 @@ export function parseTokenStore(spec: string, deps: TokenStoreDependencies = {})
       project: match[1],
       secret: match[2],
       fetch: fetchFn,
-      getAccessToken: deps.getAccessToken ?? metadataServerAccessToken({ fetch: fetchFn }),
+      getAccessToken: deps.getAccessToken ?? applicationDefaultAccessToken(),
       ...(deps.secretManagerBaseUrl ? { baseUrl: deps.secretManagerBaseUrl } : {}),
     });
   }
