@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: `unit` needs nothing outside the process (sandbox servers, synthesized JSON);
-// `integration` gets a real PostgreSQL 16 (and later the Pub/Sub emulator) started by the harness.
+// Three projects: `unit` needs nothing outside the process (sandbox servers, synthesized JSON); `integration` gets a
+// real PostgreSQL 16 and the Pub/Sub emulator started by the harness; `faults` kills processes and storms the chain.
 export default defineConfig({
   test: {
     testTimeout: 60_000,
@@ -19,9 +19,23 @@ export default defineConfig({
         test: {
           name: 'integration',
           sequence: { groupOrder: 1 },
-          include: ['test/integration/**/*.test.ts', 'test/faults/**/*.test.ts'],
+          include: ['test/integration/**/*.test.ts'],
           globalSetup: ['test/harness/global-setup.ts', 'test/harness/pubsub-global-setup.ts'],
           testTimeout: 120_000,
+          hookTimeout: 180_000,
+          pool: 'forks',
+          maxWorkers: 2,
+        },
+      },
+      {
+        // Fault injection (killed children, storms, restarts): the slow third of the suite. `npm test` runs it;
+        // `npm run test:fast` leaves it out for the edit-test loop.
+        test: {
+          name: 'faults',
+          sequence: { groupOrder: 2 },
+          include: ['test/faults/**/*.test.ts'],
+          globalSetup: ['test/harness/global-setup.ts', 'test/harness/pubsub-global-setup.ts'],
+          testTimeout: 180_000,
           hookTimeout: 180_000,
           pool: 'forks',
           maxWorkers: 2,

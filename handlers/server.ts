@@ -35,8 +35,7 @@ export function listen(app: Pick<Hono, 'fetch'>, options: ListenOptions): Promis
   const requestTimeout = options.requestTimeoutMs ?? 30_000;
   return new Promise((resolve, reject) => {
     const hostname = options.hostname ?? '127.0.0.1';
-    let server: ServerType;
-    server = serve(
+    const server: ServerType = serve(
       {
         fetch: app.fetch, port: options.port, hostname,
         serverOptions: { headersTimeout, requestTimeout, connectionsCheckingInterval: Math.min(1_000, headersTimeout) },

@@ -18,7 +18,7 @@ import { serviceAccountMember } from '../constructs/validation.js';
 import { suppressRule } from '../constructs/policies/index.js';
 import { MigrationJob } from '../constructs/migration-job.js';
 import {
-  APP_DATABASE_ROLE, changeEventNames, CODA_DEFAULT_BASE_URL, DATABASE_NAME, DRCHRONO_DEFAULT_BASE_URL, iamDatabaseUser, MIGRATE_JOB_NAME,
+  APP_DATABASE_ROLE, CODA_DEFAULT_BASE_URL, DATABASE_NAME, DRCHRONO_DEFAULT_BASE_URL, iamDatabaseUser, MIGRATE_JOB_NAME,
   PRACTICE_TIME_ZONE, SECRETS, secretManagerTokenStore, SERVICE_ACCOUNT_IDS, DRCHRONO_TOKEN_SECRET,
   type MigrateEnvName, type SecretId, type ServiceEnvName, type ServiceName,
 } from '../contract/index.js';

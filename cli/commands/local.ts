@@ -6,7 +6,7 @@ import { listen, type RunningServer } from '../../handlers/server.js';
 import { DEFAULT_CLIENT, startDrChronoSandbox, type RunningDrChronoSandbox } from '../../sandbox/drchrono/index.js';
 import { startGoogleOidcSandbox } from '../../sandbox/google-oidc/index.js';
 import { FileTokenStore } from '../../sync/drchrono/token-store.js';
-import { syncAll, type ResourceSyncResult } from '../../sync/drchrono/sync.js';
+import type { ResourceSyncResult } from '../../sync/drchrono/sync.js';
 import { tableOf } from '../../sync/drchrono/mappers.js';
 import { drchronoResources } from '../../sync/drchrono/types.js';
 import { migrateDatabase } from '../../sync/db/migrate.js';

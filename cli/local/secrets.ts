@@ -14,7 +14,7 @@ export interface LocalSecrets {
  */
 export async function localSecrets(dir: string, env: NodeJS.ProcessEnv): Promise<LocalSecrets> {
   const file = path.join(dir, 'secrets.json');
-  let stored: Partial<LocalSecrets> = {};
+  let stored: Partial<LocalSecrets>;
   try {
     stored = JSON.parse(await readFile(file, 'utf8')) as Partial<LocalSecrets>;
   } catch {

@@ -6,7 +6,7 @@ import { DEFAULT_CLIENT, OAuthState } from './oauth.js';
 import type { SandboxOAuthClient, TokenResponse } from './oauth.js';
 import { RESOURCES, createSandboxStore } from './store.js';
 import type { ResourceName, SandboxStore } from './store.js';
-import { drchronoDefaultPageSize, drchronoPageCaps, drchronoVerboseOnlyFields } from '../../sync/drchrono/list-params.js';
+import { drchronoDefaultPageSize, drchronoPageCaps, drchronoVerboseOnlyFields } from '../../contract/drchrono-api.js';
 
 /** Structured sandbox log line. Never carries query values or record contents (they are synthetic PHI). */
 export interface SandboxLogEntry {

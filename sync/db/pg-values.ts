@@ -92,7 +92,10 @@ export class PgValueWarnings {
 
 // ---- text -------------------------------------------------------------------------------------------------
 
+// NUL is exactly what these patterns exist to find (Postgres text and jsonb refuse it).
+// eslint-disable-next-line no-control-regex
 const UNSTORABLE_CHAR = /[\u0000\uD800-\uDFFF]/;
+// eslint-disable-next-line no-control-regex
 const UNSTORABLE_CHARS = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 /** True when `s` holds NUL or a lone surrogate (what Postgres text/jsonb cannot hold). */

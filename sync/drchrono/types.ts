@@ -1,8 +1,8 @@
 // The contract between the DrChrono client (sync/drchrono/client.ts) and its users (sync engine, webhooks).
 
-/** DrChrono API v4 list endpoints the platform reads (`/api/<resource>`). */
-export const drchronoResources = ['doctors', 'patients', 'appointments', 'clinical_notes', 'medications', 'problems', 'allergies'] as const;
-export type DrChronoResource = (typeof drchronoResources)[number];
+export { drchronoResources } from '../../contract/drchrono-resources.js';
+export type { DrChronoResource } from '../../contract/drchrono-resources.js';
+import type { DrChronoResource } from '../../contract/drchrono-resources.js';
 
 /** Resources DrChrono filters by `since`; the others are refreshed per patient and in the deep reconcile. */
 export const sinceResources: readonly DrChronoResource[] = ['patients', 'appointments', 'clinical_notes'];

@@ -23,16 +23,8 @@ const DRCHRONO_AUDIENCE = 'http://drchrono-sync.chain-test';
 /** Most characters of a child's output kept for failure messages. */
 const OUTPUT_CAP = 200_000;
 
-/** Waits until `check` returns a truthy value; throws with `what` (and `detail()`) on timeout. */
-export async function waitFor<T>(what: string, check: () => Promise<T> | T, options: { timeoutMs?: number; intervalMs?: number; detail?: () => string } = {}): Promise<NonNullable<T>> {
-  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
-  for (;;) {
-    const value = await check();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${options.detail ? `\n${options.detail()}` : ''}`);
-    await new Promise((r) => setTimeout(r, options.intervalMs ?? 100));
-  }
-}
+export { waitFor } from './wait.js';
+import { waitFor } from './wait.js';
 
 export type ServiceName = 'drchrono-sync' | 'coda-push';
 

@@ -1,9 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { protos } from '@google-cloud/pubsub';
 import { inject } from 'vitest';
-import { pubsubClients, type PubSubClients } from '../../sync/events/pubsub-clients.js';
-import { PUSH_ACK_STATUSES } from '../../sync/events/http-publisher.js';
-import type { PushEnvelope } from '../../sync/events/types.js';
+import { pubsubClients } from '../../sync/events/pubsub-clients.js';
 
 /** The run's emulator (see ./pubsub-global-setup.ts). */
 export function emulatorHost(): string {

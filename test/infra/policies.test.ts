@@ -18,7 +18,6 @@ import { ComputeNetwork } from '@cdktf/provider-google/lib/compute-network/index
 import { ComputeSubnetwork } from '@cdktf/provider-google/lib/compute-subnetwork/index.js';
 import { ComputeFirewall } from '@cdktf/provider-google/lib/compute-firewall/index.js';
 import { ComputeBackendService } from '@cdktf/provider-google/lib/compute-backend-service/index.js';
-import { ComputeTargetHttpsProxy } from '@cdktf/provider-google/lib/compute-target-https-proxy/index.js';
 import { ComputeSslPolicy } from '@cdktf/provider-google/lib/compute-ssl-policy/index.js';
 import { ComputeTargetHttpProxy } from '@cdktf/provider-google/lib/compute-target-http-proxy/index.js';
 import { ProjectIamAuditConfig } from '@cdktf/provider-google/lib/project-iam-audit-config/index.js';

@@ -41,8 +41,8 @@ describe('GitHub Actions workflows', () => {
 
   it('pull requests run tests, synth, the infra diff comment and a plan per stack', () => {
     const pr = read('.github/workflows/pull-request.yml');
-    expect(pr).toMatch(/\n  test:\n[\s\S]*npm test/);
-    expect(pr).toMatch(/\n  synth:\n[\s\S]*npm run synth/);
+    expect(pr).toMatch(/\n {2}test:\n[\s\S]*npm test/);
+    expect(pr).toMatch(/\n {2}synth:\n[\s\S]*npm run synth/);
     expect(pr).toContain('npx platform infra diff --base "origin/${BASE_REF}" --output infra-diff.md');
     expect(pr).toContain('pull-requests: write');
     expect(pr).toMatch(/- stack: staging[\s\S]*- stack: prod/);
@@ -54,7 +54,7 @@ describe('GitHub Actions workflows', () => {
     const main = read('.github/workflows/main.yml');
     const job = (name: string): string => {
       const start = main.indexOf(`\n  ${name}:\n`);
-      const next = main.slice(start + 1).search(/\n  [a-z-]+:\n/);
+      const next = main.slice(start + 1).search(/\n {2}[a-z-]+:\n/);
       return next < 0 ? main.slice(start) : main.slice(start, start + 1 + next);
     };
     expect(job('build')).toContain('docker build');

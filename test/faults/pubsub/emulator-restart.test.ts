@@ -7,6 +7,7 @@ import { mirrors } from '../../../sync/mirrors.js';
 import { inChangeTransaction, softDeleteBatch, upsertRows } from '../../../sync/upsert.js';
 import { captureLogs } from '../../harness/logs.js';
 import { createPushDriver, type PushDriver } from '../../harness/pubsub.js';
+import { waitFor } from '../../harness/wait.js';
 import {
   expectCodaEqualsPostgres, gatedPublisher, patient, peek, pendingOutboxRows, PROJECT_ID, pump, settledComparison, sleep, startChain, type Chain,
 } from './helpers.js';
@@ -21,13 +22,6 @@ let chain: Chain;
 const setup = () =>
   setupPubSub({ projectId: PROJECT_ID, apiEndpoint: emulator.host, topic: TOPIC, maxDeliveryAttempts: 5, minimumBackoffSeconds: 0, maximumBackoffSeconds: 1 });
 
-async function waitFor(what: string, done: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await done())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 beforeAll(async () => {
   [emulator, chain] = await Promise.all([startPubSubEmulator({ port: 0, projectId: PROJECT_ID }), startChain()]);
@@ -109,7 +103,7 @@ describe('Pub/Sub emulator stopped and restarted while changes are being publish
       writing = false;
       await writer;
 
-      await waitFor('the outbox to drain', async () => (await pendingOutboxRows(chain)) === 0, 30_000);
+      await waitFor('the outbox to drain', async () => (await pendingOutboxRows(chain)) === 0, { timeoutMs: 30_000 });
       const [counts] = await sql<{ patients: string; deleted: string; outbox: string; retried: string }[]>`
         SELECT (SELECT count(*) FROM patients) AS patients, (SELECT count(*) FROM patients WHERE deleted_at IS NOT NULL) AS deleted,
                (SELECT count(*) FROM outbox) AS outbox, (SELECT count(*) FROM outbox WHERE attempts > 0) AS retried`;

@@ -9,6 +9,7 @@ import { mirrors } from '../../../sync/mirrors.js';
 import { upsertRows } from '../../../sync/upsert.js';
 import { captureLogs } from '../../harness/logs.js';
 import { createPushDriver, emulatorHost, pullAll, uniqueTopic } from '../../harness/pubsub.js';
+import { waitFor } from '../../harness/wait.js';
 import {
   compare, expectCodaEqualsPostgres, gatedPublisher, patient, peek, pendingOutboxRows, PROJECT_ID, pump, settledComparison, sleep, startChain,
   waitForMessages, type Chain,
@@ -26,13 +27,6 @@ afterAll(async () => {
   await chain?.close();
 });
 
-async function until(what: string, done: () => boolean | Promise<boolean>, timeoutMs = 25_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await done())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 /** The wiring for one topic: topology with a dead-letter policy, a relay, and a push driver into coda-push. */
 async function wire(prefix: string) {
@@ -82,7 +76,7 @@ describe('a poison message: its rows were deleted from Postgres before the push'
       expect(await w.relay.drain()).toMatchObject({ published: 5, messages: 1, failed: 0 });
       const [healthyId, poisonId] = w.bus.accepted;
 
-      await until('message A to be pushed and message B to be refused on every attempt', () =>
+      await waitFor('message A to be pushed and message B to be refused on every attempt', () =>
         w.deliveriesOf(healthyId!).some((d) => d.acked) && w.deliveriesOf(poisonId!).length >= MAX_ATTEMPTS);
       const dead = await waitForMessages(w.host, `${w.topic}-dlq`, 1);
       const refused = w.deliveriesOf(poisonId!);
@@ -108,7 +102,7 @@ describe('a poison message: its rows were deleted from Postgres before the push'
       expect(replayed.stdout).toContain(`moved 1 message(s) from ${w.topic}-dlq to ${w.topic}`);
       const republished = /-> (\S+)/.exec(replayed.stdout)![1]!;
 
-      await until('the replayed message to be pushed', () => w.deliveriesOf(republished).some((d) => d.acked));
+      await waitFor('the replayed message to be pushed', () => w.deliveriesOf(republished).some((d) => d.acked));
       expect(w.deliveriesOf(republished).map((d) => d.status)).toEqual([204]);
       const result = await settledComparison(chain);
       expectCodaEqualsPostgres(result, 25);
@@ -137,7 +131,7 @@ describe('a malformed message: data that is not a valid change event', () => {
       ];
       const badIds = await Promise.all(bad.map((m) => rogue.publish(m)));
 
-      await until('every malformed message to be refused on every attempt', () =>
+      await waitFor('every malformed message to be refused on every attempt', () =>
         w.driver.deliveries.some((d) => d.acked) && badIds.every((id) => w.deliveriesOf(id).length >= MAX_ATTEMPTS));
       for (const id of badIds) expect(w.deliveriesOf(id).map((d) => d.status)).toEqual(Array(MAX_ATTEMPTS).fill(400));
       const dead = await waitForMessages(w.host, `${w.topic}-dlq`, 3);
@@ -153,7 +147,7 @@ describe('a malformed message: data that is not a valid change event', () => {
       expect(replayed.code).toBe(0);
       expect(replayed.stdout).toContain('moved 3 message(s)');
       const again = [...replayed.stdout.matchAll(/-> (\S+)/g)].map((m) => m[1]!);
-      await until('the replayed messages to be refused on every attempt', () => again.every((id) => w.deliveriesOf(id).length >= MAX_ATTEMPTS));
+      await waitFor('the replayed messages to be refused on every attempt', () => again.every((id) => w.deliveriesOf(id).length >= MAX_ATTEMPTS));
       const back = await waitForMessages(w.host, `${w.topic}-dlq`, 3);
       expect(back.map((m) => m.data.toString()).sort()).toEqual(bad.map((m) => m.data.toString()).sort());
       expect(back.every((m) => m.attributes.replayed_from_dlq !== undefined)).toBe(true);

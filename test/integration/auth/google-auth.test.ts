@@ -1,4 +1,3 @@
-import { Writable } from 'node:stream';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -23,9 +22,9 @@ import {
   type GoogleIdTokenVerifier,
   type IapVerifier,
 } from '../../../sync/auth/index.js';
-import { createLogger, type Logger } from '../../../sync/observability/logger.js';
 import { inChangeTransaction } from '../../../sync/upsert.js';
 import { createTestDatabase, type TestDatabase } from '../../harness/database.js';
+import { captureLogs } from '../../harness/logs.js';
 
 const SERVICE_URL = 'https://drchrono-sync.example.run.app';
 const PUSH_URL = 'https://coda-push.example.run.app/pubsub/push';
@@ -37,18 +36,6 @@ const REVOKED = 'rex.revoked@feelaugust.example';
 const VIEWER = 'vic.viewer@feelaugust.example';
 const NOBODY = 'nora.norole@feelaugust.example';
 
-function captureLogs(): { logger: Logger; text: () => string; lines: () => Record<string, unknown>[] } {
-  const chunks: string[] = [];
-  const destination = new Writable({
-    write(chunk, _encoding, done) {
-      chunks.push(String(chunk));
-      done();
-    },
-  });
-  const logger = createLogger({ service: 'test', level: 'debug', destination });
-  const text = () => chunks.join('');
-  return { logger, text, lines: () => text().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) };
-}
 
 let t: TestDatabase;
 let issuer: RunningGoogleOidcSandbox;
@@ -105,7 +92,7 @@ describe('requireSchedulerOrStaff', () => {
     return a;
   };
   beforeEach(() => {
-    logs = captureLogs();
+    logs = captureLogs('test');
     ran = 0;
     app = build();
   });
@@ -225,7 +212,7 @@ describe('requireSchedulerOrStaff', () => {
     await post(bearer(token));
     await post(iapHeader(staff));
     await post();
-    const refusals = logs.lines().filter((l) => l['message'] === 'auth refused');
+    const refusals = logs.records().filter((l) => l['message'] === 'auth refused');
     expect(refusals.map((l) => l['auth'])).toEqual([
       { outcome: 'refused', status: 403, reason: 'email_not_allowed', scheme: 'bearer', callerHash: hashIdentity(PUSHER) },
       { outcome: 'refused', status: 403, reason: 'no_staff_role', scheme: 'iap', callerHash: hashIdentity(NOBODY) },
@@ -268,7 +255,7 @@ describe('requirePushAuth', () => {
   let logs: ReturnType<typeof captureLogs>;
   let pushVerifier: GoogleIdTokenVerifier;
   beforeEach(() => {
-    logs = captureLogs();
+    logs = captureLogs('test');
     pushVerifier = createGoogleIdTokenVerifier({ jwksUrl: issuer.jwksUrl, audience: PUSH_URL, allowedEmails: [PUSHER] });
   });
 
@@ -304,7 +291,7 @@ describe('requirePushAuth', () => {
     const res = await push(pushApp({ mode: 'none', logger: logs.logger }));
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ principal: null });
-    expect(logs.lines().filter((l) => l['severity'] === 'WARNING').map((l) => l['message'])).toEqual([
+    expect(logs.records().filter((l) => l['severity'] === 'WARNING').map((l) => l['message'])).toEqual([
       'push authentication is OFF (local/emulator only)',
     ]);
   });

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBaseApp } from '../../../handlers/app.js';
 import { deepcuraWebhookRoutes } from '../../../handlers/drchrono-sync/deepcura.js';
@@ -9,6 +8,7 @@ import { relinkDeepcuraNotes } from '../../../sync/deepcura/link.js';
 import { createLogger } from '../../../sync/observability/logger.js';
 import { inChangeTransaction } from '../../../sync/upsert.js';
 import { createTestDatabase, type TestDatabase } from '../../harness/database.js';
+import { captureLogs } from '../../harness/logs.js';
 
 const key = randomBytes(32);
 const now = new Date('2025-03-01T17:00:00Z');
@@ -18,7 +18,7 @@ const URL_ = 'http://drchrono-sync.test/webhooks/deepcura';
 const PATIENT_NAME = ['Quillon', 'Vexmortane'] as const;
 
 let t: TestDatabase;
-const logLines: string[] = [];
+const logs = captureLogs('drchrono-sync');
 const responses: string[] = [];
 let app: ReturnType<typeof createBaseApp>;
 let send: (note: DeepcuraNoteInput, options?: { sentAt?: Date }) => Promise<{ status: number; body: Record<string, unknown> }>;
@@ -26,13 +26,7 @@ let sendRaw: (body: string, headers?: Record<string, string>) => Promise<{ statu
 
 beforeAll(async () => {
   t = await createTestDatabase();
-  const destination = new Writable({
-    write(chunk, _encoding, done) {
-      logLines.push(String(chunk));
-      done();
-    },
-  });
-  const logger = createLogger({ service: 'drchrono-sync', level: 'debug', destination });
+  const logger = logs.logger;
   app = createBaseApp({ sql: t.sql, logger, service: 'drchrono-sync' });
   app.route('/', deepcuraWebhookRoutes({ sql: t.sql, logger, key, clock: () => now }));
   const fetchApp = (async (input: string, init?: RequestInit) => {
@@ -305,9 +299,9 @@ describe('POST /webhooks/deepcura: bad input', () => {
 describe('no PHI in logs or error bodies', () => {
   it('never writes note text, SOAP text or the patient name to a log line or response body', () => {
     const phi = [PATIENT_NAME[0], PATIENT_NAME[1], 'SYNTHETIC TEST NOTE', 'Synthetic subjective', 'Synthetic plan', 'synthetic-placebo', 'said something synthetic'];
-    expect(logLines.length).toBeGreaterThan(10);
-    expect(logLines.some((l) => l.includes('gridhook rejected'))).toBe(true);
-    for (const line of [...logLines, ...responses]) {
+    expect(logs.lines().length).toBeGreaterThan(10);
+    expect(logs.lines().some((l) => l.includes('gridhook rejected'))).toBe(true);
+    for (const line of [...logs.lines(), ...responses]) {
       for (const value of phi) expect(line).not.toContain(value);
     }
   });

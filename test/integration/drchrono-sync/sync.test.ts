@@ -82,7 +82,10 @@ describe('resilience', () => {
     let expired = false;
     const result = await syncResource(deps({
       onProgress: () => {
-        if (!expired) (expired = true, h.sandbox.control.expireAccessTokens());
+        if (!expired) {
+          expired = true;
+          h.sandbox.control.expireAccessTokens();
+        }
       },
     }), 'appointments', 'full');
     expect(h.sandbox.control.refreshCount()).toBe(refreshes + 1);

@@ -1,13 +1,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import type { Sql } from 'postgres';
 import { startDrChronoSandbox, type RunningDrChronoSandbox, type StartDrChronoSandboxOptions } from '../../../sandbox/drchrono/index.js';
 import { DEFAULT_CLIENT } from '../../../sandbox/drchrono/oauth.js';
 import { createDrChronoClientFromConfig, type ConfiguredDrChronoClient, type DrChronoClientConfig } from '../../../sync/drchrono/config.js';
 import { FileTokenStore, type TokenStore } from '../../../sync/drchrono/token-store.js';
-import { createLogger, type Logger } from '../../../sync/observability/logger.js';
+import type { Logger } from '../../../sync/observability/logger.js';
+import { captureLogs } from '../../harness/logs.js';
 
 /** 2026-03-02 10:00:00Z: after the dataset's epoch, at the top of an hour. */
 export const START_MS = Date.UTC(2026, 2, 2, 10, 0, 0);
@@ -32,16 +32,10 @@ export function fakeTime(startMs = START_MS) {
 }
 export type FakeTime = ReturnType<typeof fakeTime>;
 
-/** Captures JSON log lines in memory, to scan them for PHI. */
+/** Captures JSON log lines in memory, to scan them for PHI (the harness's capture). */
 export function memoryLogger(): { logger: Logger; lines: string[] } {
-  const lines: string[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(chunk.toString('utf8'));
-      done();
-    },
-  });
-  return { logger: createLogger({ service: 'drchrono-test', level: 'debug', destination }), lines };
+  const logs = captureLogs('drchrono-test');
+  return { logger: logs.logger, lines: logs.lines() };
 }
 
 export interface Harness {

@@ -10,6 +10,7 @@ import { upsertRows, type MirrorRow } from '../../../sync/upsert.js';
 import { createTestDatabase, type TestDatabase } from '../../harness/database.js';
 import { captureLogs } from '../../harness/logs.js';
 import { emulatorHost, pullAll, uniqueTopic } from '../../harness/pubsub.js';
+import { waitFor } from '../../harness/wait.js';
 
 let t: TestDatabase;
 beforeAll(async () => {
@@ -99,10 +100,10 @@ describe('outbox relay with the Pub/Sub emulator', () => {
       await new Promise((r) => setTimeout(r, 300));
       const started = Date.now();
       const changed = await upsertRows(t.sql, mirrors.patients, patients(3), context);
-      await until(() => publisher.messages.length === 1, 5_000);
+      await waitFor('the relay to catch up', () => publisher.messages.length === 1, { timeoutMs: 5_000, intervalMs: 20 });
       expect(Date.now() - started).toBeLessThan(3_000);
       expect(decode(publisher.messages[0]!)).toEqual({ table: 'patients', ids: changed.map((c) => c.id).sort((a, b) => a - b) });
-      await until(async () => (await pending()) === 0, 5_000);
+      await waitFor('the relay to catch up', async () => (await pending()) === 0, { timeoutMs: 5_000, intervalMs: 20 });
     } finally {
       await relay.stop();
     }
@@ -197,7 +198,7 @@ describe('outbox relay with the Pub/Sub emulator', () => {
     try {
       const changed: number[] = [];
       for (let i = 0; i < 10; i++) changed.push(...(await upsertRows(t.sql, mirrors.patients, patients(100), context)).map((c) => c.id));
-      await until(async () => (await pending()) === 0, 10_000);
+      await waitFor('the relay to catch up', async () => (await pending()) === 0, { timeoutMs: 10_000, intervalMs: 20 });
       const published = [...a.messages, ...b.messages].flatMap((m) => decode(m).ids);
       expect(published.sort((x, y) => x - y)).toEqual(changed.sort((x, y) => x - y));
     } finally {
@@ -211,10 +212,3 @@ async function relayIdle(): Promise<void> {
   expect(await pending()).toBe(0);
 }
 
-async function until(condition: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

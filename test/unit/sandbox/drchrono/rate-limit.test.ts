@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CLIENT } from '../../../../sandbox/drchrono/index.js';
-import { HOUR_MS, sandboxWithClock } from './helpers.js';
+import { sandboxWithClock } from './helpers.js';
 
 describe('DrChrono sandbox hourly call budget', () => {
   it('answers 429 without Retry-After once the budget is spent and resets at the top of the next hour', async () => {

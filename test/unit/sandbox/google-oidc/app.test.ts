@@ -10,7 +10,7 @@ const PUSH_SA = 'pubsub-push@feel-august.iam.gserviceaccount.com';
 const IAP_AUDIENCE = '/projects/123456789012/global/backendServices/987654321';
 
 let sandbox: GoogleOidcSandbox;
-let clock = 1_700_000_000_000;
+const clock = 1_700_000_000_000;
 
 /** A JWKS resolver that fetches from the in-process app, as a verifier would over HTTP. */
 function remoteJwks(path: string) {

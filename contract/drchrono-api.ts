@@ -1,0 +1,50 @@
+// DrChrono's published facts about its list endpoints (OpenAPI schema v4; sources field by field in
+// sandbox/drchrono/README.md): page caps and verbose-only fields. A leaf, so the client (sync/drchrono) and the
+// stand-in that must behave like DrChrono (sandbox/drchrono) read the same numbers.
+import type { DrChronoResource } from './drchrono-resources.js';
+
+export interface PageCaps {
+  /** Largest `page_size` DrChrono honours without `verbose`. */
+  readonly max: number;
+  /** Largest `page_size` DrChrono honours with `verbose=true`. */
+  readonly verboseMax: number;
+}
+
+/**
+ * DrChrono's page caps. `/api/appointments`: the schema's `page_size` maximum is 250 and its `verbose` parameter says
+ * "limit page_size to 25". The other GET lists document no maximum; DrChrono's support pages give 250 as the API's
+ * page limit, and verbose lists were capped at 50 on a third-party account (DESIGN §7.1).
+ */
+export const drchronoPageCaps: Readonly<Record<DrChronoResource, PageCaps>> = {
+  doctors: { max: 250, verboseMax: 50 },
+  patients: { max: 250, verboseMax: 50 },
+  appointments: { max: 250, verboseMax: 25 },
+  clinical_notes: { max: 250, verboseMax: 50 },
+  medications: { max: 250, verboseMax: 50 },
+  problems: { max: 250, verboseMax: 50 },
+  allergies: { max: 250, verboseMax: 50 },
+};
+
+/**
+ * Page size when a request sends no `page_size`. DrChrono does not document it (the schema is silent); the sandbox
+ * serves this small page so a client that forgets `page_size` pays for it, as it would against DrChrono.
+ */
+export const drchronoDefaultPageSize = 25;
+
+/**
+ * Fields DrChrono serialises only with `verbose=true` (`x-verbose-required` in its OpenAPI schema), for the
+ * resources we read.
+ */
+export const drchronoVerboseOnlyFields: Readonly<Record<DrChronoResource, readonly string[]>> = {
+  doctors: [],
+  patients: [
+    'auto_accident_insurance', 'custom_demographics', 'patient_flags', 'patient_flags_attached', 'primary_insurance',
+    'referring_doctor', 'secondary_insurance', 'tertiary_insurance', 'workers_comp_insurance',
+  ],
+  appointments: ['reminders', 'vitals', 'custom_fields', 'custom_vitals', 'clinical_note', 'extended_updated_at', 'status_transitions'],
+  clinical_notes: [],
+  medications: [],
+  problems: [],
+  allergies: ['description'],
+};
+

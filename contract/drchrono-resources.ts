@@ -1,0 +1,3 @@
+/** DrChrono API v4 list endpoints the platform reads (`/api/<resource>`). */
+export const drchronoResources = ['doctors', 'patients', 'appointments', 'clinical_notes', 'medications', 'problems', 'allergies'] as const;
+export type DrChronoResource = (typeof drchronoResources)[number];
