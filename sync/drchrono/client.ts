@@ -1,13 +1,11 @@
 import pRetry from 'p-retry';
-import type { Logger } from 'pino';
+import type { Logger } from '../observability/logger.js';
 import type { Sql } from 'postgres';
 import { createAccessLogWriter, drchronoPathTemplate, type AccessLogWriter } from './access-log.js';
 import { nextHourStart, realSleep, type CallBudget } from './budget.js';
 import type { TokenManager } from './token-manager.js';
-import {
-  DrChronoAuthError, DrChronoHttpError, DrChronoNetworkError, DrChronoProtocolError, RateLimitedError,
-  type CallPriority, type DrChronoClient, type DrChronoPage, type DrChronoRecord, type DrChronoResource, type ListOptions,
-} from './types.js';
+import { DrChronoAuthError, DrChronoHttpError, DrChronoNetworkError, DrChronoProtocolError, RateLimitedError } from './errors.js';
+import type { CallPriority, DrChronoClient, DrChronoPage, DrChronoRecord, DrChronoResource, ListOptions } from './types.js';
 
 // The DrChrono REST client: every call reserves a slot in the shared hourly budget, carries a fresh access token,
 // writes one access_log row, and handles DrChrono's failure modes — 401 (refresh once, retry), 429 (wait for the next
