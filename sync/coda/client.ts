@@ -9,11 +9,12 @@ import { sharedCodaRateLimiter, type CodaRateLimiter, type SlidingWindowGate } f
 // than p-retry so tests can drive it with a fake sleep and so `Retry-After` replaces the backoff instead of adding to it.
 
 import { CODA_DEFAULT_BASE_URL } from '../../contract/env.js';
+import { CODA_MAX_ROWS_PER_UPSERT } from '../../contract/resources.js';
 
 /** `https://coda.io/apis/v1` (declared in the deploy contract). */
 export { CODA_DEFAULT_BASE_URL };
-/** Most rows per upsert call (seed decision; Coda documents no row cap, only a payload size). */
-export const CODA_MAX_ROWS_PER_UPSERT = 500;
+/** Most rows per upsert call (declared in the deploy contract: it also caps the ids of one change event). */
+export { CODA_MAX_ROWS_PER_UPSERT };
 
 export interface CodaColumn {
   readonly id: string;
