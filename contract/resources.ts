@@ -8,6 +8,14 @@ export type ServiceName = (typeof SERVICE_NAMES)[number];
 /** The practice's IANA time zone: DrChrono writes practice-local timestamps, schedules run on practice time. */
 export const PRACTICE_TIME_ZONE = 'America/New_York';
 
+/**
+ * Most rows in one Coda upsert call (seed decision: Coda documents only a payload cap of a few MB, not a row cap),
+ * and so also the most row ids in one change event (`MAX_IDS_PER_MESSAGE` in sync/events/types.ts): the relay sizes a
+ * message to fit one upsert call, so coda-push spends one write-limiter slot (10 writes / 6 s per token) per message.
+ * One constant, so the two cannot drift apart.
+ */
+export const CODA_MAX_ROWS_PER_UPSERT = 500;
+
 /** Change-event topic id. */
 export const CHANGE_EVENTS_TOPIC = 'change-events';
 

@@ -1,7 +1,8 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { syncAll, syncResource, SyncInProgressError, type SyncDeps, type SyncKind } from '../../sync/drchrono/sync.js';
-import { CallBudgetExhaustedError, DrChronoAuthError, RateLimitedError, type DrChronoResource } from '../../sync/drchrono/types.js';
+import { CallBudgetExhaustedError, DrChronoAuthError, RateLimitedError } from '../../sync/drchrono/errors.js';
+import type { DrChronoResource } from '../../sync/drchrono/types.js';
 import type { AppEnv } from '../app.js';
 import { actorFor, type GoogleAuthVariables } from '../middleware/google-auth.js';
 

@@ -1,19 +1,22 @@
 import type { Sql } from 'postgres';
+import { createOutsideCaller, fail, ok, parseRetryAfter, retry, type OutsideAnswer, type Verdict } from '../http/outside-call.js';
 import type { Logger } from '../observability/logger.js';
-import { CodaError, CodaHttpError, CodaNetworkError, CodaProtocolError, CodaRateLimitedError } from './errors.js';
+import { CodaHttpError, CodaNetworkError, CodaProtocolError, CodaRateLimitedError } from './errors.js';
 import { sharedCodaRateLimiter, type CodaRateLimiter, type SlidingWindowGate } from './rate-limiter.js';
 
-// The Coda API v1 client (DESIGN §7.3). Every HTTP call passes the process-wide rate limiter, writes one access_log
-// row (service 'coda', a path template without ids or values), and is retried on 429/5xx/network failures with
-// jittered exponential backoff — or after `Retry-After` when Coda sends one. The retry loop is hand-written rather
-// than p-retry so tests can drive it with a fake sleep and so `Retry-After` replaces the backoff instead of adding to it.
+// The Coda API v1 client (DESIGN §7.3). HTTP calls go through the shared outside-call pipeline
+// (sync/http/outside-call.ts): timeout, one access_log row each (service 'coda', a path template without ids or
+// values), retries on 429/5xx/network failures with jittered exponential backoff — or `Retry-After` instead when Coda
+// sends one. On top, this file keeps Coda's own protocol: every HTTP attempt waits for its turn in the process-wide
+// write/read limiter, and the endpoints' envelopes (`requestId`, `mutationStatus`, paged `items`).
 
 import { CODA_DEFAULT_BASE_URL } from '../../contract/env.js';
+import { CODA_MAX_ROWS_PER_UPSERT } from '../../contract/resources.js';
 
 /** `https://coda.io/apis/v1` (declared in the deploy contract). */
 export { CODA_DEFAULT_BASE_URL };
-/** Most rows per upsert call (seed decision; Coda documents no row cap, only a payload size). */
-export const CODA_MAX_ROWS_PER_UPSERT = 500;
+/** Most rows per upsert call (declared in the deploy contract: it also caps the ids of one change event). */
+export { CODA_MAX_ROWS_PER_UPSERT };
 
 export interface CodaColumn {
   readonly id: string;
@@ -94,17 +97,6 @@ export interface CodaClientOptions {
   readonly requestTimeoutMs?: number;
 }
 
-const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** `Retry-After` as ms: delta-seconds or an HTTP date; undefined when absent or unreadable. */
-export function parseRetryAfter(header: string | null, nowMs: number = Date.now()): number | undefined {
-  if (header === null || header.trim() === '') return undefined;
-  const trimmed = header.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const at = Date.parse(trimmed);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
-}
-
 type Kind = 'read' | 'write';
 
 interface Attempt {
@@ -118,17 +110,25 @@ interface Attempt {
   readonly countRecords?: (body: unknown) => number | null;
 }
 
-class RetryableFailure extends Error {
-  override name = 'RetryableFailure';
-  constructor(
-    readonly error: CodaError,
-    readonly retryAfterMs: number | undefined,
-  ) {
-    super(error.message);
-  }
-}
-
 const seg = encodeURIComponent;
+
+/** Coda's rules for one answer: 429, 5xx and no answer are retried (`Retry-After` when sent), other 4xx fail. */
+async function classifyAnswer(answer: OutsideAnswer, a: Attempt): Promise<Verdict<unknown>> {
+  const { response } = answer;
+  if (!response) return retry(new CodaNetworkError(a.template, { cause: answer.networkError }));
+  const { status } = response;
+  const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
+  if (status === 429) return retry(new CodaRateLimitedError(a.template, retryAfterMs), retryAfterMs);
+  if (status >= 500) return retry(new CodaHttpError(status, a.template, { retryAfterMs }), retryAfterMs);
+  if (!response.ok) return fail(new CodaHttpError(status, a.template));
+  let body: unknown;
+  try {
+    body = await response.json();
+  } catch (error) {
+    return retry(new CodaNetworkError(a.template, { cause: error }));
+  }
+  return ok(body, a.countRecords ? a.countRecords(body) : undefined);
+}
 
 /**
  * Builds a {@link CodaClient}.
@@ -146,110 +146,33 @@ export function createCodaClient(options: CodaClientOptions): CodaClient {
   const retries = options.retries ?? 6;
   if (!Number.isInteger(retries) || retries < 0) throw new Error(`createCodaClient: retries must be an integer >= 0, got ${String(retries)}`);
   const root = base.href.replace(/\/+$/, '');
-  const fetchFn = options.fetch ?? globalThis.fetch;
   const limiter = options.rateLimiter ?? sharedCodaRateLimiter(options.token);
-  const sleep = options.sleep ?? realSleep;
-  const random = options.random ?? Math.random;
-  const minDelay = options.retryMinDelayMs ?? 1000;
-  const maxDelay = options.retryMaxDelayMs ?? 30_000;
-  const timeoutMs = options.requestTimeoutMs ?? 30_000;
-  const { sql, logger, token } = options;
+  const { token } = options;
+  const caller = createOutsideCaller({
+    service: 'coda', sql: options.sql, fetch: options.fetch, logger: options.logger, retries,
+    timeoutMs: options.requestTimeoutMs, minDelayMs: options.retryMinDelayMs, maxDelayMs: options.retryMaxDelayMs,
+    random: options.random, sleep: options.sleep,
+  });
 
   const gate = (kind: Kind): SlidingWindowGate => (kind === 'write' ? limiter.writes : limiter.reads);
 
-  async function accessLog(a: Attempt, status: number | null, started: number, recordCount: number | null, errorClass: string | null, requestId: string | undefined) {
-    await sql`
-      INSERT INTO access_log (service, method, path_template, status, duration_ms, record_count, error_class, request_id)
-      VALUES ('coda', ${a.method}, ${a.template}, ${status}, ${Math.max(0, Math.round(performance.now() - started))},
-              ${recordCount}, ${errorClass}, ${requestId ?? null})`;
-  }
-
-  /** One HTTP call through the limiter, with its access_log row. */
-  async function once(a: Attempt, call: CodaCallOptions): Promise<unknown> {
-    const release = await gate(a.kind).acquire();
-    const started = performance.now();
-    let status: number | null = null;
-    let recordCount: number | null = a.recordCount ?? null;
-    let errorClass: string | null = null;
-    try {
-      let response: Response;
-      try {
-        const timeout = AbortSignal.timeout(timeoutMs);
-        response = await fetchFn(a.url, {
-          method: a.method,
-          headers: {
-            authorization: `Bearer ${token}`,
-            accept: 'application/json',
-            ...(a.body !== undefined && { 'content-type': 'application/json' }),
-          },
-          ...(a.body !== undefined && { body: a.body }),
-          signal: call.signal ? AbortSignal.any([call.signal, timeout]) : timeout,
-        });
-      } catch (error) {
-        release();
-        if (call.signal?.aborted) throw error;
-        throw new RetryableFailure(new CodaNetworkError(a.template, { cause: error }), undefined);
-      }
-      // Coda has counted the call by the time its answer starts: from here it uses a slot of the window.
-      release();
-      status = response.status;
-      if (status === 429) {
-        await response.body?.cancel();
-        throw new RetryableFailure(new CodaRateLimitedError(a.template, parseRetryAfter(response.headers.get('retry-after'))), parseRetryAfter(response.headers.get('retry-after')));
-      }
-      if (status >= 500) {
-        await response.body?.cancel();
-        const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
-        throw new RetryableFailure(new CodaHttpError(status, a.template, { retryAfterMs }), retryAfterMs);
-      }
-      if (!response.ok) {
-        await response.body?.cancel();
-        throw new CodaHttpError(status, a.template);
-      }
-      let body: unknown;
-      try {
-        body = await response.json();
-      } catch (error) {
-        throw new RetryableFailure(new CodaNetworkError(a.template, { cause: error }), undefined);
-      }
-      if (a.countRecords) recordCount = a.countRecords(body);
-      return body;
-    } catch (error) {
-      const inner = error instanceof RetryableFailure ? error.error : error;
-      errorClass = inner instanceof Error ? inner.name : 'Error';
-      throw error;
-    } finally {
-      release();
-      await accessLog(a, status, started, recordCount, errorClass, call.requestId);
-    }
-  }
-
-  /** Milliseconds before retry `attempt + 1`: `Retry-After` when given (capped), else jittered exponential backoff. */
-  const delayFor = (attempt: number, retryAfterMs: number | undefined): number =>
-    retryAfterMs !== undefined ? Math.min(maxDelay, retryAfterMs) : Math.min(maxDelay, minDelay * 2 ** attempt * (1 + random()));
-
-  /** A logical call: retries 429/5xx/network, waiting `Retry-After` when given, else jittered backoff. */
-  async function call(a: Attempt, callOptions: CodaCallOptions = {}): Promise<unknown> {
-    const allowed = callOptions.retries ?? retries;
-    for (let attempt = 0; ; attempt += 1) {
-      try {
-        return await once(a, callOptions);
-      } catch (error) {
-        if (!(error instanceof RetryableFailure)) throw error;
-        if (attempt >= allowed) throw error.error;
-        const waitMs = delayFor(attempt, error.retryAfterMs);
-        logger?.warn(
-          {
-            event: 'coda_call_retry', pathTemplate: a.template, errorClass: error.error.name,
-            status: error.error instanceof CodaHttpError ? error.error.status : error.error instanceof CodaRateLimitedError ? 429 : null,
-            attemptNumber: attempt + 1, retriesLeft: retries - attempt, waitMs: Math.round(waitMs), retryAfter: error.retryAfterMs !== undefined,
-            requestId: callOptions.requestId,
-          },
-          'Coda call failed; retrying',
-        );
-        await sleep(waitMs);
-      }
-    }
+  /** A logical call through the pipeline; each HTTP attempt first waits for its turn in the limiter. */
+  function call(a: Attempt, callOptions: CodaCallOptions = {}): Promise<unknown> {
+    return caller.call(
+      {
+        method: a.method,
+        pathTemplate: a.template,
+        recordCount: a.recordCount,
+        async prepare() {
+          // Coda has counted the call by the time its answer starts: the pipeline releases the turn then.
+          const release = await gate(a.kind).acquire();
+          const headers = { authorization: `Bearer ${token}`, accept: 'application/json', ...(a.body !== undefined && { 'content-type': 'application/json' }) };
+          return { request: { method: a.method, url: a.url, headers, ...(a.body !== undefined && { body: a.body }) }, release };
+        },
+        classify: (answer) => classifyAnswer(answer, a),
+      },
+      callOptions,
+    );
   }
 
   const tableUrl = (docId: string, tableId: string, rest: string) => new URL(`${root}/docs/${seg(docId)}/tables/${seg(tableId)}/${rest}`);
@@ -306,9 +229,9 @@ export function createCodaClient(options: CodaClientOptions): CodaClient {
 
     retryDelayMs(attempt, error) {
       if (attempt >= retries) return undefined;
-      if (error instanceof CodaRateLimitedError) return delayFor(attempt, error.retryAfterMs);
-      if (error instanceof CodaHttpError && error.status >= 500) return delayFor(attempt, error.retryAfterMs);
-      if (error instanceof CodaNetworkError) return delayFor(attempt, undefined);
+      if (error instanceof CodaRateLimitedError) return caller.delayMs(attempt, error.retryAfterMs);
+      if (error instanceof CodaHttpError && error.status >= 500) return caller.delayMs(attempt, error.retryAfterMs);
+      if (error instanceof CodaNetworkError) return caller.delayMs(attempt);
       return undefined;
     },
 

@@ -1,4 +1,4 @@
-export { CODA_DEFAULT_BASE_URL, CODA_MAX_ROWS_PER_UPSERT, createCodaClient, parseRetryAfter } from './client.js';
+export { CODA_DEFAULT_BASE_URL, CODA_MAX_ROWS_PER_UPSERT, createCodaClient } from './client.js';
 export type { CodaCallOptions, CodaCell, CodaClient, CodaClientOptions, CodaColumn, CodaRowInput, CodaRowOutput, MutationStatus } from './client.js';
 export { codaEnvShape, codaPushDepsFromEnv } from './config.js';
 export type { CodaEnv, CodaPushSyncDeps } from './config.js';

@@ -1,31 +1,16 @@
 import type { Sql } from 'postgres';
+import { writeAccessLog, type AccessLogWriter } from '../http/access-log.js';
 
-// One access_log row per call to DrChrono (DESIGN §5): method, path template, status, duration, record count and
-// error class. Never a query string, an id, a token or a record's content.
+// DrChrono's access_log rows (DESIGN §5) go through the shared writer (sync/http/access-log.ts) with service
+// `drchrono`. API calls write theirs in the outside-call pipeline; the token manager writes its `/o/token/` rows here
+// after its locked transaction.
 
-export interface AccessLogEntry {
-  readonly method: string;
-  /** `/api/patients`, `/api/patients/{id}`, `/o/token/` — see {@link drchronoPathTemplate}. */
-  readonly pathTemplate: string;
-  /** HTTP status, or null when no answer arrived (network error). */
-  readonly status: number | null;
-  readonly durationMs: number;
-  /** Records in the answer (list `results` length, 1 for a found detail), or null when none were returned. */
-  readonly recordCount: number | null;
-  /** Class of the failure, e.g. `DrChronoHttpError`, `RateLimitedError`; null on success. */
-  readonly errorClass: string | null;
-  readonly requestId?: string | undefined;
-}
-
-export type AccessLogWriter = (entry: AccessLogEntry) => Promise<void>;
+export type { AccessLogEntry, AccessLogWriter } from '../http/access-log.js';
 
 /** Writes rows with service `drchrono`. A failed write fails the call: an outside call without its audit row is a gap. */
 export function createAccessLogWriter(sql: Sql): AccessLogWriter {
   return async function writeDrChronoAccessLog(entry) {
-    await sql`
-      INSERT INTO access_log (service, method, path_template, status, duration_ms, record_count, error_class, request_id)
-      VALUES ('drchrono', ${entry.method}, ${entry.pathTemplate}, ${entry.status}, ${Math.max(0, Math.round(entry.durationMs))},
-              ${entry.recordCount}, ${entry.errorClass}, ${entry.requestId ?? null})`;
+    await writeAccessLog(sql, 'drchrono', entry);
   };
 }
 

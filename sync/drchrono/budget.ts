@@ -1,7 +1,8 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import type { Logger } from 'pino';
+import type { Logger } from '../observability/logger.js';
 import type { Sql } from 'postgres';
-import { CallBudgetExhaustedError, type CallPriority } from './types.js';
+import { CallBudgetExhaustedError } from './errors.js';
+import type { CallPriority } from './types.js';
 
 // DrChrono allows 500 calls per application per clock hour (DESIGN §7.1). Every instance reserves each call in
 // Postgres before making it, so all of them together stay under the limit, and `sync` work stops short of the share

@@ -1,17 +1,17 @@
-import pRetry from 'p-retry';
-import type { Logger } from 'pino';
 import type { Sql } from 'postgres';
-import { createAccessLogWriter, drchronoPathTemplate, type AccessLogWriter } from './access-log.js';
+import { createOutsideCaller, fail, ok, parseRetryAfter, retry, type OutsideAnswer, type OutsideAttempt, type Verdict } from '../http/outside-call.js';
+import type { Logger } from '../observability/logger.js';
+import { drchronoPathTemplate } from './access-log.js';
 import { nextHourStart, realSleep, type CallBudget } from './budget.js';
 import type { TokenManager } from './token-manager.js';
-import {
-  DrChronoAuthError, DrChronoHttpError, DrChronoNetworkError, DrChronoProtocolError, RateLimitedError,
-  type CallPriority, type DrChronoClient, type DrChronoPage, type DrChronoRecord, type DrChronoResource, type ListOptions,
-} from './types.js';
+import { DrChronoAuthError, DrChronoHttpError, DrChronoNetworkError, DrChronoProtocolError, RateLimitedError } from './errors.js';
+import type { CallPriority, DrChronoClient, DrChronoPage, DrChronoRecord, DrChronoResource, ListOptions } from './types.js';
 
-// The DrChrono REST client: every call reserves a slot in the shared hourly budget, carries a fresh access token,
-// writes one access_log row, and handles DrChrono's failure modes — 401 (refresh once, retry), 429 (wait for the next
-// clock hour or throw), 5xx/network (bounded retries with jittered exponential backoff, each retry a new call).
+// The DrChrono REST client. HTTP attempts go through the shared outside-call pipeline (sync/http/outside-call.ts:
+// timeout, one access_log row each, 5xx/network retries with jittered backoff or `Retry-After`). On top, this file
+// keeps DrChrono's own protocol: every attempt reserves a slot in the shared hourly budget and carries a fresh access
+// token; 401 → refresh once and call again; 429 → mark the hour full, then wait for the next clock hour (or throw);
+// `next` links are followed only on DrChrono's origin.
 
 export interface DrChronoClientOptions {
   /** Origin of the API, e.g. `https://app.drchrono.com` (lists at `${baseUrl}/api/<resource>`). */
@@ -23,7 +23,10 @@ export interface DrChronoClientOptions {
   readonly sql: Sql;
   /** @default () => new Date() */
   readonly clock?: () => Date;
-  /** Waits for the next hour after a 429. Tests pass one that advances a fake clock. @default setTimeout */
+  /**
+   * Waits for the next hour after a 429. Tests pass one that advances a fake clock. Backoff between 5xx/network
+   * retries is the pipeline's own (real) wait, as it was with p-retry. @default setTimeout
+   */
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   readonly logger?: Logger;
   /**
@@ -45,44 +48,68 @@ export interface DrChronoClientOptions {
   readonly on429?: 'wait' | 'throw';
 }
 
-type Outcome =
-  | { readonly kind: 'ok'; readonly body: unknown }
-  | { readonly kind: 'not_found' }
-  | { readonly kind: 'unauthorized'; readonly rejectedToken: string }
-  | { readonly kind: 'rate_limited' };
+/** What a call expects back: a list envelope (`pages`) or one object, null on 404 (`get`). */
+type Expect = 'list' | 'detail';
+
+interface ListEnvelope {
+  readonly results: DrChronoRecord[];
+  readonly next?: string | null;
+}
 
 interface CallContext {
   readonly priority: CallPriority;
   readonly signal?: AbortSignal | undefined;
   readonly requestId?: string | undefined;
-  readonly expect: 'list' | 'detail';
 }
 
-const isRetryable = (error: unknown): boolean =>
-  error instanceof DrChronoNetworkError || (error instanceof DrChronoHttpError && error.status >= 500);
+/** DrChrono answered 401 to the token of this attempt: the client refreshes once and calls again. Logged as DrChronoAuthError. */
+class UnauthorizedAnswer extends DrChronoAuthError {}
+
+/** DrChrono's rules for one answer to a GET. */
+async function classifyAnswer(answer: OutsideAnswer, template: string, expect: Expect, clock: () => Date): Promise<Verdict<unknown>> {
+  const { response } = answer;
+  if (!response) return retry(new DrChronoNetworkError(template, { cause: answer.networkError }));
+  const { status } = response;
+  if (status === 401) return fail(new UnauthorizedAnswer(`DrChrono answered 401 for ${template}`));
+  if (status === 429) return fail(new RateLimitedError(nextHourStart(clock())));
+  if (status === 404 && expect === 'detail') return ok(null, null);
+  if (status >= 500) return retry(new DrChronoHttpError(status, template), parseRetryAfter(response.headers.get('retry-after')));
+  if (!response.ok) return fail(new DrChronoHttpError(status, template));
+  let body: unknown;
+  try {
+    body = await response.json();
+  } catch (error) {
+    // A body cut off mid-stream is a transport failure; retry it like one.
+    return retry(new DrChronoNetworkError(template, { cause: error }));
+  }
+  if (expect === 'list') {
+    const page = body as { results?: unknown; next?: unknown } | null;
+    if (!page || !Array.isArray(page.results) || (page.next !== null && page.next !== undefined && typeof page.next !== 'string')) {
+      return fail(new DrChronoProtocolError(template, 'not a list envelope'));
+    }
+    return ok(body, page.results.length);
+  }
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return fail(new DrChronoProtocolError(template, 'not an object'));
+  return ok(body, 1);
+}
 
 /**
  * Builds a {@link DrChronoClient}.
  * @throws Error when `baseUrl` is not an http(s) URL or `retries` is not a non-negative integer.
  */
 export function createDrChronoClient(options: DrChronoClientOptions): DrChronoClient {
-  let base: URL;
-  try {
-    base = new URL(options.baseUrl);
-  } catch {
-    throw new Error(`createDrChronoClient: baseUrl must be an absolute URL, e.g. https://app.drchrono.com, got "${options.baseUrl}"`);
-  }
-  if (base.protocol !== 'https:' && base.protocol !== 'http:') throw new Error(`createDrChronoClient: baseUrl must be http(s), got ${base.protocol}`);
+  const base = parseBaseUrl(options.baseUrl);
   const retries = options.retries ?? 4;
   if (!Number.isInteger(retries) || retries < 0) throw new Error(`createDrChronoClient: retries must be an integer >= 0, got ${String(retries)}`);
   const baseHref = base.href.replace(/\/+$/, '');
   const { tokens, budget, logger } = options;
-  const fetchFn = options.fetch;
   const clock = options.clock ?? (() => new Date());
   const sleep = options.sleep ?? realSleep;
   const on429 = options.on429 ?? 'wait';
-  const timeoutMs = options.requestTimeoutMs ?? 30_000;
-  const accessLog: AccessLogWriter = createAccessLogWriter(options.sql);
+  const caller = createOutsideCaller({
+    service: 'drchrono', sql: options.sql, fetch: options.fetch, logger, retries,
+    timeoutMs: options.requestTimeoutMs, minDelayMs: options.retryMinDelayMs, maxDelayMs: options.retryMaxDelayMs,
+  });
 
   /** Only follow links on DrChrono's own origin: the bearer token must never go anywhere else. */
   function onOrigin(href: string, template: string): URL {
@@ -96,110 +123,59 @@ export function createDrChronoClient(options: DrChronoClientOptions): DrChronoCl
     return url;
   }
 
-  /** One HTTP call: budget, token, fetch, access_log. Throws only what may be retried or must stop the call. */
-  async function attempt(url: URL, template: string, ctx: CallContext): Promise<Outcome> {
-    await budget.reserve(ctx.priority, ctx.signal);
-    const token = await tokens.accessToken();
-    const started = performance.now();
-    let status: number | null = null;
-    let recordCount: number | null = null;
-    let errorClass: string | null = null;
-    try {
-      let response: Response;
-      try {
-        const timeout = AbortSignal.timeout(timeoutMs);
-        response = await fetchFn(url, {
-          headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
-          signal: ctx.signal ? AbortSignal.any([ctx.signal, timeout]) : timeout,
-        });
-      } catch (error) {
-        if (ctx.signal?.aborted) throw error;
-        throw new DrChronoNetworkError(template, { cause: error });
-      }
-      status = response.status;
-      if (status === 401 || status === 429 || (status === 404 && ctx.expect === 'detail')) {
-        await response.body?.cancel();
-        if (status === 401) {
-          errorClass = 'DrChronoAuthError';
-          return { kind: 'unauthorized', rejectedToken: token };
-        }
-        if (status === 429) {
-          errorClass = 'RateLimitedError';
-          return { kind: 'rate_limited' };
-        }
-        return { kind: 'not_found' };
-      }
-      if (!response.ok) {
-        await response.body?.cancel();
-        throw new DrChronoHttpError(status, template);
-      }
-      let body: unknown;
-      try {
-        body = await response.json();
-      } catch (error) {
-        // A body cut off mid-stream is a transport failure; retry it like one.
-        throw new DrChronoNetworkError(template, { cause: error });
-      }
-      if (ctx.expect === 'list') {
-        const page = body as { results?: unknown; next?: unknown } | null;
-        if (!page || !Array.isArray(page.results) || (page.next !== null && page.next !== undefined && typeof page.next !== 'string')) {
-          throw new DrChronoProtocolError(template, 'not a list envelope');
-        }
-        recordCount = page.results.length;
-      } else {
-        if (!body || typeof body !== 'object' || Array.isArray(body)) throw new DrChronoProtocolError(template, 'not an object');
-        recordCount = 1;
-      }
-      return { kind: 'ok', body };
-    } catch (error) {
-      errorClass = error instanceof Error ? error.name : 'Error';
-      throw error;
-    } finally {
-      await accessLog({ method: 'GET', pathTemplate: template, status, durationMs: performance.now() - started, recordCount, errorClass, requestId: ctx.requestId });
-    }
+  /** One GET as the pipeline runs it: each HTTP attempt reserves budget and takes a token (kept in `sent`, for a 401). */
+  function getAttempt(url: URL, template: string, expect: Expect, ctx: CallContext, sent: { token: string }): OutsideAttempt<unknown> {
+    return {
+      method: 'GET',
+      pathTemplate: template,
+      async prepare() {
+        await budget.reserve(ctx.priority, ctx.signal);
+        sent.token = await tokens.accessToken();
+        return { request: { method: 'GET', url, headers: { authorization: `Bearer ${sent.token}`, accept: 'application/json' } } };
+      },
+      classify: (answer) => classifyAnswer(answer, template, expect, clock),
+    };
   }
 
-  /** A logical call: retries 5xx/network, refreshes once on 401, waits out (or throws on) 429. */
-  async function call(url: URL, ctx: CallContext): Promise<{ kind: 'ok'; body: unknown } | { kind: 'not_found' }> {
+  /** After a 401: refresh once (another instance may already have); a second 401 means the new token is refused too. */
+  async function refreshAfter401(template: string, rejectedToken: string, alreadyRefreshed: boolean): Promise<void> {
+    if (alreadyRefreshed) throw new DrChronoAuthError(`DrChrono answered 401 for ${template} even with a refreshed access token`);
+    await tokens.refreshAfterUnauthorized(rejectedToken);
+  }
+
+  /** After a 429: mark the hour full for every instance, then throw or sleep until the next clock hour. */
+  async function waitOut429(error: RateLimitedError, template: string, signal: AbortSignal | undefined): Promise<void> {
+    await budget.markHourExhausted();
+    if (on429 === 'throw') throw error;
+    const waitMs = Math.max(0, error.resetsAt.getTime() - clock().getTime());
+    logger?.warn({ event: 'drchrono_rate_limited', pathTemplate: template, waitMs }, 'DrChrono answered 429; waiting for the next hour');
+    await sleep(waitMs, signal);
+  }
+
+  /** A logical GET: the pipeline's retries, then DrChrono's 401 and 429 handling, until an answer or a failure. */
+  async function call(url: URL, expect: Expect, ctx: CallContext): Promise<unknown> {
     const template = drchronoPathTemplate(url);
     let refreshed = false;
     for (;;) {
-      const outcome = await pRetry(() => attempt(url, template, ctx), {
-        retries,
-        factor: 2,
-        minTimeout: options.retryMinDelayMs ?? 1000,
-        maxTimeout: options.retryMaxDelayMs ?? 30_000,
-        randomize: true,
-        ...(ctx.signal ? { signal: ctx.signal } : {}),
-        shouldRetry: ({ error }) => isRetryable(error),
-        onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
-          if (isRetryable(error)) {
-            logger?.warn({ event: 'drchrono_call_retry', pathTemplate: template, status: error instanceof DrChronoHttpError ? error.status : null, attemptNumber, retriesLeft, err: error }, 'DrChrono call failed');
-          }
-        },
-      });
-      if (outcome.kind === 'unauthorized') {
-        if (refreshed) throw new DrChronoAuthError(`DrChrono answered 401 for ${template} even with a refreshed access token`);
-        refreshed = true;
-        await tokens.refreshAfterUnauthorized(outcome.rejectedToken);
-        continue;
+      const sent = { token: '' };
+      try {
+        return await caller.call(getAttempt(url, template, expect, ctx, sent), { signal: ctx.signal, requestId: ctx.requestId });
+      } catch (error) {
+        if (error instanceof UnauthorizedAnswer) {
+          await refreshAfter401(template, sent.token, refreshed);
+          refreshed = true;
+        } else if (error instanceof RateLimitedError) {
+          await waitOut429(error, template, ctx.signal);
+        } else {
+          throw error;
+        }
       }
-      if (outcome.kind === 'rate_limited') {
-        const resetsAt = nextHourStart(clock());
-        await budget.markHourExhausted();
-        if (on429 === 'throw') throw new RateLimitedError(resetsAt);
-        const waitMs = Math.max(0, resetsAt.getTime() - clock().getTime());
-        logger?.warn({ event: 'drchrono_rate_limited', pathTemplate: template, waitMs }, 'DrChrono answered 429; waiting for the next hour');
-        await sleep(waitMs, ctx.signal);
-        continue;
-      }
-      return outcome;
     }
   }
 
   return {
     async *pages(resource: DrChronoResource, query: Record<string, string>, listOptions: ListOptions = {}): AsyncGenerator<DrChronoPage> {
-      const ctx: CallContext = { priority: listOptions.priority ?? 'sync', signal: listOptions.signal, requestId: listOptions.requestId, expect: 'list' };
+      const ctx: CallContext = { priority: listOptions.priority ?? 'sync', signal: listOptions.signal, requestId: listOptions.requestId };
       let url: URL | null;
       if (listOptions.startUrl) {
         url = onOrigin(listOptions.startUrl, `/api/${resource}`);
@@ -208,21 +184,29 @@ export function createDrChronoClient(options: DrChronoClientOptions): DrChronoCl
         for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
       }
       while (url) {
-        const template = drchronoPathTemplate(url);
-        const outcome = await call(url, ctx);
-        if (outcome.kind === 'not_found') throw new DrChronoHttpError(404, template);
-        const body = outcome.body as { results: DrChronoRecord[]; next?: string | null };
+        const body = (await call(url, 'list', ctx)) as ListEnvelope;
         const next = typeof body.next === 'string' && body.next.length > 0 ? body.next : null;
-        const nextUrl = next === null ? null : onOrigin(next, template);
+        const nextUrl: URL | null = next === null ? null : onOrigin(next, drchronoPathTemplate(url));
         yield { results: body.results, next: nextUrl?.href ?? null };
         url = nextUrl;
       }
     },
 
     async get(resource, id, getOptions = {}) {
-      const ctx: CallContext = { priority: getOptions.priority ?? 'sync', signal: getOptions.signal, requestId: getOptions.requestId, expect: 'detail' };
-      const outcome = await call(new URL(`${baseHref}/api/${resource}/${encodeURIComponent(id)}`), ctx);
-      return outcome.kind === 'ok' ? (outcome.body as DrChronoRecord) : null;
+      const ctx: CallContext = { priority: getOptions.priority ?? 'sync', signal: getOptions.signal, requestId: getOptions.requestId };
+      return (await call(new URL(`${baseHref}/api/${resource}/${encodeURIComponent(id)}`), 'detail', ctx)) as DrChronoRecord | null;
     },
   };
+}
+
+/** @throws Error when `baseUrl` is not an absolute http(s) URL. */
+function parseBaseUrl(baseUrl: string): URL {
+  let base: URL;
+  try {
+    base = new URL(baseUrl);
+  } catch {
+    throw new Error(`createDrChronoClient: baseUrl must be an absolute URL, e.g. https://app.drchrono.com, got "${baseUrl}"`);
+  }
+  if (base.protocol !== 'https:' && base.protocol !== 'http:') throw new Error(`createDrChronoClient: baseUrl must be http(s), got ${base.protocol}`);
+  return base;
 }

@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import type { Logger } from '../observability/logger.js';
 import type { Sql } from 'postgres';
 import { createAccessLogWriter } from './access-log.js';
 import { createCallBudget, type CallBudget, type CallBudgetOptions } from './budget.js';

@@ -1,4 +1,7 @@
 export * from './types.js';
+export {
+  CallBudgetExhaustedError, DrChronoAuthError, DrChronoError, DrChronoHttpError, DrChronoNetworkError, DrChronoProtocolError, RateLimitedError,
+} from './errors.js';
 export { createDrChronoClient } from './client.js';
 export type { DrChronoClientOptions } from './client.js';
 export { createDrChronoClientFromConfig } from './config.js';

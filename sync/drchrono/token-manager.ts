@@ -1,10 +1,10 @@
 import pRetry from 'p-retry';
-import type { Logger } from 'pino';
+import type { Logger } from '../observability/logger.js';
 import type { Sql } from 'postgres';
 import { z } from 'zod';
 import type { AccessLogEntry, AccessLogWriter } from './access-log.js';
 import type { TokenPair, TokenStore } from './token-store.js';
-import { DrChronoAuthError, DrChronoHttpError } from './types.js';
+import { DrChronoAuthError, DrChronoHttpError } from './errors.js';
 
 // DrChrono's refresh tokens are single-use (DESIGN §7.1): if two instances refresh with the same one, the second
 // gets invalid_grant and — worse — a refresh revokes the access token issued with the old one. So refreshing is

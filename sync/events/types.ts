@@ -1,11 +1,15 @@
 import { z } from 'zod';
+import { CODA_MAX_ROWS_PER_UPSERT } from '../../contract/resources.js';
 import { isPgInstant } from '../db/pg-values.js';
 
 // The change-event contract between the outbox relay (drchrono-sync) and coda-push. Messages carry table names and
 // row ids only — never PHI; coda-push reads the rows from Postgres.
 
-/** Most row ids in one message: Coda's upsertRows takes up to 500 rows per call. */
-export const MAX_IDS_PER_MESSAGE = 500;
+/**
+ * Most row ids in one message: as many as one Coda upsert call takes, so coda-push writes a message in one call.
+ * The same constant as the client's cap (contract/resources.ts), never a second 500.
+ */
+export const MAX_IDS_PER_MESSAGE = CODA_MAX_ROWS_PER_UPSERT;
 
 export const changeEventSchema = z.object({
   /** A table with a Coda mapping, e.g. `patients`. */

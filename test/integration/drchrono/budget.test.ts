@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDatabase, type Database } from '../../../sync/db/client.js';
 import { createCallBudget } from '../../../sync/drchrono/budget.js';
-import { CallBudgetExhaustedError } from '../../../sync/drchrono/types.js';
+import { CallBudgetExhaustedError } from '../../../sync/drchrono/errors.js';
 import { createTestDatabase, type TestDatabase } from '../../harness/database.js';
 import { fakeTime, START_MS, startHarness, type Harness } from './helpers.js';
 

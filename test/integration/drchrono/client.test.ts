@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { syntheticPhiValues } from '../../../sandbox/synthetic/index.js';
 import {
   DrChronoHttpError, DrChronoNetworkError, DrChronoProtocolError, RateLimitedError,
-} from '../../../sync/drchrono/types.js';
+} from '../../../sync/drchrono/errors.js';
 import { createTestDatabase, type TestDatabase } from '../../harness/database.js';
 import { accessLogRows, START_MS, startHarness, walkIds, type Harness } from './helpers.js';
 

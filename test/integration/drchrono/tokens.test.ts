@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDatabase, type Database } from '../../../sync/db/client.js';
-import { DrChronoAuthError } from '../../../sync/drchrono/types.js';
+import { DrChronoAuthError } from '../../../sync/drchrono/errors.js';
 import { createTestDatabase, type TestDatabase } from '../../harness/database.js';
 import { accessLogRows, startHarness, walkIds, type Harness } from './helpers.js';
 

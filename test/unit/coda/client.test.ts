@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createCodaClient, parseRetryAfter, type CodaClientOptions } from '../../../sync/coda/client.js';
+import { createCodaClient, type CodaClientOptions } from '../../../sync/coda/client.js';
 import { CodaHttpError, CodaRateLimitedError } from '../../../sync/coda/errors.js';
 import { createCodaRateLimiter } from '../../../sync/coda/rate-limiter.js';
 import { inProcessCoda, recordingSql, TOKEN } from './helpers.js';
@@ -60,12 +60,12 @@ describe('createCodaClient', () => {
     const requestId = await client.upsertRows('doc1', tableId, [row('1', 'secret-value')], ['c-key'], { requestId: 'req-1' });
     await client.mutationStatus(requestId);
     await client.listColumns('doc1', tableId);
-    // values: method, path_template, status, duration_ms, record_count, error_class, request_id
-    expect(log.rows.map(([method, template, status, , count, errorClass, req]) => [method, template, status, count, errorClass, req])).toEqual([
-      ['POST', '/docs/{docId}/tables/{tableId}/rows', 500, 1, 'CodaHttpError', 'req-1'],
-      ['POST', '/docs/{docId}/tables/{tableId}/rows', 202, 1, null, 'req-1'],
-      ['GET', '/mutationStatus/{requestId}', 200, null, null, null],
-      ['GET', '/docs/{docId}/tables/{tableId}/columns', 200, 2, null, null],
+    // values: service, method, path_template, status, duration_ms, record_count, error_class, request_id
+    expect(log.rows.map(([service, method, template, status, , count, errorClass, req]) => [service, method, template, status, count, errorClass, req])).toEqual([
+      ['coda', 'POST', '/docs/{docId}/tables/{tableId}/rows', 500, 1, 'CodaHttpError', 'req-1'],
+      ['coda', 'POST', '/docs/{docId}/tables/{tableId}/rows', 202, 1, null, 'req-1'],
+      ['coda', 'GET', '/mutationStatus/{requestId}', 200, null, null, null],
+      ['coda', 'GET', '/docs/{docId}/tables/{tableId}/columns', 200, 2, null, null],
     ]);
     const text = JSON.stringify(log.rows);
     for (const leak of ['secret-value', tableId, 'doc1', requestId, TOKEN]) expect(text).not.toContain(leak);
@@ -76,14 +76,5 @@ describe('createCodaClient', () => {
     await expect(client.upsertRows('doc1', tableId, Array.from({ length: 501 }, (_, i) => row(String(i), 'v')), ['c-key'])).rejects.toThrow(/at most 500 rows/);
     expect(() => createCodaClient({ baseUrl: 'ftp://x', token: 't', sql: recordingSql().sql })).toThrow(/http\(s\)/);
     expect(() => createCodaClient({ token: '', sql: recordingSql().sql })).toThrow(/token/);
-  });
-});
-
-describe('parseRetryAfter', () => {
-  it('reads delta-seconds and HTTP dates', () => {
-    expect(parseRetryAfter('7')).toBe(7000);
-    expect(parseRetryAfter(new Date(10_000).toUTCString(), 4_000)).toBe(6000);
-    expect(parseRetryAfter(null)).toBeUndefined();
-    expect(parseRetryAfter('soon')).toBeUndefined();
   });
 });
