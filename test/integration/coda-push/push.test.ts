@@ -209,6 +209,12 @@ describe('POST /pubsub/push', () => {
     expect(await res.json()).toMatchObject({ error });
   });
 
+  it('answers 415 for a content type other than JSON, like the other inbound routes', async () => {
+    const res = await post(buildApp(), envelope({ table: 'patients', ids: [1] }), { 'content-type': 'text/plain' });
+    expect(res.status).toBe(415);
+    expect(await res.json()).toEqual({ error: 'unsupported media type', expected: 'application/json' });
+  });
+
   it('answers 413 over 1 MiB', async () => {
     const res = await post(buildApp(), { message: { data: 'A'.repeat(1_100_000), messageId: 'big' }, subscription: SUB });
     expect(res.status).toBe(413);
