@@ -1,6 +1,6 @@
 import type { Sql } from 'postgres';
 import { pgValue, PgValueWarnings } from '../db/pg-values.js';
-import { inChangeTransaction } from '../upsert.js';
+import { inChangeTransaction } from '../db/change-transaction.js';
 import { assertTimezone, DEFAULT_PRACTICE_TIMEZONE, linkSelect, type LinkStatus } from './link.js';
 import type { GridhookPayload } from './payload.js';
 

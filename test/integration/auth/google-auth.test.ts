@@ -24,7 +24,7 @@ import {
   type IapVerifier,
 } from '../../../sync/auth/index.js';
 import { createLogger, type Logger } from '../../../sync/observability/logger.js';
-import { inChangeTransaction } from '../../../sync/upsert.js';
+import { inChangeTransaction } from '../../../sync/db/change-transaction.js';
 import { createTestDatabase, type TestDatabase } from '../../harness/database.js';
 
 const SERVICE_URL = 'https://drchrono-sync.example.run.app';

@@ -11,7 +11,8 @@ import { defaultCodaDocSpec, mappingFromCreatedDoc, validateMappingAgainstCoda, 
 import { createCodaRateLimiter } from '../../../sync/coda/rate-limiter.js';
 import { buildPushEnvelope, encodeChangeEvent, type ChangeEvent } from '../../../sync/events/types.js';
 import { mirrors } from '../../../sync/mirrors.js';
-import { inChangeTransaction, softDeleteBatch, upsertRows, type MirrorRow } from '../../../sync/upsert.js';
+import { softDeleteBatch, upsertRows, type MirrorRow } from '../../../sync/upsert.js';
+import { inChangeTransaction } from '../../../sync/db/change-transaction.js';
 import { createTestDatabase, type TestDatabase } from '../../harness/database.js';
 import { compareCodaWithPostgres } from '../../harness/coda-compare.js';
 import { captureLogs } from '../../harness/logs.js';

@@ -7,7 +7,7 @@ import { buildSyntheticDeepcuraNote, createDeepcuraSender, sealGridhook, type De
 import { GridhookConfigError } from '../../../sync/deepcura/errors.js';
 import { relinkDeepcuraNotes } from '../../../sync/deepcura/link.js';
 import { createLogger } from '../../../sync/observability/logger.js';
-import { inChangeTransaction } from '../../../sync/upsert.js';
+import { inChangeTransaction } from '../../../sync/db/change-transaction.js';
 import { createTestDatabase, type TestDatabase } from '../../harness/database.js';
 
 const key = randomBytes(32);
