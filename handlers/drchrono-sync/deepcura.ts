@@ -17,7 +17,7 @@ export interface DeepcuraWebhookDeps {
   /** Half-width of the replay window for `sent_at`, in seconds. @default 300 */
   readonly replayWindowSeconds?: number;
   /** Practice time zone for linking by visit date (IANA). @default 'America/New_York' */
-  readonly timezone?: string;
+  readonly timeZone?: string;
 }
 
 /** Largest Gridhook body accepted (the envelope, base64): 1 MiB. */
