@@ -5,10 +5,10 @@ import { DataGoogleProject } from '@cdktf/provider-google/lib/data-google-projec
 import { HipaaProject } from '../constructs/hipaa-project.js';
 import { PrivateNetwork } from '../constructs/private-network.js';
 import { PostgresInstance } from '../constructs/postgres-instance.js';
-import { SyncService } from '../constructs/sync-service.js';
+import { CloudRunService } from '../constructs/cloud-run-service.js';
 import { ChangeEvents } from '../constructs/change-events.js';
 import { Secrets } from '../constructs/secrets.js';
-import { ReconcileSchedule } from '../constructs/reconcile-schedule.js';
+import { ScheduledCalls } from '../constructs/scheduled-calls.js';
 import { AuditArchive } from '../constructs/audit-archive.js';
 import { Monitoring } from '../constructs/monitoring.js';
 import { CiIdentity } from '../constructs/ci-identity.js';
@@ -113,7 +113,7 @@ export class PlatformStack extends TerraformStack {
     });
 
     // ── identities and entry points that the services' configuration refers to ────────────────────────────────
-    const schedule = new ReconcileSchedule(this, 'schedule', {
+    const schedule = new ScheduledCalls(this, 'schedule', {
       projectId,
       region,
       targets: { 'drchrono-sync': runUrl('drchrono-sync'), 'coda-push': runUrl('coda-push') },
@@ -143,7 +143,7 @@ export class PlatformStack extends TerraformStack {
       networkId: network.network.id,
       subnetId: network.subnet.id,
     };
-    const drchronoSync = new SyncService(this, 'drchrono-sync', {
+    const drchronoSync = new CloudRunService(this, 'drchrono-sync', {
       ...common,
       name: 'drchrono-sync',
       minInstances: env.services.drchronoSync.minInstances,
@@ -177,7 +177,7 @@ export class PlatformStack extends TerraformStack {
         'webhooks unauthenticated; ingress is load-balancer-only, Cloud Armor rate-limits /webhooks/*, IAP guards the ' +
         'staff backend, and the app verifies webhook signatures and OIDC/IAP tokens on every other route.',
     );
-    const codaPush = new SyncService(this, 'coda-push', {
+    const codaPush = new CloudRunService(this, 'coda-push', {
       ...common,
       name: 'coda-push',
       minInstances: env.services.codaPush.minInstances,

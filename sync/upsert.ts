@@ -1,7 +1,7 @@
 import { getTableConfig, PgDialect, type PgColumn, type PgTable } from 'drizzle-orm/pg-core';
 import type { Sql, TransactionSql } from 'postgres';
 import { allowedValuesOf, pgRow, type PgColumnRule, type PgValueWarnings } from './db/pg-values.js';
-import { retryTransient } from './db/transient.js';
+import { inChangeTransaction, type ChangeContext } from './db/change-transaction.js';
 
 /** A row to upsert, keyed by SQL column name (`drchrono_id`, `first_name`, `raw`, `source_updated_at`, …). */
 export type MirrorRow = Record<string, unknown> & { drchrono_id: string };
@@ -164,27 +164,6 @@ export async function softDeleteBatch(tx: TransactionSql, spec: MirrorSpec, drch
     { prepare: true },
   );
   return result.map((r) => ({ id: Number(r.id), drchronoId: r.drchrono_id, op: 'delete' }));
-}
-
-export interface ChangeContext {
-  /** Who made the change, recorded in change_log.actor (e.g. `sync:full`, `webhook:drchrono`, a staff email). */
-  readonly actor: string;
-  /** Correlates change_log rows with the request or job that made them. */
-  readonly requestId?: string;
-}
-
-/**
- * Runs `work` in a transaction whose audit rows carry the given actor and request id. A transaction that failed
- * only because the connection dropped or the server was restarting is run again (every caller's work is idempotent:
- * upserts compare before writing, webhook deliveries dedupe on their id).
- */
-export async function inChangeTransaction<T>(sql: Sql, context: ChangeContext, work: (tx: TransactionSql) => Promise<T>): Promise<T> {
-  return retryTransient(() =>
-    sql.begin(async (tx) => {
-      await tx`SELECT set_config('app.actor', ${context.actor}, true), set_config('app.request_id', ${context.requestId ?? ''}, true)`;
-      return work(tx);
-    }) as Promise<T>,
-  );
 }
 
 /** Convenience: one batch in its own transaction. */

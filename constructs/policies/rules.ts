@@ -171,7 +171,7 @@ export const RESOURCE_RULES: readonly ResourceRule[] = [
     description: 'No IAM grant to allUsers or allAuthenticatedUsers.',
     fix:
       'Grant a named identity instead. The only public path is the webhook load balancer, which needs no IAM ' +
-      'grant (SyncService.allowUnauthenticatedFromLoadBalancer).',
+      'grant (CloudRunService.allowUnauthenticatedFromLoadBalancer).',
     safeguard: '164.312(a)(1)',
     check: (a) => {
       const bad = members(a).filter((m) => PUBLIC_MEMBERS.includes(m));
@@ -328,7 +328,7 @@ export const RESOURCE_RULES: readonly ResourceRule[] = [
     id: 'HIPAA-RUN-4',
     appliesTo: ['google_cloud_run_v2_service'],
     description: 'Secret-looking environment variables come from Secret Manager, never literal values.',
-    fix: 'Move the variable to value_source.secret_key_ref (SyncService secretEnv).',
+    fix: 'Move the variable to value_source.secret_key_ref (CloudRunService secretEnv).',
     safeguard: '164.312(a)(2)(iv)',
     check: (a) => {
       const bad: string[] = [];
@@ -345,7 +345,7 @@ export const RESOURCE_RULES: readonly ResourceRule[] = [
     id: 'HIPAA-RUN-5',
     appliesTo: ['google_cloud_run_v2_service'],
     description: 'Each Cloud Run service runs as its own service account.',
-    fix: 'Set template.service_account to a dedicated account (SyncService creates one).',
+    fix: 'Set template.service_account to a dedicated account (CloudRunService creates one).',
     safeguard: '164.312(a)(1)',
     check: (a) =>
       isSet(at(a, 'template.service_account')) ? undefined : 'no template.service_account (would run as the default compute account)',

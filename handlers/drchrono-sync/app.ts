@@ -31,7 +31,7 @@ export interface DrChronoSyncDeps {
 export function createDrChronoSyncApp(deps: DrChronoSyncDeps) {
   const app = createBaseApp({ sql: deps.sql, logger: deps.logger, service: 'drchrono-sync' });
   app.route('/', drchronoWebhookRoutes({ sql: deps.sql, logger: deps.logger, timeZone: deps.timeZone, secret: deps.webhookSecret, afterApply: deps.sync.afterApply }));
-  app.route('/', deepcuraWebhookRoutes({ sql: deps.sql, logger: deps.logger, key: deps.deepcuraKey, timezone: deps.timeZone, ...(deps.clock ? { clock: deps.clock } : {}) }));
+  app.route('/', deepcuraWebhookRoutes({ sql: deps.sql, logger: deps.logger, key: deps.deepcuraKey, timeZone: deps.timeZone, ...(deps.clock ? { clock: deps.clock } : {}) }));
   app.route('/', syncRoutes({ sync: deps.sync, guard: deps.operatorGuard }));
   app.route('/', outboxRoutes({ relay: deps.relay, guard: deps.operatorGuard }));
   return app;

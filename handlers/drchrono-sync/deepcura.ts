@@ -1,15 +1,11 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
-import { createMiddleware } from 'hono/factory';
-import { HTTPException } from 'hono/http-exception';
 import type { Sql } from 'postgres';
 import { GridhookAuthError, GridhookPayloadError, GridhookStaleError } from '../../sync/deepcura/errors.js';
 import { createGridhookReceiver } from '../../sync/deepcura/receive.js';
 import type { Logger } from '../../sync/observability/logger.js';
 import type { AppEnv } from '../app.js';
-
-/** Largest Gridhook body accepted (the envelope, base64): 1 MiB. */
-export const DEEPCURA_MAX_BODY_BYTES = 1024 * 1024;
+import { httpError, statusFor, type ErrorStatusRow } from '../middleware/http-error.js';
+import { jsonBody, type JsonBodyVariables } from '../middleware/json-body.js';
 
 export interface DeepcuraWebhookDeps {
   readonly sql: Sql;
@@ -20,48 +16,36 @@ export interface DeepcuraWebhookDeps {
   readonly clock?: () => Date;
   /** Half-width of the replay window for `sent_at`, in seconds. @default 300 */
   readonly replayWindowSeconds?: number;
-  /** Practice timezone for linking by visit date (IANA). @default 'America/New_York' */
-  readonly timezone?: string;
+  /** Practice time zone for linking by visit date (IANA). @default 'America/New_York' */
+  readonly timeZone?: string;
 }
 
-const isJson = (contentType: string | undefined) => /^application\/json\s*(;|$)/i.test(contentType ?? '');
+/** Largest Gridhook body accepted (the envelope, base64): 1 MiB. */
+const MAX_BODY_BYTES = 1024 * 1024;
 
-const reject = (status: 400 | 401 | 413 | 415, body: Record<string, unknown>) =>
-  new HTTPException(status, { res: new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } }) });
+/** What the Gridhook route answers for the errors it knows; anything else is the app's generic 500. */
+const gridhookErrorStatus: readonly ErrorStatusRow[] = [
+  [GridhookPayloadError, 400, 'invalid payload'],
+  // One body for failed authentication and a stale `sent_at`, so a caller learns nothing.
+  [GridhookAuthError, 401, 'unauthorized'],
+  [GridhookStaleError, 401, 'unauthorized'],
+];
 
 /**
  * `POST /webhooks/deepcura` — Deep Cura Gridhook v1 (docs/deepcura-contract.md). Answers 200 `{status:'stored'|
  * 'unchanged', link_status}` or 200 `{status:'duplicate'}` for a replay; 400 naming the fields (never their values),
  * 401 for failed authentication or a stale `sent_at` (one body for both, so a caller learns nothing), 413 over 1 MiB,
- * 415 unless `application/json`. Throws at construction for a bad key, window or timezone.
+ * 415 unless `application/json`, 400 `malformed JSON`. Throws at construction for a bad key, window or time zone.
  */
 export function deepcuraWebhookRoutes(deps: DeepcuraWebhookDeps) {
   const receive = createGridhookReceiver(deps);
   const { logger } = deps;
-  const app = new Hono<AppEnv>();
+  const app = new Hono<AppEnv & { Variables: JsonBodyVariables }>();
 
-  const jsonOnly = createMiddleware<AppEnv>(async function jsonOnly(c, next) {
-    if (!isJson(c.req.header('content-type'))) throw reject(415, { error: 'unsupported media type', expected: 'application/json' });
-    await next();
-  });
-  const limit = bodyLimit({
-    maxSize: DEEPCURA_MAX_BODY_BYTES,
-    onError: () => {
-      throw reject(413, { error: 'payload too large', max_bytes: DEEPCURA_MAX_BODY_BYTES });
-    },
-  });
-
-  app.post('/webhooks/deepcura', jsonOnly, limit, async (c) => {
+  app.post('/webhooks/deepcura', jsonBody({ maxBytes: MAX_BODY_BYTES }), async (c) => {
     const requestId = c.get('requestId');
-    const text = await c.req.text();
-    let envelope: unknown;
     try {
-      envelope = JSON.parse(text);
-    } catch {
-      throw reject(400, { error: 'malformed JSON' });
-    }
-    try {
-      const result = await receive(envelope, { requestId });
+      const result = await receive(c.get('jsonBody'), { requestId });
       if (result.status === 'duplicate') {
         logger.info({ requestId, outcome: 'duplicate' }, 'gridhook replay ignored');
         return c.json({ status: 'duplicate' }, 200);
@@ -70,18 +54,14 @@ export function deepcuraWebhookRoutes(deps: DeepcuraWebhookDeps) {
       logger.info({ requestId, outcome: result.status, deepcuraNoteRowId: result.id, linkStatus: result.linkStatus }, 'gridhook received');
       return c.json({ status: result.status, link_status: result.linkStatus }, 200);
     } catch (error) {
-      if (error instanceof GridhookPayloadError) {
-        logger.warn({ requestId, err: error, fields: error.fields }, 'gridhook rejected');
-        throw reject(400, { error: 'invalid payload', fields: error.fields, problems: error.problems });
-      }
-      if (error instanceof GridhookAuthError || error instanceof GridhookStaleError) {
-        logger.warn(
-          { requestId, err: error, ...(error instanceof GridhookStaleError ? { skewSeconds: error.skewSeconds } : {}) },
-          'gridhook rejected',
-        );
-        throw reject(401, { error: 'unauthorized' });
-      }
-      throw error;
+      const known = statusFor(error, gridhookErrorStatus);
+      if (!known) throw error;
+      const payload = error instanceof GridhookPayloadError ? error : undefined;
+      logger.warn(
+        { requestId, err: error, ...(payload && { fields: payload.fields }), ...(error instanceof GridhookStaleError && { skewSeconds: error.skewSeconds }) },
+        'gridhook rejected',
+      );
+      throw httpError(known.status, known.phrase, payload && { fields: payload.fields, problems: payload.problems }, { cause: error });
     }
   });
   return app;

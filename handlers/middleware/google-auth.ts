@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
-import { HTTPException } from 'hono/http-exception';
+import type { HTTPException } from 'hono/http-exception';
 import type { Sql } from 'postgres';
 import {
   AuthError,
@@ -13,6 +13,7 @@ import {
 } from '../../sync/auth/index.js';
 import type { GoogleIdTokenVerifier, IapVerifier, PushAuthMode, StaffRole } from '../../sync/auth/index.js';
 import type { Logger } from '../../sync/observability/logger.js';
+import { httpError } from './http-error.js';
 
 /**
  * Who a request authenticated as. Handlers record it as the actor: `inChangeTransaction(sql, { actor: actorFor(p) }, …)`.
@@ -51,18 +52,15 @@ function worse(a: AuthError | undefined, b: AuthError): AuthError {
   return a && a.status >= b.status ? a : b;
 }
 
-function refusalResponse(error: AuthError, presented: boolean): Response {
-  const headers = new Headers({ 'content-type': 'application/json; charset=UTF-8' });
-  if (error.status === 503) {
-    headers.set('retry-after', '10');
-    return new Response(JSON.stringify({ error: 'service unavailable' }), { status: 503, headers });
-  }
+/** 503 (verifier unreachable, callers retry), 401 (with the `WWW-Authenticate` challenge) or 403. */
+function refusal(error: AuthError, presented: boolean): HTTPException {
+  const options = { cause: error };
+  if (error.status === 503) return httpError(503, 'service unavailable', undefined, { ...options, headers: { 'Retry-After': '10' } });
   if (error.status === 401) {
-    headers.set('www-authenticate', presented ? `Bearer error="invalid_token", error_description="${error.reason}"` : 'Bearer');
-    return new Response(JSON.stringify({ error: 'unauthorized' }), { status: 401, headers });
+    const challenge = presented ? `Bearer error="invalid_token", error_description="${error.reason}"` : 'Bearer';
+    return httpError(401, 'unauthorized', undefined, { ...options, headers: { 'WWW-Authenticate': challenge } });
   }
-  headers.set('www-authenticate', `Bearer error="insufficient_scope", error_description="${error.reason}"`);
-  return new Response(JSON.stringify({ error: 'forbidden' }), { status: 403, headers });
+  return httpError(403, 'forbidden', undefined, { ...options, headers: { 'WWW-Authenticate': `Bearer error="insufficient_scope", error_description="${error.reason}"` } });
 }
 
 function refuse(c: Context, logger: Logger, error: AuthError, scheme: Scheme): never {
@@ -74,7 +72,7 @@ function refuse(c: Context, logger: Logger, error: AuthError, scheme: Scheme): n
   };
   if (error.status === 503) logger.error(fields, 'auth verifier unavailable');
   else logger.warn(fields, 'auth refused');
-  throw new HTTPException(error.status, { res: refusalResponse(error, scheme !== 'none'), cause: error });
+  throw refusal(error, scheme !== 'none');
 }
 
 function asAuthError(error: unknown): AuthError {

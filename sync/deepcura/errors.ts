@@ -36,7 +36,7 @@ export class GridhookPayloadError extends Error {
   }
 }
 
-/** Receiver configuration is wrong (key size, window, timezone); thrown when the factory runs, not per request. */
+/** Receiver configuration is wrong (key size, window, time zone); thrown when the factory runs, not per request. */
 export class GridhookConfigError extends Error {
   override name = 'GridhookConfigError';
 }

@@ -8,7 +8,7 @@ export { gridhookPayloadSchema, parseGridhookPayload } from './payload.js';
 export type { GridhookPayload, GridhookPayloadInput } from './payload.js';
 export { DEEPCURA_ACTOR, gridhookDeliveryId, storeDeepcuraNote } from './store.js';
 export type { StorableNote, StoreOptions, StoreResult } from './store.js';
-export { assertTimezone, DEFAULT_PRACTICE_TIMEZONE, relinkDeepcuraNotes } from './link.js';
+export { assertTimeZone, DEFAULT_PRACTICE_TIME_ZONE, relinkDeepcuraNotes } from './link.js';
 export type { LinkStatus, RelinkOptions, RelinkedNote } from './link.js';
 export { createGridhookReceiver, openGridhook } from './receive.js';
 export type { GridhookReceiveResult, GridhookReceiver, GridhookReceiverDeps, OpenGridhookOptions } from './receive.js';

@@ -1,28 +1,30 @@
 import type { TransactionSql } from 'postgres';
+import { PRACTICE_TIME_ZONE } from '../../contract/resources.js';
 import { GridhookConfigError } from './errors.js';
 
-export const DEFAULT_PRACTICE_TIMEZONE = 'America/New_York';
+/** The practice's IANA time zone when none is configured: the contract's (one constant, STYLE §12). */
+export const DEFAULT_PRACTICE_TIME_ZONE = PRACTICE_TIME_ZONE;
 
 export type LinkStatus = 'linked_appointment' | 'linked_patient_date' | 'unlinked';
 
-/** Throws GridhookConfigError unless `timezone` is an IANA zone name (the same names Postgres uses). */
-export function assertTimezone(timezone: string): string {
+/** Throws GridhookConfigError unless `timeZone` is an IANA zone name (the same names Postgres uses). */
+export function assertTimeZone(timeZone: string): string {
   try {
-    new Intl.DateTimeFormat('en-US', { timeZone: timezone });
+    new Intl.DateTimeFormat('en-US', { timeZone });
   } catch {
-    throw new GridhookConfigError(`timezone must be an IANA zone name such as '${DEFAULT_PRACTICE_TIMEZONE}'; got '${timezone}'`);
+    throw new GridhookConfigError(`timeZone must be an IANA zone name such as '${DEFAULT_PRACTICE_TIME_ZONE}'; got '${timeZone}'`);
   }
-  return timezone;
+  return timeZone;
 }
 
 /**
  * The link rules as one SQL fragment over a relation `n(key, source_appointment_id, source_patient_id, visit_date)`.
- * `$tz` is the placeholder holding the practice timezone. Per note it yields `key, link_status, appointment,
+ * `$tz` is the placeholder holding the practice time zone. Per note it yields `key, link_status, appointment,
  * patient, clinical_note`:
  * 1. `source_appointment_id` names a (not deleted) appointment → `linked_appointment`, with the appointment's patient
  *    (else the note's patient if we have it) and the appointment's clinical note when present;
  * 2. else the patient exists and exactly one clinical note of that patient belongs to an appointment whose
- *    `scheduled_time`, in the practice timezone, falls on `visit_date` → `linked_patient_date`;
+ *    `scheduled_time`, in the practice time zone, falls on `visit_date` → `linked_patient_date`;
  * 3. else `unlinked`; `patient` is still filled when the patient row exists, so staff find the note by patient.
  */
 export function linkSelect(notes: string, tz: string): string {
@@ -57,8 +59,8 @@ export interface RelinkOptions {
   readonly appointmentIds?: readonly string[];
   /** Patients whose appointments or clinical notes just changed: their notes are re-evaluated (patient + date). */
   readonly patientIds?: readonly string[];
-  /** Practice timezone for the visit-date rule (IANA). @default 'America/New_York' */
-  readonly timezone?: string;
+  /** Practice time zone for the visit-date rule (IANA). @default 'America/New_York' */
+  readonly timeZone?: string;
 }
 
 export interface RelinkedNote {
@@ -77,7 +79,7 @@ export interface RelinkedNote {
  * The DrChrono sync calls this after upserting appointments or clinical notes.
  */
 export async function relinkDeepcuraNotes(tx: TransactionSql, options: RelinkOptions = {}): Promise<RelinkedNote[]> {
-  const timezone = assertTimezone(options.timezone ?? DEFAULT_PRACTICE_TIMEZONE);
+  const timeZone = assertTimeZone(options.timeZone ?? DEFAULT_PRACTICE_TIME_ZONE);
   const sweep = options.appointmentIds === undefined && options.patientIds === undefined;
   const appointmentIds = [...new Set(options.appointmentIds ?? [])];
   const patientIds = [...new Set(options.patientIds ?? [])];
@@ -107,7 +109,7 @@ WITH candidates AS (
   INSERT INTO outbox (table_name, row_id, drchrono_id, op) SELECT 'deepcura_notes', id, deepcura_note_id, 'upsert' FROM updated
 )
 SELECT id, deepcura_note_id, link_status FROM updated ORDER BY id`,
-    [sweep, appointmentIds, patientIds, timezone],
+    [sweep, appointmentIds, patientIds, timeZone],
     { prepare: true },
   );
   return rows.map((r) => ({ id: Number(r.id), deepcuraNoteId: r.deepcura_note_id, linkStatus: r.link_status }));

@@ -2,7 +2,7 @@ import type { Sql } from 'postgres';
 import { PgValueWarnings } from '../db/pg-values.js';
 import { assertGridhookFresh, assertGridhookKey, decryptGridhook, DEFAULT_REPLAY_WINDOW_SECONDS } from './decrypt.js';
 import { GridhookConfigError } from './errors.js';
-import { assertTimezone, DEFAULT_PRACTICE_TIMEZONE } from './link.js';
+import { assertTimeZone, DEFAULT_PRACTICE_TIME_ZONE } from './link.js';
 import { parseGridhookPayload } from './payload.js';
 import { gridhookDeliveryId, storeDeepcuraNote, type StorableNote, type StoreResult } from './store.js';
 
@@ -35,8 +35,8 @@ export interface GridhookReceiverDeps {
   readonly clock?: () => Date;
   /** Half-width of the replay window around the receiver's clock, in seconds (1–3600). @default 300 */
   readonly replayWindowSeconds?: number;
-  /** Practice timezone for the visit-date link rule (IANA). @default 'America/New_York' */
-  readonly timezone?: string;
+  /** Practice time zone for the visit-date link rule (IANA). @default 'America/New_York' */
+  readonly timeZone?: string;
 }
 
 export type GridhookReceiveResult = StoreResult & {
@@ -58,14 +58,14 @@ export function createGridhookReceiver(deps: GridhookReceiverDeps): GridhookRece
   if (!Number.isInteger(replayWindowSeconds) || replayWindowSeconds < 1 || replayWindowSeconds > 3600) {
     throw new GridhookConfigError(`replayWindowSeconds must be an integer from 1 to 3600; got ${replayWindowSeconds}`);
   }
-  const timezone = assertTimezone(deps.timezone ?? DEFAULT_PRACTICE_TIMEZONE);
+  const timeZone = assertTimeZone(deps.timeZone ?? DEFAULT_PRACTICE_TIME_ZONE);
   return async function receiveGridhook(envelope, context = {}) {
     const note = openGridhook(envelope, { key, now: clock(), replayWindowSeconds });
     const valueWarnings = new PgValueWarnings();
     const result = await storeDeepcuraNote(deps.sql, note, {
       requestId: context.requestId,
       deliveryId: gridhookDeliveryId(note.payload),
-      timezone,
+      timeZone,
       warnings: valueWarnings,
     });
     return { ...result, deepcuraNoteId: note.payload.note_id, valueWarnings };

@@ -1,7 +1,7 @@
 import type { Sql } from 'postgres';
 import { pgValue, PgValueWarnings } from '../db/pg-values.js';
-import { inChangeTransaction } from '../upsert.js';
-import { assertTimezone, DEFAULT_PRACTICE_TIMEZONE, linkSelect, type LinkStatus } from './link.js';
+import { inChangeTransaction } from '../db/change-transaction.js';
+import { assertTimeZone, DEFAULT_PRACTICE_TIME_ZONE, linkSelect, type LinkStatus } from './link.js';
 import type { GridhookPayload } from './payload.js';
 
 /** Recorded in change_log.actor for every Gridhook write. */
@@ -20,8 +20,8 @@ export interface StoreOptions {
   readonly requestId?: string;
   /** Replay key. @default gridhookDeliveryId(note.payload) — note id + `sent_at` */
   readonly deliveryId?: string;
-  /** Practice timezone for the visit-date link rule (IANA). @default 'America/New_York' */
-  readonly timezone?: string;
+  /** Practice time zone for the visit-date link rule (IANA). @default 'America/New_York' */
+  readonly timeZone?: string;
   /**
    * Counts content values cleaned or nulled on the way to Postgres (NUL or lone surrogates in text and jsonb;
    * see sync/db/pg-values.ts). The caller logs them; counted only for the transaction that committed.
@@ -44,7 +44,7 @@ const CONTENT = [
 const LINK = ['link_status', 'appointment', 'patient', 'clinical_note'] as const;
 
 const columns = CONTENT.map(([name]) => name);
-// $1 = deepcura_note_id, $2..$16 = content, $17 = timezone.
+// $1 = deepcura_note_id, $2..$16 = content, $17 = time zone.
 const input = CONTENT.map(([name, type], i) => `$${i + 2}::${type} AS ${name}`).join(', ');
 const contentCompared = columns.filter((c) => c !== 'raw');
 // A re-sent note whose ids and visit date did not change keeps its link when the rules now find none (a second
@@ -92,7 +92,7 @@ SELECT id, link_status, inserted FROM upserted`;
  * 4. writes one outbox row per insert/update. change_log rows come from the table's audit triggers.
  */
 export async function storeDeepcuraNote(sql: Sql, note: StorableNote, options: StoreOptions = {}): Promise<StoreResult> {
-  const timezone = assertTimezone(options.timezone ?? DEFAULT_PRACTICE_TIMEZONE);
+  const timeZone = assertTimeZone(options.timeZone ?? DEFAULT_PRACTICE_TIME_ZONE);
   let attempt = new PgValueWarnings();
   const result = await inChangeTransaction(sql, { actor: DEEPCURA_ACTOR, requestId: options.requestId }, async (tx): Promise<StoreResult> => {
     attempt = new PgValueWarnings(); // a retried transaction counts afresh
@@ -114,7 +114,7 @@ export async function storeDeepcuraNote(sql: Sql, note: StorableNote, options: S
       if (result.issue) attempt.add('deepcura_notes', name, result.issue);
       return type === 'jsonb' ? JSON.stringify(result.value) : result.value;
     });
-    const params = [p.note_id, ...content, timezone];
+    const params = [p.note_id, ...content, timeZone];
     const [written] = await tx.unsafe<{ id: string; link_status: LinkStatus; inserted: boolean }[]>(UPSERT_SQL, params as never[], { prepare: true });
     if (written) {
       return { status: 'stored', id: Number(written.id), linkStatus: written.link_status, op: written.inserted ? 'insert' : 'update' };

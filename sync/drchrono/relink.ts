@@ -5,7 +5,7 @@ import type { AfterApplyHook } from './apply.js';
  * After appointments or clinical notes change, Deep Cura notes waiting for them are linked in the same
  * transaction (a Gridhook can arrive before DrChrono's note).
  */
-export function relinkAfterApply(timezone: string): AfterApplyHook {
+export function relinkAfterApply(timeZone: string): AfterApplyHook {
   return async (tx, { resource, rows }) => {
     if (resource !== 'appointments' && resource !== 'clinical_notes') return;
     const ids = rows.map((r) => r.drchronoId);
@@ -17,7 +17,7 @@ export function relinkAfterApply(timezone: string): AfterApplyHook {
     await relinkDeepcuraNotes(tx, {
       appointmentIds: links.flatMap((l) => (l.appointment ? [l.appointment] : [])),
       patientIds: links.flatMap((l) => (l.patient ? [l.patient] : [])),
-      timezone,
+      timeZone,
     });
   };
 }

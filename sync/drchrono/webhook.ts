@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { hasUnstorableChars, isPgInstant, jsonTooDeepAt, MAX_JSON_DEPTH, PgValueWarnings } from '../db/pg-values.js';
 import type { Logger } from '../observability/logger.js';
 import { InvalidTimestampError, practiceLocalToUtc } from '../time.js';
-import { inChangeTransaction } from '../upsert.js';
+import { inChangeTransaction } from '../db/change-transaction.js';
 import { applyRecords, deleteRecords, type AfterApplyHook } from './apply.js';
 import type { DrChronoRecord, DrChronoResource } from './types.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TerraformStack, TerraformVariable, Testing } from 'cdktf';
-import { SyncService } from '../../constructs/sync-service.js';
+import { CloudRunService } from '../../constructs/cloud-run-service.js';
 import { ChangeEvents } from '../../constructs/change-events.js';
 import { PostgresInstance } from '../../constructs/postgres-instance.js';
 import { CiIdentity } from '../../constructs/ci-identity.js';
@@ -12,20 +12,20 @@ const stack = (): TerraformStack => new TerraformStack(Testing.app(), 'test');
 const service = { projectId: 'p-123456', region: 'us-central1', name: 'coda-push', image: 'img', encryptionKeyId: 'k', networkId: 'n', subnetId: 's' } as const;
 
 describe('construct prop validation', () => {
-  it('SyncService rejects minInstances above maxInstances, naming both values and the fix', () => {
-    expect(() => new SyncService(stack(), 's', { ...service, minInstances: 2, maxInstances: 1 })).toThrow(
+  it('CloudRunService rejects minInstances above maxInstances, naming both values and the fix', () => {
+    expect(() => new CloudRunService(stack(), 's', { ...service, minInstances: 2, maxInstances: 1 })).toThrow(
       /minInstances \(2\) exceeds maxInstances \(1\); raise maxInstances or lower minInstances/,
     );
   });
 
-  it('SyncService refuses unauthenticated load-balancer access without load-balancer ingress', () => {
-    expect(() => new SyncService(stack(), 's', { ...service, allowUnauthenticatedFromLoadBalancer: true })).toThrow(
+  it('CloudRunService refuses unauthenticated load-balancer access without load-balancer ingress', () => {
+    expect(() => new CloudRunService(stack(), 's', { ...service, allowUnauthenticatedFromLoadBalancer: true })).toThrow(
       ConstructPropsError,
     );
   });
 
-  it('SyncService refuses a variable that is both plain and secret', () => {
-    expect(() => new SyncService(stack(), 's', { ...service, env: { X_TOKEN: 'a' }, secretEnv: { X_TOKEN: { secretId: 'x' } } })).toThrow(
+  it('CloudRunService refuses a variable that is both plain and secret', () => {
+    expect(() => new CloudRunService(stack(), 's', { ...service, env: { X_TOKEN: 'a' }, secretEnv: { X_TOKEN: { secretId: 'x' } } })).toThrow(
       /X_TOKEN is in both env and secretEnv/,
     );
   });

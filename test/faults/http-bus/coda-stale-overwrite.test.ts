@@ -11,7 +11,7 @@ import { createCodaClient, createCodaRateLimiter, loadCodaMapping, type CodaMapp
 import { applyRecords } from '../../../sync/drchrono/apply.js';
 import { createHttpPublisher } from '../../../sync/events/http-publisher.js';
 import { createOutboxRelay, type OutboxRelay } from '../../../sync/events/relay.js';
-import { inChangeTransaction } from '../../../sync/upsert.js';
+import { inChangeTransaction } from '../../../sync/db/change-transaction.js';
 import { compareCodaWithPostgres } from '../../harness/coda-compare.js';
 import { createTestDatabase, type TestDatabase } from '../../harness/database.js';
 import { captureLogs } from '../../harness/logs.js';

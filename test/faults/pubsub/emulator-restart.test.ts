@@ -4,7 +4,8 @@ import { createOutboxRelay, type OutboxRelay } from '../../../sync/events/relay.
 import { createPubSubPublisher } from '../../../sync/events/pubsub-publisher.js';
 import { setupPubSub } from '../../../sync/events/setup.js';
 import { mirrors } from '../../../sync/mirrors.js';
-import { inChangeTransaction, softDeleteBatch, upsertRows } from '../../../sync/upsert.js';
+import { softDeleteBatch, upsertRows } from '../../../sync/upsert.js';
+import { inChangeTransaction } from '../../../sync/db/change-transaction.js';
 import { captureLogs } from '../../harness/logs.js';
 import { createPushDriver, type PushDriver } from '../../harness/pubsub.js';
 import { waitFor } from '../../harness/wait.js';

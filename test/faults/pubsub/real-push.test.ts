@@ -4,7 +4,8 @@ import { createOutboxRelay } from '../../../sync/events/relay.js';
 import { createPubSubPublisher } from '../../../sync/events/pubsub-publisher.js';
 import { setupPubSub } from '../../../sync/events/setup.js';
 import { mirrors } from '../../../sync/mirrors.js';
-import { inChangeTransaction, softDeleteBatch, upsertRows } from '../../../sync/upsert.js';
+import { softDeleteBatch, upsertRows } from '../../../sync/upsert.js';
+import { inChangeTransaction } from '../../../sync/db/change-transaction.js';
 import { captureLogs } from '../../harness/logs.js';
 import { emulatorHost, uniqueTopic } from '../../harness/pubsub.js';
 import {

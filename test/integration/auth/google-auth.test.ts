@@ -22,7 +22,7 @@ import {
   type GoogleIdTokenVerifier,
   type IapVerifier,
 } from '../../../sync/auth/index.js';
-import { inChangeTransaction } from '../../../sync/upsert.js';
+import { inChangeTransaction } from '../../../sync/db/change-transaction.js';
 import { createTestDatabase, type TestDatabase } from '../../harness/database.js';
 import { captureLogs } from '../../harness/logs.js';
 

@@ -11,7 +11,8 @@ import { defaultCodaDocSpec, mappingFromCreatedDoc, validateMappingAgainstCoda, 
 import { createCodaRateLimiter } from '../../../sync/coda/rate-limiter.js';
 import { buildPushEnvelope, encodeChangeEvent, type ChangeEvent } from '../../../sync/events/types.js';
 import { mirrors } from '../../../sync/mirrors.js';
-import { inChangeTransaction, softDeleteBatch, upsertRows, type MirrorRow } from '../../../sync/upsert.js';
+import { softDeleteBatch, upsertRows, type MirrorRow } from '../../../sync/upsert.js';
+import { inChangeTransaction } from '../../../sync/db/change-transaction.js';
 import { createTestDatabase, type TestDatabase } from '../../harness/database.js';
 import { compareCodaWithPostgres } from '../../harness/coda-compare.js';
 import { captureLogs } from '../../harness/logs.js';
@@ -207,6 +208,12 @@ describe('POST /pubsub/push', () => {
     const res = await post(buildApp(), body);
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ error });
+  });
+
+  it('answers 415 for a content type other than JSON, like the other inbound routes', async () => {
+    const res = await post(buildApp(), envelope({ table: 'patients', ids: [1] }), { 'content-type': 'text/plain' });
+    expect(res.status).toBe(415);
+    expect(await res.json()).toEqual({ error: 'unsupported media type', expected: 'application/json' });
   });
 
   it('answers 413 over 1 MiB', async () => {

@@ -3,7 +3,7 @@ import { connect, createServer, type Socket } from 'node:net';
 import postgres from 'postgres';
 import { freePort } from '../../../cli/local/postgres.js';
 import { retryTransient, isTransientDatabaseError } from '../../../sync/db/transient.js';
-import { inChangeTransaction } from '../../../sync/upsert.js';
+import { inChangeTransaction } from '../../../sync/db/change-transaction.js';
 import { createTestDatabase, type TestDatabase } from '../../harness/database.js';
 
 let t: TestDatabase;

@@ -6,7 +6,7 @@ import { buildSyntheticDeepcuraNote, createDeepcuraSender, sealGridhook, type De
 import { GridhookConfigError } from '../../../sync/deepcura/errors.js';
 import { relinkDeepcuraNotes } from '../../../sync/deepcura/link.js';
 import { createLogger } from '../../../sync/observability/logger.js';
-import { inChangeTransaction } from '../../../sync/upsert.js';
+import { inChangeTransaction } from '../../../sync/db/change-transaction.js';
 import { createTestDatabase, type TestDatabase } from '../../harness/database.js';
 import { captureLogs } from '../../harness/logs.js';
 
@@ -107,7 +107,7 @@ describe('POST /webhooks/deepcura: storing and linking', () => {
     expect(audit).toEqual({ actor: 'webhook:deepcura', op: 'INSERT' });
   });
 
-  it('links by patient and visit date in the practice timezone when there is no appointment id', async () => {
+  it('links by patient and visit date in the practice time zone when there is no appointment id', async () => {
     // a-2 is 2025-03-02T02:30Z = 1 March 21:30 in New York.
     const n = note({ appointment: null, visitDate: '2025-03-01' });
     expect((await send(n)).body).toEqual({ status: 'stored', link_status: 'linked_patient_date' });
@@ -288,11 +288,11 @@ describe('POST /webhooks/deepcura: bad input', () => {
     expect((await sendRaw(body, { 'Content-Type': 'application/json; charset=utf-8' })).status).toBe(200);
   });
 
-  it('refuses a bad key, window or timezone when the routes are built', () => {
+  it('refuses a bad key, window or time zone when the routes are built', () => {
     const base = { sql: t.sql, logger: createLogger({ service: 'test', level: 'silent' }) };
     expect(() => deepcuraWebhookRoutes({ ...base, key: randomBytes(16) })).toThrow(GridhookConfigError);
     expect(() => deepcuraWebhookRoutes({ ...base, key, replayWindowSeconds: 0 })).toThrow(GridhookConfigError);
-    expect(() => deepcuraWebhookRoutes({ ...base, key, timezone: 'Mars/Olympus' })).toThrow(GridhookConfigError);
+    expect(() => deepcuraWebhookRoutes({ ...base, key, timeZone: 'Mars/Olympus' })).toThrow(GridhookConfigError);
   });
 });
 

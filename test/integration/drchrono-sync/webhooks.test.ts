@@ -154,7 +154,10 @@ describe('DrChrono webhook bad input', () => {
   it('refuses a missing signature with 401', async () => {
     const delivery = sender.build('PATIENT_MODIFY', p());
     const { 'X-drchrono-signature': _, ...headers } = delivery.headers as Record<string, string>;
-    expect((await post(headers, delivery.body)).status).toBe(401);
+    const res = await post(headers, delivery.body);
+    expect(res.status).toBe(401);
+    // The same body as every other 401 (auth middlewares, Deep Cura): the reason is logged, not answered.
+    expect(await res.json()).toEqual({ error: 'unauthorized' });
   });
 
   it('refuses a body whose HMAC signature belongs to another body', async () => {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalCoda, type LocalCoda } from '../../../cli/local/coda.js';
 import { buildService, type BuiltService } from '../../../cli/services.js';
-import { DEFAULT_JOBS } from '../../../constructs/reconcile-schedule.js';
+import { DEFAULT_JOBS } from '../../../constructs/scheduled-calls.js';
 import { createTestDatabase, type TestDatabase } from '../../harness/database.js';
 import { drchronoSyncEnv } from '../../harness/services.js';
 

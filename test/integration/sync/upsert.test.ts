@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateDatabase } from '../../../sync/db/migrate.js';
 import { PgValueWarnings } from '../../../sync/db/pg-values.js';
 import { mirrors } from '../../../sync/mirrors.js';
-import { InvalidMirrorRowError, softDeleteBatch, upsertRows, inChangeTransaction, type MirrorRow } from '../../../sync/upsert.js';
+import { InvalidMirrorRowError, softDeleteBatch, upsertRows, type MirrorRow } from '../../../sync/upsert.js';
+import { inChangeTransaction } from '../../../sync/db/change-transaction.js';
 import { createTestDatabase, type TestDatabase } from '../../harness/database.js';
 
 let t: TestDatabase;

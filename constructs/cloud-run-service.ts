@@ -30,7 +30,7 @@ export interface SecretEnv {
   readonly version?: string;
 }
 
-export interface SyncServiceProps {
+export interface CloudRunServiceProps {
   readonly projectId: string;
   readonly region: string;
   /** Cloud Run service name; also selects the entry point via `SERVICE`. */
@@ -107,35 +107,35 @@ export interface SyncServiceProps {
  * One Cloud Run v2 service with its own service account, Direct VPC egress to private ranges, CMEK, secrets from
  * Secret Manager, a startup probe on `/health`, and no public ingress.
  */
-export class SyncService extends Construct {
+export class CloudRunService extends Construct {
   readonly service: CloudRunV2Service;
   readonly serviceAccount: ServiceAccount;
   readonly name: string;
 
-  constructor(scope: Construct, id: string, props: SyncServiceProps) {
+  constructor(scope: Construct, id: string, props: CloudRunServiceProps) {
     super(scope, id);
-    validateRange('SyncService', 'minInstances', props.minInstances, 0, 100, 'instances');
-    validateRange('SyncService', 'maxInstances', props.maxInstances, 1, 100, 'instances');
-    validateRange('SyncService', 'concurrency', props.concurrency, 1, 1000, 'requests');
-    validateRange('SyncService', 'timeoutSeconds', props.timeoutSeconds, 1, 3600, 'seconds');
-    validateFormat('SyncService', 'memory', props.memory, /^\d+(Mi|Gi)$/, 'a size such as "512Mi" or "1Gi"');
+    validateRange('CloudRunService', 'minInstances', props.minInstances, 0, 100, 'instances');
+    validateRange('CloudRunService', 'maxInstances', props.maxInstances, 1, 100, 'instances');
+    validateRange('CloudRunService', 'concurrency', props.concurrency, 1, 1000, 'requests');
+    validateRange('CloudRunService', 'timeoutSeconds', props.timeoutSeconds, 1, 3600, 'seconds');
+    validateFormat('CloudRunService', 'memory', props.memory, /^\d+(Mi|Gi)$/, 'a size such as "512Mi" or "1Gi"');
     const min = props.minInstances ?? 0;
     const max = props.maxInstances ?? 3;
     if (min > max) {
       throw new ConstructPropsError(
-        `SyncService: minInstances (${min}) exceeds maxInstances (${max}); raise maxInstances or lower minInstances.`,
+        `CloudRunService: minInstances (${min}) exceeds maxInstances (${max}); raise maxInstances or lower minInstances.`,
       );
     }
     const ingress = props.ingress ?? 'internal';
     if (props.allowUnauthenticatedFromLoadBalancer && ingress !== 'internal-and-load-balancer') {
       throw new ConstructPropsError(
-        `SyncService: allowUnauthenticatedFromLoadBalancer needs ingress "internal-and-load-balancer"; received ` +
+        `CloudRunService: allowUnauthenticatedFromLoadBalancer needs ingress "internal-and-load-balancer"; received ` +
           `ingress "${ingress}". Set the ingress or drop the flag.`,
       );
     }
     for (const key of Object.keys(props.env ?? {})) {
       if (key in (props.secretEnv ?? {})) {
-        throw new ConstructPropsError(`SyncService: ${key} is in both env and secretEnv; keep it in secretEnv only.`);
+        throw new ConstructPropsError(`CloudRunService: ${key} is in both env and secretEnv; keep it in secretEnv only.`);
       }
     }
     this.name = props.name;
@@ -203,7 +203,7 @@ export class SyncService extends Construct {
 
   /** Generic resource-level grant on this service. */
   grant(name: string, member: string, role: string): CloudRunV2ServiceIamMember {
-    validateMember('SyncService', 'member', member);
+    validateMember('CloudRunService', 'member', member);
     return new CloudRunV2ServiceIamMember(this, `iam-${name}`, {
       project: this.service.project,
       location: this.service.location,
@@ -223,7 +223,7 @@ export class SyncService extends Construct {
    * a deployer needs to roll out new revisions.
    */
   grantActAs(name: string, member: string): ServiceAccountIamMember {
-    validateMember('SyncService', 'member', member);
+    validateMember('CloudRunService', 'member', member);
     return new ServiceAccountIamMember(this, `actas-${name}`, {
       serviceAccountId: this.serviceAccount.name,
       role: 'roles/iam.serviceAccountUser',

@@ -24,7 +24,7 @@ export interface ScheduledCall {
   readonly deadlineSeconds?: number;
 }
 
-export interface ReconcileScheduleProps {
+export interface ScheduledCallsProps {
   readonly projectId: string;
   readonly region: string;
   /** Base URL of each service (`google_cloud_run_v2_service.uri`); also the OIDC audience of calls to it. */
@@ -50,11 +50,11 @@ export const DEFAULT_JOBS: Readonly<Record<string, ScheduledCall>> = SCHEDULER_J
  * service's URL, email = a dedicated scheduler service account, which each app allows in `AUTH_OIDC_ALLOWED_EMAILS`;
  * an IAM-guarded target must also grant it `roles/run.invoker`).
  */
-export class ReconcileSchedule extends Construct {
+export class ScheduledCalls extends Construct {
   readonly serviceAccount: ServiceAccount;
   readonly jobs: Record<string, CloudSchedulerJob> = {};
 
-  constructor(scope: Construct, id: string, props: ReconcileScheduleProps) {
+  constructor(scope: Construct, id: string, props: ScheduledCallsProps) {
     super(scope, id);
     this.serviceAccount = new ServiceAccount(this, 'sa', {
       project: props.projectId,
