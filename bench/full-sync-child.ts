@@ -65,7 +65,7 @@ try {
         for (let i = 0; i < patients; i += 250) {
           const page = Array.from({ length: Math.min(250, patients - i) }, (_, k) => dataset.patient(i + k) as DrChronoRecord);
           const mapped = mapRecords('patients', page, { timeZone: TZ })[key]!;
-          yield mapped.map((r) => `${columns.map((c) => csv(r[c])).join(',')}\n`).join('');
+          yield mapped.map((r) => `${columns.map((c) => csv((r as Record<string, unknown>)[c])).join(',')}\n`).join('');
         }
       })()), writable);
     }

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { mirrors } from '../sync/mirrors.js';
-import { upsertRows, type MirrorRow } from '../sync/upsert.js';
+import { mirrors, type MirrorRows } from '../sync/mirrors.js';
+import { upsertRows } from '../sync/upsert.js';
 import { round, withBenchDatabase, type BenchResult } from './harness.js';
 
 const ROWS = Number(process.env.BENCH_UPSERT_ROWS ?? 100_000);
@@ -9,7 +9,7 @@ const BATCH = 250;
 const COLUMNS = ['drchrono_id', 'first_name', 'last_name', 'date_of_birth', 'email', 'cell_phone', 'city', 'state', 'zip_code', 'patient_status', 'raw', 'source_updated_at'] as const;
 
 /** A synthetic patient row shaped like the mirror's (about 600 bytes of raw JSON, like a DrChrono patient). */
-function syntheticPatient(i: number): MirrorRow {
+function syntheticPatient(i: number): MirrorRows['patients'] {
   const updatedAt = new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString();
   const raw = {
     id: 1_000_000 + i, chart_id: `TEST${i}`, first_name: `Bench${i}`, last_name: 'Testperson', date_of_birth: '1980-01-01',

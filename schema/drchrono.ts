@@ -9,6 +9,12 @@ import { mirrorColumns, oneOf, timestamptz } from './columns.js';
 // Appointment, medication, problem and allergy statuses are practice-configurable in DrChrono, so a CHECK there
 // would make a whole sync page fail on the first new status; they stay free text and are reported by value.
 
+/** DrChrono's `patient_status` values: active, inactive, deceased. */
+export const patientStatuses = ['A', 'I', 'D'] as const;
+
+/** Coverage ranks of a patient's embedded insurance objects (`primary_insurance`, …). */
+export const insuranceRanks = ['primary', 'secondary', 'tertiary'] as const;
+
 /** `/api/doctors`. */
 export const providers = pgTable('providers', {
   ...mirrorColumns(),
@@ -51,7 +57,7 @@ export const patients = pgTable(
   (t) => [
     index('patients_doctor_idx').on(t.doctorDrchronoId),
     index('patients_source_updated_at_idx').on(t.sourceUpdatedAt),
-    check('patients_status_check', oneOf('patient_status', ['A', 'I', 'D'])),
+    check('patients_status_check', oneOf('patient_status', patientStatuses)),
   ],
 );
 
@@ -75,7 +81,7 @@ export const insuranceRecords = pgTable(
   },
   (t) => [
     uniqueIndex('insurance_records_patient_rank_idx').on(t.patientDrchronoId, t.rank),
-    check('insurance_records_rank_check', oneOf('rank', ['primary', 'secondary', 'tertiary'])),
+    check('insurance_records_rank_check', oneOf('rank', insuranceRanks)),
   ],
 );
 

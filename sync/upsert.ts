@@ -1,10 +1,27 @@
 import { getTableConfig, PgDialect, type PgColumn, type PgTable } from 'drizzle-orm/pg-core';
 import type { Sql, TransactionSql } from 'postgres';
-import { allowedValuesOf, pgRow, type PgColumnRule, type PgValueWarnings } from './db/pg-values.js';
+import { allowedValuesOf, pgRow, type PgColumnRule, type PgValueWarnings, type UnstorableValue } from './db/pg-values.js';
 import { inChangeTransaction, type ChangeContext } from './db/change-transaction.js';
 
-/** A row to upsert, keyed by SQL column name (`drchrono_id`, `first_name`, `raw`, `source_updated_at`, …). */
+/** A row to upsert, keyed by SQL column name (`drchrono_id`, `first_name`, `raw`, `source_updated_at`, …), untyped. */
 export type MirrorRow = Record<string, unknown> & { drchrono_id: string };
+
+/** Columns the upsert manages itself; a row never carries them. */
+type ManagedColumn = 'id' | 'created_at' | 'updated_at' | 'deleted_at';
+type ColumnsOf<T extends PgTable> = T['_']['columns'];
+type SqlNameOf<T extends PgTable, K> = K extends keyof ColumnsOf<T> ? ColumnsOf<T>[K]['_']['name'] : never;
+
+/**
+ * A row to upsert into mirror table `T`, typed from its Drizzle declaration: keyed by SQL column name (the name
+ * DrChrono, `jsonb_to_recordset`, change_log and Coda use), each value the column's insert type, optional where
+ * the column may be omitted. A mapper may put an {@link UnstorableValue} in any column but `drchrono_id`; the
+ * normaliser stores null and counts it. A misspelt column or a value of the wrong type fails `tsc`.
+ */
+export type MirrorRowOf<T extends PgTable> = {
+  [K in keyof T['$inferInsert'] as Exclude<SqlNameOf<T, K>, ManagedColumn>]: SqlNameOf<T, K> extends 'drchrono_id'
+    ? T['$inferInsert'][K]
+    : T['$inferInsert'][K] | UnstorableValue;
+};
 
 /** What an upsert or soft delete really changed; only these ids get change_log and outbox rows. */
 export interface ChangedRow {
@@ -14,7 +31,9 @@ export interface ChangedRow {
 }
 
 /** Upsert shape of one mirror table, derived once from its Drizzle declaration. */
-export interface MirrorSpec {
+export interface MirrorSpec<T extends PgTable = PgTable> {
+  /** The Drizzle table it was derived from; its type gives the spec's row type ({@link MirrorRowOf}). */
+  readonly source: T;
   readonly table: string;
   /**
    * Columns the caller supplies (everything except id, created_at, updated_at, deleted_at), with their SQL type
@@ -26,16 +45,20 @@ export interface MirrorSpec {
   readonly upsertSql: string;
 }
 
-/** Thrown before any SQL runs when a batch does not fit the table; fix the mapper that built the rows. */
+/**
+ * Thrown before any SQL runs when a batch does not fit the table; fix the mapper that built the rows. Typed callers
+ * cannot build such a row ({@link MirrorRowOf}); this guards rows that reach the upsert past the types (a cast, a
+ * row widened to a variable of another type, JSON).
+ */
 export class InvalidMirrorRowError extends Error {
   override name = 'InvalidMirrorRowError';
 }
 
-const MANAGED = new Set(['id', 'created_at', 'updated_at', 'deleted_at']);
+const MANAGED: ReadonlySet<string> = new Set<ManagedColumn>(['id', 'created_at', 'updated_at', 'deleted_at']);
 const dialect = new PgDialect();
 const quote = (identifier: string) => `"${identifier.replaceAll('"', '""')}"`;
 
-export function mirrorSpec(table: PgTable): MirrorSpec {
+export function mirrorSpec<T extends PgTable>(table: T): MirrorSpec<T> {
   const config = getTableConfig(table);
   const names = new Set(config.columns.map((c) => c.name));
   for (const required of ['drchrono_id', 'raw', 'source_updated_at', 'deleted_at']) {
@@ -78,6 +101,7 @@ WITH input AS (
 )
 SELECT id, drchrono_id, inserted FROM upserted`;
   return {
+    source: table,
     table: config.name,
     columns: columns.map(({ name, type, allowed: values }) => ({ name, type, ...(values && { allowed: values }) })),
     parents,
@@ -136,10 +160,12 @@ async function ensureParents(tx: TransactionSql, spec: MirrorSpec, rows: readonl
  * lone surrogates, out-of-range integers, impossible dates, values outside a CHECK list) is cleaned or nulled and
  * counted in `warnings`, so one odd field never fails a page or a webhook.
  */
-export async function upsertBatch(tx: TransactionSql, spec: MirrorSpec, input: readonly MirrorRow[], warnings?: PgValueWarnings): Promise<ChangedRow[]> {
+export async function upsertBatch<T extends PgTable>(tx: TransactionSql, spec: MirrorSpec<T>, input: readonly MirrorRowOf<T>[], warnings?: PgValueWarnings): Promise<ChangedRow[]> {
   if (input.length === 0) return [];
-  validate(spec, input);
-  const rows = input.map((row) => pgRow(spec.table, spec.columns, row, warnings));
+  // Typed rows are keyed by SQL name, so they are MirrorRows as they stand; validate() re-checks at run time.
+  const untyped = input as readonly Record<string, unknown>[] as readonly MirrorRow[];
+  validate(spec, untyped);
+  const rows = untyped.map((row) => pgRow(spec.table, spec.columns, row, warnings));
   await ensureParents(tx, spec, rows);
   const result = await tx.unsafe<{ id: string; drchrono_id: string; inserted: boolean }[]>(
     spec.upsertSql,
@@ -167,6 +193,6 @@ export async function softDeleteBatch(tx: TransactionSql, spec: MirrorSpec, drch
 }
 
 /** Convenience: one batch in its own transaction. */
-export async function upsertRows(sql: Sql, spec: MirrorSpec, rows: readonly MirrorRow[], context: ChangeContext, warnings?: PgValueWarnings): Promise<ChangedRow[]> {
+export async function upsertRows<T extends PgTable>(sql: Sql, spec: MirrorSpec<T>, rows: readonly MirrorRowOf<T>[], context: ChangeContext, warnings?: PgValueWarnings): Promise<ChangedRow[]> {
   return inChangeTransaction(sql, context, (tx) => upsertBatch(tx, spec, rows, warnings));
 }

@@ -1,18 +1,12 @@
 import { getTableConfig, type PgTable } from 'drizzle-orm/pg-core';
 import * as schema from '../../schema/index.js';
+import { mirrorTables } from '../mirrors.js';
 
 // The Postgres tables coda-push can mirror into Coda, and how each column's value is written there.
 
 /** Every table whose changes reach Coda: the DrChrono mirrors, Deep Cura notes and the operational tables. */
 export const codaSourceTables = {
-  providers: schema.providers,
-  patients: schema.patients,
-  insurance_records: schema.insuranceRecords,
-  appointments: schema.appointments,
-  clinical_notes: schema.clinicalNotes,
-  medications: schema.medications,
-  problems: schema.problems,
-  allergies: schema.allergies,
+  ...mirrorTables,
   deepcura_notes: schema.deepcuraNotes,
   intake_checklists: schema.intakeChecklists,
   post_appointment_tasks: schema.postAppointmentTasks,

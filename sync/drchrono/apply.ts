@@ -1,8 +1,8 @@
 import type { TransactionSql } from 'postgres';
 import type { PgValueWarnings } from '../db/pg-values.js';
-import { mirrors } from '../mirrors.js';
-import { softDeleteBatch, upsertBatch, type ChangedRow, type MirrorRow } from '../upsert.js';
-import { carriesInsurance, insuranceRanks, mapRecords, tableOf, type MapContext } from './mappers.js';
+import { mirrors, type MirrorRows, type MirrorTable } from '../mirrors.js';
+import { softDeleteBatch, upsertBatch, type ChangedRow } from '../upsert.js';
+import { carriesInsurance, insuranceRanks, mapRecords, tableOf, type MapContext, type MappedRows } from './mappers.js';
 import type { DrChronoRecord, DrChronoResource } from './types.js';
 
 /** Called after appointments or clinical notes change, inside the same transaction (Deep Cura notes wait on them). */
@@ -23,17 +23,16 @@ export interface ApplyOptions extends MapContext {
 export async function applyRecords(tx: TransactionSql, resource: DrChronoResource, records: readonly DrChronoRecord[], options: ApplyOptions): Promise<ChangedRow[]> {
   if (records.length === 0) return [];
   const mapped = mapRecords(resource, records, options);
-  const table = tableOf[resource];
-  let rows = mapped[table] ?? [];
   const changed: ChangedRow[] = [];
 
   if (resource === 'clinical_notes') {
-    const unlocked = rows.filter((r) => r['locked'] !== true).map((r) => r.drchrono_id);
-    rows = rows.filter((r) => r['locked'] === true);
+    const notes = mapped.clinical_notes ?? [];
+    const unlocked = notes.filter((r) => r.locked !== true).map((r) => r.drchrono_id);
+    mapped.clinical_notes = notes.filter((r) => r.locked === true);
     changed.push(...(await markNotesUnlocked(tx, unlocked)));
   }
-  if (resource === 'appointments') await fillNoteLocks(tx, records, rows);
-  changed.push(...(await upsertBatch(tx, mirrors[table], rows, options.warnings)));
+  if (resource === 'appointments') await fillNoteLocks(tx, records, mapped.appointments ?? []);
+  changed.push(...(await upsertMapped(tx, mapped, tableOf[resource], options.warnings)));
   if (resource === 'clinical_notes') await copyNoteLocksToAppointments(tx, records);
 
   if (resource === 'patients') {
@@ -47,20 +46,25 @@ export async function applyRecords(tx: TransactionSql, resource: DrChronoResourc
   return changed;
 }
 
+/** Upserts the mapped rows of one table (none: nothing). */
+function upsertMapped<K extends MirrorTable>(tx: TransactionSql, mapped: MappedRows, table: K, warnings: PgValueWarnings | undefined): Promise<ChangedRow[]> {
+  return upsertBatch(tx, mirrors[table], mapped[table] ?? [], warnings);
+}
+
 /**
  * `appointments.clinical_note_locked` is the verbose appointment's `clinical_note.locked`. The sync reads appointments
  * without `verbose` (25 instead of 250 per page), so where an object lacks `clinical_note` the column takes the stored
  * note's lock (null while no note is stored) instead of being blanked; {@link copyNoteLocksToAppointments} keeps it
  * current when the note changes later.
  */
-async function fillNoteLocks(tx: TransactionSql, records: readonly DrChronoRecord[], rows: MirrorRow[]): Promise<void> {
+async function fillNoteLocks(tx: TransactionSql, records: readonly DrChronoRecord[], rows: MirrorRows['appointments'][]): Promise<void> {
   const bare = new Set(records.filter((r) => !('clinical_note' in r)).map((r) => String(r.id)));
   if (bare.size === 0) return;
   const notes = await tx<{ appointment: string; locked: boolean }[]>`
     SELECT appointment, bool_or(locked) AS locked FROM clinical_notes
     WHERE appointment = ANY(${[...bare]}) AND deleted_at IS NULL GROUP BY appointment`;
   const lockOf = new Map(notes.map((n) => [n.appointment, n.locked]));
-  for (const row of rows) if (bare.has(row.drchrono_id)) row['clinical_note_locked'] = lockOf.get(row.drchrono_id) ?? null;
+  for (const row of rows) if (bare.has(row.drchrono_id)) row.clinical_note_locked = lockOf.get(row.drchrono_id) ?? null;
 }
 
 /**

@@ -1,19 +1,23 @@
+import { insuranceRanks } from '../../schema/drchrono.js';
 import { UnstorableValue } from '../db/pg-values.js';
 import { InvalidTimestampError, practiceLocalToUtc } from '../time.js';
-import type { MirrorRow } from '../upsert.js';
-import type { MirrorTable } from '../mirrors.js';
+import type { MirrorRows, MirrorTable } from '../mirrors.js';
 import type { DrChronoRecord, DrChronoResource } from './types.js';
 
 // DrChrono objects → mirror rows. Column names are DrChrono's; values are normalised: ids to text, '' to null,
-// zone-less times to UTC instants, decimals kept as strings for numeric columns.
+// zone-less times to UTC instants, decimals kept as strings for numeric columns. Each row literal is typed from its
+// Drizzle table (MirrorRows), so a misspelt column or a value of the wrong type is a compile error.
 
 export interface MapContext {
   /** The practice's IANA time zone, in which DrChrono writes timestamps. */
   readonly timeZone: string;
 }
 
-/** Rows per mirror table produced from one batch of DrChrono objects. */
-export type MappedRows = Partial<Record<MirrorTable, MirrorRow[]>>;
+/** Rows per mirror table produced from one batch of DrChrono objects, each typed from its table. */
+export type MappedRows = { [K in MirrorTable]?: MirrorRows[K][] };
+
+/** The columns every mirror row has, which {@link withSource} fills in. */
+type SourceColumn = 'drchrono_id' | 'raw' | 'source_updated_at';
 
 // An object or array is not text (String() of a deeply nested array even overflows the stack): null + warning.
 const text = (v: unknown): string | UnstorableValue | null =>
@@ -35,17 +39,20 @@ function instant(v: unknown, ctx: MapContext): string | UnstorableValue | null {
 }
 
 /**
- * Adds the columns every mirror row has to `columns`. Not `{ ...base, ...columns }`: spreading into a literal with
- * more properties after it leaves V8 a slow dictionary object, which made mapping 10x slower in a full sync.
+ * Adds the columns every mirror row has to `columns` (the row of table `K` without them). Not
+ * `{ ...base, ...columns }`: spreading into a literal with more properties after it leaves V8 a slow dictionary
+ * object, which made mapping 10x slower in a full sync.
  */
-function withSource(record: DrChronoRecord, ctx: MapContext, columns: Record<string, unknown>): MirrorRow {
-  columns['drchrono_id'] = String(record.id);
-  columns['raw'] = record;
-  columns['source_updated_at'] = instant(record['updated_at'], ctx);
-  return columns as MirrorRow;
+function withSource<K extends MirrorTable>(record: DrChronoRecord, ctx: MapContext, columns: Omit<MirrorRows[K], SourceColumn>): MirrorRows[K] {
+  const row = columns as Omit<MirrorRows[K], SourceColumn> & Record<SourceColumn, unknown>;
+  row.drchrono_id = String(record.id);
+  row.raw = record;
+  row.source_updated_at = instant(record['updated_at'], ctx);
+  return row as MirrorRows[K];
 }
 
-export const insuranceRanks = ['primary', 'secondary', 'tertiary'] as const;
+/** The coverage ranks, as the insurance_records CHECK lists them (declared in schema/drchrono.ts). */
+export { insuranceRanks };
 
 /**
  * Whether a patient object carries its coverage at all. The insurance objects are verbose-only: a patient served
@@ -64,8 +71,8 @@ export function isNoteLocked(note: DrChronoRecord): boolean {
 }
 
 /** The insurance rows a patient carries; a rank with neither company nor member id is "no coverage". */
-export function insuranceRows(patient: DrChronoRecord, ctx: MapContext): MirrorRow[] {
-  return insuranceRanks.flatMap((rank) => {
+export function insuranceRows(patient: DrChronoRecord, ctx: MapContext): MirrorRows['insurance_records'][] {
+  return insuranceRanks.flatMap((rank): MirrorRows['insurance_records'][] => {
     const ins = obj(patient[`${rank}_insurance`]);
     if (!ins || (!text(ins['insurance_company']) && !text(ins['insurance_id_number']))) return [];
     return [{
@@ -88,14 +95,23 @@ export function insuranceRows(patient: DrChronoRecord, ctx: MapContext): MirrorR
   });
 }
 
-const mapOne: Record<DrChronoResource, (r: DrChronoRecord, ctx: MapContext) => MirrorRow> = {
-  doctors: (r, ctx) => withSource(r, ctx, {
+/** The mirror table each DrChrono resource lands in. */
+export const tableOf = {
+  doctors: 'providers', patients: 'patients', appointments: 'appointments', clinical_notes: 'clinical_notes',
+  medications: 'medications', problems: 'problems', allergies: 'allergies',
+} as const satisfies Record<DrChronoResource, MirrorTable>;
+
+type TableOf = typeof tableOf;
+
+/** One DrChrono object → the row of its resource's table; each row literal is checked against that table. */
+const mapOne: { readonly [R in DrChronoResource]: (r: DrChronoRecord, ctx: MapContext) => MirrorRows[TableOf[R]] } = {
+  doctors: (r, ctx) => withSource<'providers'>(r, ctx, {
     first_name: text(r['first_name']), last_name: text(r['last_name']), suffix: text(r['suffix']),
     npi_number: text(r['npi_number']), specialty: text(r['specialty']), email: text(r['email']),
     office_phone: text(r['office_phone']), practice_group: text(r['practice_group']),
     is_account_suspended: bool(r['is_account_suspended']),
   }),
-  patients: (r, ctx) => withSource(r, ctx, {
+  patients: (r, ctx) => withSource<'patients'>(r, ctx, {
     chart_id: text(r['chart_id']), first_name: text(r['first_name']), middle_name: text(r['middle_name']),
     last_name: text(r['last_name']), nick_name: text(r['nick_name']), date_of_birth: date(r['date_of_birth']),
     gender: text(r['gender']), email: text(r['email']), cell_phone: text(r['cell_phone']), home_phone: text(r['home_phone']),
@@ -103,29 +119,29 @@ const mapOne: Record<DrChronoResource, (r: DrChronoRecord, ctx: MapContext) => M
     preferred_language: text(r['preferred_language']), patient_status: text(r['patient_status']), doctor: text(r['doctor']),
     date_of_first_appointment: date(r['date_of_first_appointment']), date_of_last_appointment: date(r['date_of_last_appointment']),
   }),
-  appointments: (r, ctx) => withSource(r, ctx, {
+  appointments: (r, ctx) => withSource<'appointments'>(r, ctx, {
     patient: text(r['patient']), doctor: text(r['doctor']), office: text(r['office']), exam_room: int(r['exam_room']),
     scheduled_time: instant(r['scheduled_time'], ctx), duration: int(r['duration']), status: text(r['status']),
     billing_status: text(r['billing_status']), ins1_status: text(r['ins1_status']), ins2_status: text(r['ins2_status']),
     reason: text(r['reason']), deleted_flag: r['deleted_flag'] === true,
     clinical_note_locked: bool(obj(r['clinical_note'])?.['locked']),
   }),
-  clinical_notes: (r, ctx) => withSource(r, ctx, {
+  clinical_notes: (r, ctx) => withSource<'clinical_notes'>(r, ctx, {
     appointment: text(r['appointment']), patient: text(r['patient']), doctor: text(r['doctor']),
     locked: isNoteLocked(r), locked_by: text(obj(r['signee'])?.['locked_by']), sections: noteText(r['clinical_note_sections']),
   }),
-  medications: (r, ctx) => withSource(r, ctx, {
+  medications: (r, ctx) => withSource<'medications'>(r, ctx, {
     patient: text(r['patient']), doctor: text(r['doctor']), name: text(r['name']), rxnorm: text(r['rxnorm']), ndc: text(r['ndc']),
     dosage_quantity: text(r['dosage_quantity']), dosage_units: text(r['dosage_units']), frequency: text(r['frequency']),
     route: text(r['route']), status: text(r['status']), date_prescribed: date(r['date_prescribed']),
     date_started_taking: date(r['date_started_taking']), date_stopped_taking: date(r['date_stopped_taking']),
   }),
-  problems: (r, ctx) => withSource(r, ctx, {
+  problems: (r, ctx) => withSource<'problems'>(r, ctx, {
     patient: text(r['patient']), doctor: text(r['doctor']), name: text(r['name']), icd_code: text(r['icd_code']),
     icd_version: int(r['icd_version']), status: text(r['status']), date_diagnosis: date(r['date_diagnosis']),
     date_onset: date(r['date_onset']), date_changed: date(r['date_changed']),
   }),
-  allergies: (r, ctx) => withSource(r, ctx, {
+  allergies: (r, ctx) => withSource<'allergies'>(r, ctx, {
     patient: text(r['patient']), doctor: text(r['doctor']), description: text(r['description']), reaction: text(r['reaction']),
     status: text(r['status']), snomed_reaction: text(r['snomed_reaction']), notes: text(r['notes']),
   }),
@@ -143,16 +159,12 @@ function noteText(sections: unknown): string | null {
     .join('\n\n');
 }
 
-/** The mirror table each DrChrono resource lands in. */
-export const tableOf: Record<DrChronoResource, MirrorTable> = {
-  doctors: 'providers', patients: 'patients', appointments: 'appointments', clinical_notes: 'clinical_notes',
-  medications: 'medications', problems: 'problems', allergies: 'allergies',
-};
-
 /** Maps a page of one resource to rows; patients that carry their coverage also yield their insurance rows. */
-export function mapRecords(resource: DrChronoResource, records: readonly DrChronoRecord[], ctx: MapContext): MappedRows {
-  const rows = records.map((r) => mapOne[resource](r, ctx));
-  const mapped: MappedRows = { [tableOf[resource]]: rows };
+export function mapRecords<R extends DrChronoResource>(resource: R, records: readonly DrChronoRecord[], ctx: MapContext): MappedRows {
+  const map: (r: DrChronoRecord, ctx: MapContext) => MirrorRows[TableOf[R]] = mapOne[resource];
+  const rows = records.map((r) => map(r, ctx));
+  const mapped: MappedRows = {};
+  mapped[tableOf[resource]] = rows;
   if (resource === 'patients') mapped.insurance_records = records.filter(carriesInsurance).flatMap((r) => insuranceRows(r, ctx));
   return mapped;
 }

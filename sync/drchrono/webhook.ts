@@ -1,5 +1,6 @@
 import type { Sql } from 'postgres';
 import { z } from 'zod';
+import { patientStatuses } from '../../schema/drchrono.js';
 import { hasUnstorableChars, isPgInstant, jsonTooDeepAt, MAX_JSON_DEPTH, PgValueWarnings } from '../db/pg-values.js';
 import type { Logger } from '../observability/logger.js';
 import { InvalidTimestampError, practiceLocalToUtc } from '../time.js';
@@ -36,7 +37,7 @@ const base = { id, updated_at: localTime };
 /** Shapes of the fields we map, per resource; other fields pass through into `raw`. */
 const objectSchemas: Record<DrChronoResource, z.ZodType> = {
   doctors: z.looseObject({ id }),
-  patients: z.looseObject({ ...base, doctor: ref, date_of_birth: dateOrBlank, patient_status: z.enum(['A', 'I', 'D']).nullable().optional() }),
+  patients: z.looseObject({ ...base, doctor: ref, date_of_birth: dateOrBlank, patient_status: z.enum(patientStatuses).nullable().optional() }),
   appointments: z.looseObject({ ...base, patient: ref, doctor: ref, scheduled_time: localTime.nullable().optional(), duration: z.number().int().nullable().optional(), deleted_flag: z.boolean().optional() }),
   // DrChrono's schema gives a note no `locked` (the lock is `signee.locked_by`) and no `updated_at`.
   clinical_notes: z.looseObject({

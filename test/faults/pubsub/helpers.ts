@@ -8,7 +8,7 @@ import { defaultCodaDocSpec, mappingFromCreatedDoc, type CodaMapping } from '../
 import { createCodaRateLimiter } from '../../../sync/coda/rate-limiter.js';
 import { pubsubClients } from '../../../sync/events/pubsub-clients.js';
 import type { Publisher } from '../../../sync/events/types.js';
-import type { MirrorRow } from '../../../sync/upsert.js';
+import type { MirrorRows } from '../../../sync/mirrors.js';
 import { compareCodaWithPostgres, type CodaComparison } from '../../harness/coda-compare.js';
 import { createTestDatabase, type TestDatabase } from '../../harness/database.js';
 import { captureLogs } from '../../harness/logs.js';
@@ -22,7 +22,7 @@ const WINDOW_MS = 1_000;
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** A synthetic patient; `version` changes the name so updates are visible field by field. */
-export const patient = (n: number, version = 0): MirrorRow => ({
+export const patient = (n: number, version = 0): MirrorRows['patients'] => ({
   drchrono_id: String(700_000 + n),
   first_name: `Quillon${n}v${version}`,
   last_name: 'Marrowfield',

@@ -10,8 +10,8 @@ import { CodaMappingError } from '../../../sync/coda/errors.js';
 import { defaultCodaDocSpec, mappingFromCreatedDoc, validateMappingAgainstCoda, type CodaMapping } from '../../../sync/coda/mapping.js';
 import { createCodaRateLimiter } from '../../../sync/coda/rate-limiter.js';
 import { buildPushEnvelope, encodeChangeEvent, type ChangeEvent } from '../../../sync/events/types.js';
-import { mirrors } from '../../../sync/mirrors.js';
-import { softDeleteBatch, upsertRows, type MirrorRow } from '../../../sync/upsert.js';
+import { mirrors, type MirrorRows } from '../../../sync/mirrors.js';
+import { softDeleteBatch, upsertRows } from '../../../sync/upsert.js';
 import { inChangeTransaction } from '../../../sync/db/change-transaction.js';
 import { createTestDatabase, type TestDatabase } from '../../harness/database.js';
 import { compareCodaWithPostgres } from '../../harness/coda-compare.js';
@@ -34,7 +34,7 @@ let mapping: CodaMapping;
 let client: CodaClient;
 const logs = captureLogs('coda-push');
 
-const patient = (n: number): MirrorRow => ({
+const patient = (n: number): MirrorRows['patients'] => ({
   drchrono_id: String(900_000 + n),
   first_name: `${SENTINEL}${n}`,
   last_name: 'Oxbloodworth',

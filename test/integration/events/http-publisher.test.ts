@@ -6,8 +6,8 @@ import { PublishError, PushRejectedError } from '../../../sync/events/errors.js'
 import { createHttpPublisher } from '../../../sync/events/http-publisher.js';
 import { createOutboxRelay } from '../../../sync/events/relay.js';
 import { encodeChangeEvent, pushEnvelopeSchema } from '../../../sync/events/types.js';
-import { mirrors } from '../../../sync/mirrors.js';
-import { upsertRows, type MirrorRow } from '../../../sync/upsert.js';
+import { mirrors, type MirrorRows } from '../../../sync/mirrors.js';
+import { upsertRows } from '../../../sync/upsert.js';
 import { createTestDatabase, type TestDatabase } from '../../harness/database.js';
 import { captureLogs } from '../../harness/logs.js';
 
@@ -18,7 +18,7 @@ beforeAll(async () => {
 afterAll(() => t.drop());
 
 let serial = 0;
-const patients = (n: number): MirrorRow[] =>
+const patients = (n: number): MirrorRows['patients'][] =>
   Array.from({ length: n }, () => {
     const id = String(700_000 + ++serial);
     return { drchrono_id: id, first_name: 'Quill', raw: { id: Number(id) }, source_updated_at: '2026-01-01T00:00:00Z' };

@@ -5,8 +5,8 @@ import { createPubSubPublisher } from '../../../sync/events/pubsub-publisher.js'
 import { coalesce, createOutboxRelay } from '../../../sync/events/relay.js';
 import { setupPubSub } from '../../../sync/events/setup.js';
 import { changeEventSchema, type OutgoingMessage, type Publisher } from '../../../sync/events/types.js';
-import { mirrors } from '../../../sync/mirrors.js';
-import { upsertRows, type MirrorRow } from '../../../sync/upsert.js';
+import { mirrors, type MirrorRows } from '../../../sync/mirrors.js';
+import { upsertRows } from '../../../sync/upsert.js';
 import { createTestDatabase, type TestDatabase } from '../../harness/database.js';
 import { captureLogs } from '../../harness/logs.js';
 import { emulatorHost, pullAll, uniqueTopic } from '../../harness/pubsub.js';
@@ -20,7 +20,7 @@ afterAll(() => t.drop());
 
 const context = { actor: 'test:relay' };
 let serial = 0;
-const patients = (n: number, firstName = 'Zed'): MirrorRow[] =>
+const patients = (n: number, firstName = 'Zed'): MirrorRows['patients'][] =>
   Array.from({ length: n }, () => {
     const id = String(900_000 + ++serial);
     return { drchrono_id: id, first_name: firstName, last_name: 'Fakeperson', raw: { id: Number(id) }, source_updated_at: '2026-01-01T00:00:00Z' };
