@@ -42,6 +42,9 @@ export interface ServiceProcess {
   kill(signal?: NodeJS.Signals): Promise<number | string>;
 }
 
+/** Chains not closed yet; a chain's close() ends every child only when it is the last one. */
+const openChains = new Set<object>();
+
 /** Every child spawned through this module that has not exited yet; `killAllChildren()` ends them. */
 const running = new Set<ChildProcess>();
 
@@ -272,19 +275,30 @@ export async function startChain(options: ChainOptions): Promise<Chain> {
       EVENT_BUS: 'http', PUSH_ENDPOINT: endpoint,
     });
     const codaPushEnv: NodeJS.ProcessEnv = { ...common, ...coda.env, PUSH_AUTH: 'none', CODA_MUTATION_TIMEOUT_MS: '20000' };
+    const services = new Set<ServiceProcess>();
+    const own = async (started: Promise<ServiceProcess>) => {
+      const service = await started;
+      services.add(service);
+      return service;
+    };
     const chain: Chain = {
       drchrono, coda, oidc, mapping, ports, pushEndpoint, drchronoSyncEnv, codaPushEnv,
-      startDrChronoSync: (endpoint) => startService('drchrono-sync', drchronoSyncEnv(endpoint), ports['drchrono-sync']),
-      startCodaPush: () => startService('coda-push', codaPushEnv, ports['coda-push']),
+      startDrChronoSync: (endpoint) => own(startService('drchrono-sync', drchronoSyncEnv(endpoint), ports['drchrono-sync'])),
+      startCodaPush: () => own(startService('coda-push', codaPushEnv, ports['coda-push'])),
       async schedulerCall(service, callPath) {
         const token = await oidc.control.mintIdToken({ audience: DRCHRONO_AUDIENCE, email: SCHEDULER_EMAIL });
         return fetch(`${service.url}${callPath}`, { method: 'POST', headers: { Authorization: `Bearer ${token}` } });
       },
       async close() {
-        await killAllChildren();
+        // Only this chain's services when another chain is still open in this file (concurrent tests); otherwise
+        // every child, including one-shot commands a test started itself.
+        openChains.delete(chain);
+        if (openChains.size === 0) await killAllChildren();
+        else await Promise.all([...services].map((service) => service.kill()));
         for (const close of closers.reverse()) await close().catch(() => undefined);
       },
     };
+    openChains.add(chain);
     return chain;
   } catch (error) {
     for (const close of closers.reverse()) await close().catch(() => undefined);
