@@ -52,7 +52,7 @@ export interface CodaSandboxOptions {
    */
   readonly applyDelayMs?: number;
   /** Clock for rate limits, fault windows and row timestamps, in ms since the epoch. @default Date.now */
-  readonly now?: () => number;
+  readonly clock?: () => number;
   /** @default Coda's limits: 10 writes and 100 reads per 6 s per token, no Retry-After */
   readonly rateLimits?: CodaRateLimitOptions;
   /** Largest accepted request body in bytes; larger → 413 in Coda's error shape. @default 2 MiB */
@@ -162,23 +162,23 @@ export function createCodaSandbox(options: CodaSandboxOptions) {
     throw new Error('createCodaSandbox: tokens must list at least one non-empty API token');
   }
   const tokens = new Set(options.tokens);
-  const now = options.now ?? Date.now;
+  const clock = options.clock ?? Date.now;
   const windowMs = positiveInteger('rateLimits.windowMs', options.rateLimits?.windowMs, CODA_RATE_WINDOW_MS);
   const writeLimiter = createSlidingWindowLimiter({
     limit: positiveInteger('rateLimits.writesPerWindow', options.rateLimits?.writesPerWindow, CODA_WRITES_PER_WINDOW),
     windowMs,
-    now,
+    clock,
   });
   const readLimiter = createSlidingWindowLimiter({
     limit: positiveInteger('rateLimits.readsPerWindow', options.rateLimits?.readsPerWindow, CODA_READS_PER_WINDOW),
     windowMs,
-    now,
+    clock,
   });
   const retryAfter = options.rateLimits?.retryAfter;
   const maxBodyBytes = positiveInteger('maxBodyBytes', options.maxBodyBytes, CODA_MAX_BODY_BYTES);
   const defaultPageSize = positiveInteger('defaultPageSize', options.defaultPageSize, DEFAULT_PAGE_SIZE);
-  const store = createCodaStore({ now });
-  const faults = createFaultSwitch(now);
+  const store = createCodaStore({ clock });
+  const faults = createFaultSwitch(clock);
   const mutations = createMutationQueue({ applyDelayMs: options.applyDelayMs ?? 0 });
   for (const doc of options.docs ?? []) store.createDoc(doc);
 
@@ -200,7 +200,7 @@ export function createCodaSandbox(options: CodaSandboxOptions) {
   // Observability: every call, before anything can refuse it.
   app.use('*', async function codaCallLog(c, next) {
     const isWrite = WRITE_METHODS.has(c.req.method);
-    const at = now();
+    const at = clock();
     await next();
     if (!isWrite) {
       readCalls += 1;
