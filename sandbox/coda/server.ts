@@ -1,9 +1,6 @@
 import { startSandbox, type RunningSandbox } from '../http.js';
-import { createCodaSandbox } from './app.js';
+import { CODA_API_PREFIX, createCodaSandbox } from './app.js';
 import type { CodaSandboxControl, CodaSandboxOptions } from './app.js';
-
-/** Coda's API prefix; the sandbox's `url` ends with it, like `https://coda.io/apis/v1`. */
-const CODA_API_PREFIX = '/apis/v1';
 
 export interface StartCodaSandboxOptions extends CodaSandboxOptions {
   /** TCP port on 127.0.0.1; 0 picks a free one. @default 0 */
