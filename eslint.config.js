@@ -31,7 +31,7 @@ export default tseslint.config(
       '@typescript-eslint/no-restricted-imports': ['error', {
         patterns: [
           forbid(HONO, 'sync/ is the domain layer and never imports Hono: return results or throw named errors, and let handlers/ map them to HTTP.'),
-          forbid([...layer('handlers'), ...layer('cli'), ...layer('sandbox'), ...layer('stacks'), ...layer('constructs')], 'Dependencies point one way (cli, handlers → sync → schema): sync/ may import only schema/, contract/ and itself.'),
+          forbid([...layer('handlers'), ...layer('cli'), ...layer('sandbox'), ...layer('stacks'), ...layer('constructs'), ...layer('shared')], 'Dependencies point one way (cli, handlers → sync → schema): sync/ may import only schema/, contract/ and itself.'),
           forbid(CDKTF, 'sync/ never imports infrastructure code.'),
         ],
       }],
@@ -41,7 +41,7 @@ export default tseslint.config(
     files: ['schema/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': ['error', {
-        patterns: [forbid([...HONO, ...CDKTF, ...layer('sync'), ...layer('handlers'), ...layer('cli'), ...layer('sandbox'), ...layer('stacks'), ...layer('constructs')], 'schema/ only declares tables (drizzle); it imports nothing of the application.')],
+        patterns: [forbid([...HONO, ...CDKTF, ...layer('sync'), ...layer('handlers'), ...layer('cli'), ...layer('sandbox'), ...layer('stacks'), ...layer('constructs'), ...layer('shared')], 'schema/ only declares tables (drizzle); it imports nothing of the application.')],
       }],
     },
   },
@@ -49,7 +49,7 @@ export default tseslint.config(
     files: ['contract/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': ['error', {
-        patterns: [forbid([...HONO, ...CDKTF, ...layer('sync'), ...layer('handlers'), ...layer('cli'), ...layer('sandbox'), ...layer('stacks'), ...layer('constructs'), ...layer('schema')], 'contract/ is a leaf (zod only) that both the stacks and the services import.')],
+        patterns: [forbid([...HONO, ...CDKTF, ...layer('sync'), ...layer('handlers'), ...layer('cli'), ...layer('sandbox'), ...layer('stacks'), ...layer('constructs'), ...layer('schema'), ...layer('shared')], 'contract/ is a leaf (zod only) that both the stacks and the services import.')],
       }],
     },
   },
@@ -57,7 +57,18 @@ export default tseslint.config(
     files: ['constructs/**/*.ts', 'stacks/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': ['error', {
-        patterns: [forbid([...HONO, ...layer('sync'), ...layer('handlers'), ...layer('cli'), ...layer('sandbox')], 'Infrastructure code may import constructs/, contract/ and cdktf only: share a name through contract/, not through the services.')],
+        patterns: [forbid([...HONO, ...layer('sync'), ...layer('handlers'), ...layer('cli'), ...layer('sandbox'), ...layer('shared')], 'Infrastructure code may import constructs/, contract/ and cdktf only: share a name through contract/, not through the services.')],
+      }],
+    },
+  },
+  {
+    // shared/ holds the HTTP plumbing that the services (handlers/, cli/) and the sandboxes share — today the one serve()
+    // wrapper. Those two may not import each other, and contract/ is the deploy contract (zod only), so the shared
+    // piece is a leaf of its own: it may import node:* and @hono/node-server, nothing of the application.
+    files: ['shared/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        patterns: [forbid([...CDKTF, ...layer('sync'), ...layer('handlers'), ...layer('cli'), ...layer('sandbox'), ...layer('stacks'), ...layer('constructs'), ...layer('schema'), ...layer('contract')], 'shared/ is a leaf shared by the services and the sandboxes; it imports no application layer.')],
       }],
     },
   },

@@ -133,7 +133,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalResul
     const redirectionsFor = (workload: CloudRunWorkload): Redirection[] => [
       { name: 'GCE_METADATA_HOST', value: metadata.get(workload.serviceAccountEmail)!.host, kind: 'add', why: `metadata-server stand-in for ${workload.serviceAccountEmail} (google-auth-library: Cloud SQL IAM login, Secret Manager)` },
       { name: 'PUBSUB_EMULATOR_HOST', value: emulatorHost, kind: 'add', why: 'Pub/Sub emulator' },
-      { name: 'SECRET_MANAGER_BASE_URL', value: secrets.sandbox.baseUrl, kind: 'add', why: 'Secret Manager sandbox (DrChrono token store)' },
+      { name: 'SECRET_MANAGER_BASE_URL', value: secrets.sandbox.url, kind: 'add', why: 'Secret Manager sandbox (DrChrono token store)' },
       { name: 'DRCHRONO_BASE_URL', value: drchrono.url, kind: 'replace', why: 'DrChrono sandbox' },
       { name: 'CODA_BASE_URL', value: coda.sandbox.url, kind: 'replace', why: 'Coda sandbox' },
       { name: 'AUTH_OIDC_JWKS_URL', value: oidc.jwksUrl, kind: 'add', why: "Google OIDC sandbox's JWKS (the default is Google's)" },

@@ -48,7 +48,7 @@ export interface SecretStore {
 export async function seedSecretManager(stack: RehearsalStack, values: Record<SecretId, string>, accessToken: string): Promise<SecretStore> {
   const sandbox = await startSecretManagerSandbox({ accessToken });
   const request = async (path: string, init: RequestInit = {}) =>
-    fetch(`${sandbox.baseUrl}/${path}`, { ...init, headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' } });
+    fetch(`${sandbox.url}/${path}`, { ...init, headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' } });
   try {
     const createdIds = new Set(stack.secrets.map((s) => s.id));
     for (const id of Object.keys(SECRETS)) {

@@ -2,15 +2,23 @@ import { Hono } from 'hono';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { createCallLog, type CodaSandboxStats } from './call-log.js';
 import { CodaApiError, codaErrorBody } from './errors.js';
 import { createFaultSwitch } from './faults.js';
 import type { FaultSpec } from './faults.js';
 import { createMutationQueue } from './mutations.js';
-import { createSlidingWindowLimiter, peakPerWindow } from './rate-limit.js';
+import { DEFAULT_PAGE_SIZE, MAX_COLUMNS_PAGE_SIZE, MAX_ROWS_PAGE_SIZE, decodeToken, encodeToken, parseLimit } from './paging.js';
+import { createSlidingWindowLimiter } from './rate-limit.js';
+import { columnJson, rowJson, tableHref, tableJson } from './serialize.js';
 import { baseOf, comparableValue, createCodaStore } from './store.js';
-import type { CellMap, CodaColumn, CodaDocSpec, CodaRow, CodaTable, CreatedCodaDoc } from './store.js';
-import { deleteRowsBody, formatIssues, updateRowBody, upsertRowsBody } from './validation.js';
-import type { CellInput } from './validation.js';
+import type { CodaDocSpec, CodaRow, CreatedCodaDoc } from './store.js';
+import { deleteRowsBody, formatIssues, parseQuery, readJson, updateRowBody, upsertRowsBody } from './validation.js';
+import { createWriteResolver } from './writes.js';
+
+// The factory wires the parts and declares the middleware and routes; each concern is its own file: store.ts (docs,
+// tables, rows), mutations.ts (asynchronous apply), rate-limit.ts and faults.ts (refusals), call-log.ts (stats),
+// paging.ts (page tokens and limits), serialize.ts (Coda's JSON), validation.ts (request bodies and filters),
+// writes.ts (write targets), errors.ts (Coda's error shape).
 
 /** Coda's documented per-token budgets: 10 writes and 100 reads per 6 s. */
 export const CODA_WRITES_PER_WINDOW = 10;
@@ -21,9 +29,8 @@ export const CODA_RATE_WINDOW_MS = 6_000;
  * limit and the status Coda answers with were not verifiable from here; the sandbox answers 413.
  */
 export const CODA_MAX_BODY_BYTES = 2 * 1024 * 1024;
-export const DEFAULT_PAGE_SIZE = 100;
-export const MAX_ROWS_PAGE_SIZE = 500;
-export const MAX_COLUMNS_PAGE_SIZE = 100;
+/** Coda's API prefix: the app serves under it and a running sandbox's `url` ends with it. */
+export const CODA_API_PREFIX = '/apis/v1';
 
 export interface CodaRateLimitOptions {
   /** Accepted writes (POST/PUT/PATCH/DELETE) per token per window. @default 10 */
@@ -52,35 +59,13 @@ export interface CodaSandboxOptions {
    */
   readonly applyDelayMs?: number;
   /** Clock for rate limits, fault windows and row timestamps, in ms since the epoch. @default Date.now */
-  readonly now?: () => number;
+  readonly clock?: () => number;
   /** @default Coda's limits: 10 writes and 100 reads per 6 s per token, no Retry-After */
   readonly rateLimits?: CodaRateLimitOptions;
   /** Largest accepted request body in bytes; larger → 413 in Coda's error shape. @default 2 MiB */
   readonly maxBodyBytes?: number;
   /** Page size when `limit` is absent, for rows and columns. @default 100 */
   readonly defaultPageSize?: number;
-}
-
-/** One write call (POST/PUT/PATCH/DELETE) as the sandbox saw it. */
-export interface CodaWriteLogEntry {
-  /** Sandbox clock, ms since the epoch. */
-  readonly at: number;
-  readonly method: string;
-  readonly path: string;
-  readonly status: number;
-  /** Rows carried by an accepted upsert. */
-  readonly rows?: number;
-}
-
-export interface CodaSandboxStats {
-  readonly readCalls: number;
-  /** Every write call received, whatever its answer. */
-  readonly writeCalls: number;
-  /** Write calls answered 202. */
-  readonly acceptedWrites: number;
-  /** Row count of each accepted upsert call, in order. */
-  readonly rowsPerUpsert: readonly number[];
-  readonly writeLog: readonly CodaWriteLogEntry[];
 }
 
 /** A row as `control.rows()` returns it: column id → value. */
@@ -101,53 +86,6 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
   return v;
 }
 
-function encodeToken(value: unknown): string {
-  return Buffer.from(JSON.stringify(value)).toString('base64url');
-}
-
-function decodeToken(token: string | undefined, field: 'after' | 'offset'): number {
-  if (token === undefined || token === '') return 0;
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-    const n = (parsed as Record<string, unknown> | null)?.[field];
-    if (typeof n === 'number' && Number.isInteger(n) && n >= 0) return n;
-  } catch {
-    // fall through
-  }
-  throw new CodaApiError(400, 'Invalid pageToken.');
-}
-
-function parseLimit(raw: string | undefined, fallback: number, max: number): number {
-  if (raw === undefined) return Math.min(fallback, max);
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new CodaApiError(400, 'limit must be a positive integer.');
-  return Math.min(n, max);
-}
-
-/**
- * Parses Coda's row filter `<columnIdOrName>:<JSON value>`; a column name with special characters
- * is quoted (`"My Column":123`). String values are JSON strings (`c-abc:"groceries"`).
- */
-function parseQuery(query: string): { column: string; value: unknown } {
-  let column: string;
-  let rest: string;
-  const quoted = /^"((?:[^"\\]|\\.)*)":([\s\S]*)$/.exec(query);
-  if (quoted) {
-    column = JSON.parse(`"${quoted[1] ?? ''}"`) as string;
-    rest = quoted[2] ?? '';
-  } else {
-    const at = query.indexOf(':');
-    if (at <= 0) throw new CodaApiError(400, 'query must look like <columnIdOrName>:<JSON value>.');
-    column = query.slice(0, at);
-    rest = query.slice(at + 1);
-  }
-  try {
-    return { column, value: JSON.parse(rest) };
-  } catch {
-    throw new CodaApiError(400, 'The value in query must be JSON; quote strings, e.g. c-abc:"value".');
-  }
-}
-
 /**
  * A local stand-in for Coda API v1 under `/apis/v1`: docs/tables/columns/rows with Coda's ids,
  * upsert by key columns with 202 + asynchronous apply + `mutationStatus`, paging, Coda-shaped
@@ -162,31 +100,29 @@ export function createCodaSandbox(options: CodaSandboxOptions) {
     throw new Error('createCodaSandbox: tokens must list at least one non-empty API token');
   }
   const tokens = new Set(options.tokens);
-  const now = options.now ?? Date.now;
+  const clock = options.clock ?? Date.now;
   const windowMs = positiveInteger('rateLimits.windowMs', options.rateLimits?.windowMs, CODA_RATE_WINDOW_MS);
   const writeLimiter = createSlidingWindowLimiter({
     limit: positiveInteger('rateLimits.writesPerWindow', options.rateLimits?.writesPerWindow, CODA_WRITES_PER_WINDOW),
     windowMs,
-    now,
+    clock,
   });
   const readLimiter = createSlidingWindowLimiter({
     limit: positiveInteger('rateLimits.readsPerWindow', options.rateLimits?.readsPerWindow, CODA_READS_PER_WINDOW),
     windowMs,
-    now,
+    clock,
   });
   const retryAfter = options.rateLimits?.retryAfter;
   const maxBodyBytes = positiveInteger('maxBodyBytes', options.maxBodyBytes, CODA_MAX_BODY_BYTES);
   const defaultPageSize = positiveInteger('defaultPageSize', options.defaultPageSize, DEFAULT_PAGE_SIZE);
-  const store = createCodaStore({ now });
-  const faults = createFaultSwitch(now);
+  const store = createCodaStore({ clock });
+  const faults = createFaultSwitch(clock);
   const mutations = createMutationQueue({ applyDelayMs: options.applyDelayMs ?? 0 });
   for (const doc of options.docs ?? []) store.createDoc(doc);
 
-  let readCalls = 0;
-  const writeLog: CodaWriteLogEntry[] = [];
-  const rowsPerUpsert: number[] = [];
+  const calls = createCallLog();
 
-  const app = new Hono<Env>().basePath('/apis/v1');
+  const app = new Hono<Env>().basePath(CODA_API_PREFIX);
 
   const fail = (c: Context, status: number, message?: string, headers?: Record<string, string>) =>
     c.json(codaErrorBody(status, message), status as ContentfulStatusCode, headers);
@@ -200,15 +136,14 @@ export function createCodaSandbox(options: CodaSandboxOptions) {
   // Observability: every call, before anything can refuse it.
   app.use('*', async function codaCallLog(c, next) {
     const isWrite = WRITE_METHODS.has(c.req.method);
-    const at = now();
+    const at = clock();
     await next();
     if (!isWrite) {
-      readCalls += 1;
+      calls.read();
       return;
     }
     const rows = c.res.status === 202 ? c.get('upsertRows') : undefined;
-    if (rows !== undefined) rowsPerUpsert.push(rows);
-    writeLog.push({ at, method: c.req.method, path: c.req.path, status: c.res.status, ...(rows !== undefined && { rows }) });
+    calls.write({ at, method: c.req.method, path: c.req.path, status: c.res.status, ...(rows !== undefined && { rows }) });
   });
 
   app.use('*', async function codaAuth(c, next) {
@@ -242,102 +177,21 @@ export function createCodaSandbox(options: CodaSandboxOptions) {
     onError: (c) => fail(c, 413, `Request payload exceeds the limit of ${maxBodyBytes} bytes.`),
   });
 
-  const baseUrl = (c: Context) => `${new URL(c.req.url).origin}/apis/v1`;
-  const tableHref = (c: Context, table: CodaTable) => `${baseUrl(c)}/docs/${table.docId}/tables/${table.id}`;
-
-  const columnJson = (c: Context, table: CodaTable, column: CodaColumn, index: number) => ({
-    id: column.id,
-    type: 'column',
-    name: column.name,
-    href: `${tableHref(c, table)}/columns/${column.id}`,
-    calculated: column.calculated,
-    display: index === 0,
-    format: { type: 'text', isArray: false },
-  });
-
-  const rowJson = (c: Context, table: CodaTable, row: CodaRow, index: number, useColumnNames: boolean) => {
-    const { columns } = baseOf(table);
-    const values: Record<string, unknown> = {};
-    // Like Coda, every column appears; a cell never written reads as an empty string.
-    for (const column of columns) values[useColumnNames ? column.name : column.id] = row.values.get(column.id) ?? '';
-    const display = columns[0];
-    return {
-      id: row.id,
-      type: 'row',
-      href: `${tableHref(c, table)}/rows/${row.id}`,
-      name: display ? comparableValue(row.values.get(display.id)) : '',
-      index,
-      browserLink: `https://coda.io/d/_d${table.docId}#_tu${table.id}/_ru${row.id}`,
-      createdAt: new Date(row.createdAt).toISOString(),
-      updatedAt: new Date(row.updatedAt).toISOString(),
-      values,
-    };
-  };
-
-  const tableJson = (c: Context, table: CodaTable) => {
-    const base = baseOf(table);
-    const display = base.columns[0];
-    return {
-      id: table.id,
-      type: 'table',
-      tableType: table.tableType,
-      href: tableHref(c, table),
-      browserLink: `https://coda.io/d/_d${table.docId}#_tu${table.id}`,
-      name: table.name,
-      rowCount: base.rows.size,
-      createdAt: new Date(table.createdAt).toISOString(),
-      updatedAt: new Date(table.createdAt).toISOString(),
-      ...(display && { displayColumn: { id: display.id, type: 'column', href: `${tableHref(c, table)}/columns/${display.id}` } }),
-      ...(table.tableType === 'view' && {
-        parentTable: { id: table.base.id, type: 'table', tableType: 'table', href: tableHref(c, table.base), name: table.base.name },
-      }),
-    };
-  };
-
-  /** The base table behind a write; writing to a view is refused like Coda does. */
-  const writableTable = (docId: string, tableIdOrName: string) => {
-    const table = store.getTable(docId, tableIdOrName);
-    if (table.tableType !== 'table') {
-      throw new CodaApiError(400, `Table "${tableIdOrName}" is a view; rows can only be written to base tables.`);
-    }
-    return table;
-  };
-
-  /** Resolves cells (column by id or name) to column id → value, refusing unknown and calculated columns. */
-  const toCellMap = (table: CodaTable, cells: readonly CellInput[], where: string): CellMap => {
-    const map = new Map<string, unknown>();
-    for (const cell of cells) {
-      const column = store.findColumn(table, cell.column);
-      if (!column) throw new CodaApiError(400, `${where}: unknown column "${cell.column}" in table ${table.id}.`);
-      if (column.calculated) {
-        throw new CodaApiError(400, `${where}: column ${column.id} is calculated and cannot be written.`);
-      }
-      if (map.has(column.id)) throw new CodaApiError(400, `${where}: column ${column.id} appears twice.`);
-      map.set(column.id, cell.value);
-    }
-    return map;
-  };
-
-  const readJson = async (c: Context): Promise<unknown> => {
-    try {
-      return await c.req.json();
-    } catch {
-      throw new CodaApiError(400, 'The request body is not valid JSON.');
-    }
-  };
+  const apiBase = (c: Context) => `${new URL(c.req.url).origin}${CODA_API_PREFIX}`;
+  const { writableTable, toCellMap } = createWriteResolver(store);
 
   app.get('/docs/:docId', (c) => {
     const doc = store.getDoc(c.req.param('docId'));
-    return c.json({ id: doc.id, type: 'doc', name: doc.name, href: `${baseUrl(c)}/docs/${doc.id}`, createdAt: new Date(doc.createdAt).toISOString() });
+    return c.json({ id: doc.id, type: 'doc', name: doc.name, href: `${apiBase(c)}/docs/${doc.id}`, createdAt: new Date(doc.createdAt).toISOString() });
   });
 
   app.get('/docs/:docId/tables', (c) => {
     const doc = store.getDoc(c.req.param('docId'));
-    return c.json({ items: doc.tables.map((t) => tableJson(c, t)), href: `${baseUrl(c)}/docs/${doc.id}/tables` });
+    return c.json({ items: doc.tables.map((t) => tableJson(apiBase(c), t)), href: `${apiBase(c)}/docs/${doc.id}/tables` });
   });
 
   app.get('/docs/:docId/tables/:tableIdOrName', (c) =>
-    c.json(tableJson(c, store.getTable(c.req.param('docId'), c.req.param('tableIdOrName')))),
+    c.json(tableJson(apiBase(c), store.getTable(c.req.param('docId'), c.req.param('tableIdOrName')))),
   );
 
   app.get('/docs/:docId/tables/:tableIdOrName/columns', (c) => {
@@ -345,8 +199,8 @@ export function createCodaSandbox(options: CodaSandboxOptions) {
     const limit = parseLimit(c.req.query('limit'), defaultPageSize, MAX_COLUMNS_PAGE_SIZE);
     const offset = decodeToken(c.req.query('pageToken'), 'offset');
     const { columns } = baseOf(table);
-    const items = columns.slice(offset, offset + limit).map((col, i) => columnJson(c, table, col, offset + i));
-    const href = `${tableHref(c, table)}/columns`;
+    const items = columns.slice(offset, offset + limit).map((col, i) => columnJson(apiBase(c), table, col, offset + i));
+    const href = `${tableHref(apiBase(c), table)}/columns`;
     const next = offset + limit < columns.length ? encodeToken({ offset: offset + limit }) : undefined;
     return c.json({
       items,
@@ -359,7 +213,7 @@ export function createCodaSandbox(options: CodaSandboxOptions) {
     const table = store.getTable(c.req.param('docId'), c.req.param('tableIdOrName'));
     const column = store.findColumn(table, c.req.param('columnIdOrName'));
     if (!column) throw new CodaApiError(404, `Column "${c.req.param('columnIdOrName')}" does not exist.`);
-    return c.json(columnJson(c, table, column, baseOf(table).columns.indexOf(column)));
+    return c.json(columnJson(apiBase(c), table, column, baseOf(table).columns.indexOf(column)));
   });
 
   app.get('/docs/:docId/tables/:tableIdOrName/rows', (c) => {
@@ -387,10 +241,10 @@ export function createCodaSandbox(options: CodaSandboxOptions) {
         more = true;
         break;
       }
-      items.push(rowJson(c, table, row, index, useColumnNames));
+      items.push(rowJson(apiBase(c), table, row, index, useColumnNames));
       lastSeq = row.seq;
     }
-    const href = `${tableHref(c, table)}/rows`;
+    const href = `${tableHref(apiBase(c), table)}/rows`;
     const next = more ? encodeToken({ after: lastSeq }) : undefined;
     const link = new URL(href);
     if (next !== undefined) {
@@ -407,7 +261,7 @@ export function createCodaSandbox(options: CodaSandboxOptions) {
     const row = store.findRow(table, c.req.param('rowIdOrName'));
     if (!row) throw new CodaApiError(404, `Row "${c.req.param('rowIdOrName')}" does not exist.`);
     const index = [...baseOf(table).rows.keys()].indexOf(row.id);
-    return c.json(rowJson(c, table, row, index, c.req.query('useColumnNames') === 'true'));
+    return c.json(rowJson(apiBase(c), table, row, index, c.req.query('useColumnNames') === 'true'));
   });
 
   app.post('/docs/:docId/tables/:tableIdOrName/rows', limitBody, async (c) => {
@@ -493,29 +347,17 @@ export function createCodaSandbox(options: CodaSandboxOptions) {
     /** Starts a storm of 429/5xx answers for the next `count` calls and/or `durationMs`. */
     injectFaults: (spec: FaultSpec): void => faults.inject(spec),
     clearFaults: (): void => faults.clear(),
-    stats: (): CodaSandboxStats => ({
-      readCalls,
-      writeCalls: writeLog.length,
-      acceptedWrites: writeLog.filter((e) => e.status === 202).length,
-      rowsPerUpsert: [...rowsPerUpsert],
-      writeLog: [...writeLog],
-    }),
+    stats: (): CodaSandboxStats => calls.stats(),
     /**
      * The most write calls seen inside any window of `windowMs` (default 6000), counting every
      * write call, or only accepted ones with `acceptedOnly`.
      */
     peakWritesPerWindow(windowMs = CODA_RATE_WINDOW_MS, opts: { acceptedOnly?: boolean } = {}): number {
-      const entries = opts.acceptedOnly ? writeLog.filter((e) => e.status === 202) : writeLog;
-      return peakPerWindow(
-        entries.map((e) => e.at),
-        windowMs,
-      );
+      return calls.peakWritesPerWindow(windowMs, opts.acceptedOnly ?? false);
     },
     /** Clears call counters and logs, and the rate-limit windows. */
     resetStats(): void {
-      readCalls = 0;
-      writeLog.length = 0;
-      rowsPerUpsert.length = 0;
+      calls.reset();
       writeLimiter.reset();
       readLimiter.reset();
     },

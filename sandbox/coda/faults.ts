@@ -26,7 +26,7 @@ interface ActiveFault {
  * The sandbox's fault switch: storms of 429 or 5xx answers for the next N calls or a time window.
  * @throws Error when `count` or `durationMs` is not a positive number
  */
-export function createFaultSwitch(now: () => number) {
+export function createFaultSwitch(clock: () => number) {
   let faults: ActiveFault[] = [];
 
   return {
@@ -40,12 +40,12 @@ export function createFaultSwitch(now: () => number) {
       faults.push({
         spec,
         remaining: spec.count ?? Number.POSITIVE_INFINITY,
-        until: spec.durationMs === undefined ? Number.POSITIVE_INFINITY : now() + spec.durationMs,
+        until: spec.durationMs === undefined ? Number.POSITIVE_INFINITY : clock() + spec.durationMs,
       });
     },
     /** The fault to answer a call with (and uses up one of its count), or undefined. */
     take(isWrite: boolean): FaultSpec | undefined {
-      const at = now();
+      const at = clock();
       faults = faults.filter((f) => f.remaining > 0 && at < f.until);
       const fault = faults.find((f) => {
         const scope = f.spec.scope ?? 'all';

@@ -1,13 +1,12 @@
-export { createCodaSandbox, CODA_MAX_BODY_BYTES, CODA_RATE_WINDOW_MS, CODA_READS_PER_WINDOW, CODA_WRITES_PER_WINDOW } from './app.js';
+export { createCodaSandbox, CODA_API_PREFIX, CODA_MAX_BODY_BYTES, CODA_RATE_WINDOW_MS, CODA_READS_PER_WINDOW, CODA_WRITES_PER_WINDOW } from './app.js';
 export type {
   CodaRateLimitOptions,
   CodaSandbox,
   CodaSandboxControl,
   CodaSandboxOptions,
   CodaSandboxRow,
-  CodaSandboxStats,
-  CodaWriteLogEntry,
 } from './app.js';
+export type { CodaSandboxStats, CodaWriteLogEntry } from './call-log.js';
 export { startCodaSandbox } from './server.js';
 export type { RunningCodaSandbox, StartCodaSandboxOptions } from './server.js';
 export { codaErrorBody } from './errors.js';

@@ -5,7 +5,7 @@ export interface SlidingWindowLimiterOptions {
   /** Window length in milliseconds. */
   readonly windowMs: number;
   /** Milliseconds since the epoch. */
-  readonly now: () => number;
+  readonly clock: () => number;
 }
 
 export type TakeResult = { readonly ok: true } | { readonly ok: false; /** until a slot frees */ readonly retryAfterMs: number };
@@ -17,7 +17,7 @@ export type TakeResult = { readonly ok: true } | { readonly ok: false; /** until
  * @throws Error when `limit` or `windowMs` is not a positive integer
  */
 export function createSlidingWindowLimiter(options: SlidingWindowLimiterOptions) {
-  const { limit, windowMs, now } = options;
+  const { limit, windowMs, clock } = options;
   if (!Number.isInteger(limit) || limit < 1) {
     throw new Error(`createSlidingWindowLimiter: limit must be a positive integer, got ${limit}`);
   }
@@ -28,7 +28,7 @@ export function createSlidingWindowLimiter(options: SlidingWindowLimiterOptions)
 
   return {
     tryTake(key: string): TakeResult {
-      const at = now();
+      const at = clock();
       const log = (accepted.get(key) ?? []).filter((t) => t > at - windowMs);
       accepted.set(key, log);
       if (log.length >= limit) {

@@ -1,5 +1,5 @@
-import { listenOnLoopback } from '../http.js';
-import { createCodaSandbox } from './app.js';
+import { startSandbox, type RunningSandbox } from '../http.js';
+import { CODA_API_PREFIX, createCodaSandbox } from './app.js';
 import type { CodaSandboxControl, CodaSandboxOptions } from './app.js';
 
 export interface StartCodaSandboxOptions extends CodaSandboxOptions {
@@ -7,14 +7,8 @@ export interface StartCodaSandboxOptions extends CodaSandboxOptions {
   readonly port?: number;
 }
 
-export interface RunningCodaSandbox {
-  /** Base URL including `/apis/v1`, e.g. `http://127.0.0.1:41234/apis/v1`. */
-  readonly url: string;
-  readonly port: number;
-  readonly control: CodaSandboxControl;
-  /** Stops listening and cancels pending apply timers. */
-  close(): Promise<void>;
-}
+/** `url` includes `/apis/v1`, e.g. `http://127.0.0.1:41234/apis/v1`; `close()` also cancels pending apply timers. */
+export type RunningCodaSandbox = RunningSandbox<CodaSandboxControl>;
 
 /**
  * Starts the Coda sandbox on a loopback port.
@@ -24,14 +18,5 @@ export interface RunningCodaSandbox {
  */
 export async function startCodaSandbox(options: StartCodaSandboxOptions): Promise<RunningCodaSandbox> {
   const { app, control } = createCodaSandbox(options);
-  const server = await listenOnLoopback(app.fetch, { port: options.port ?? 0 });
-  return {
-    url: `${server.url}/apis/v1`,
-    port: server.port,
-    control,
-    close: () => {
-      control.dispose();
-      return server.close();
-    },
-  };
+  return startSandbox(app, control, { port: options.port ?? 0, pathPrefix: CODA_API_PREFIX, onClose: () => control.dispose() });
 }

@@ -126,7 +126,7 @@ export function comparableValue(value: unknown): string {
 
 export interface CodaStoreOptions {
   /** Milliseconds since the epoch; used for createdAt/updatedAt. */
-  readonly now: () => number;
+  readonly clock: () => number;
 }
 
 /**
@@ -134,7 +134,7 @@ export interface CodaStoreOptions {
  * semantics (lookup by id or name, upsert by key columns, delete). Scheduling and HTTP live elsewhere.
  */
 export function createCodaStore(options: CodaStoreOptions) {
-  const { now } = options;
+  const { clock } = options;
   const docs = new Map<string, CodaDoc>();
   const tablesById = new Map<string, CodaTable>();
   let rowSeq = 0;
@@ -143,7 +143,7 @@ export function createCodaStore(options: CodaStoreOptions) {
   function createDoc(spec: CodaDocSpec): CreatedCodaDoc {
     const docId = spec.docId ?? randomIdBody(10);
     if (docs.has(docId)) throw new Error(`createDoc: doc "${docId}" already exists; pass another docId or omit it`);
-    const createdAt = now();
+    const createdAt = clock();
     const tables: CodaTable[] = [];
     const ids: Record<string, { id: string; columns: Record<string, string> }> = {};
     const byName = new Map<string, CodaBaseTable>();
@@ -249,7 +249,7 @@ export function createCodaStore(options: CodaStoreOptions) {
     keyColumnIds: readonly string[],
     rowIds: readonly string[] = [],
   ): void {
-    const at = now();
+    const at = clock();
     if (keyColumnIds.length === 0) {
       keyIndexes.delete(table);
       rows.forEach((cells, i) => insertRow(table, cells, rowIds[i] ?? newRowId(), at));
@@ -284,7 +284,7 @@ export function createCodaStore(options: CodaStoreOptions) {
 
   function applyUpdate(table: CodaBaseTable, rowId: string, cells: CellMap): void {
     const row = table.rows.get(rowId);
-    if (row) updateRow(row, cells, now());
+    if (row) updateRow(row, cells, clock());
     keyIndexes.delete(table);
   }
 

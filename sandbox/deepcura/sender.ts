@@ -17,8 +17,8 @@ export interface DeepcuraSenderOptions {
   readonly key: Buffer;
   /** @default globalThis.fetch */
   readonly fetch?: typeof fetch;
-  /** Stamps `sent_at`. @default () => new Date() */
-  readonly clock?: () => Date;
+  /** Stamps `sent_at`; epoch milliseconds. @default Date.now */
+  readonly clock?: () => number;
 }
 
 export interface GridhookDelivery {
@@ -56,10 +56,10 @@ export function createDeepcuraSender(options: DeepcuraSenderOptions): DeepcuraSe
   if (!Buffer.isBuffer(options.key) || options.key.length !== 32) throw new Error('createDeepcuraSender: key must be a 32-byte Buffer');
   new URL(options.url); // a malformed URL fails at setup, not at first send
   const doFetch = options.fetch ?? fetch;
-  const clock = options.clock ?? (() => new Date());
+  const clock = options.clock ?? Date.now;
 
   const build: DeepcuraSender['build'] = (note, buildOptions = {}) => {
-    const payload: GridhookPayloadInput = { ...note, sent_at: buildOptions.sentAt?.toISOString() ?? note.sent_at ?? clock().toISOString() };
+    const payload: GridhookPayloadInput = { ...note, sent_at: buildOptions.sentAt?.toISOString() ?? note.sent_at ?? new Date(clock()).toISOString() };
     const body = JSON.stringify(sealGridhook(payload, options.key, buildOptions.iv));
     return { body, payload, headers: { 'Content-Type': 'application/json' } };
   };

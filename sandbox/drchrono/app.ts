@@ -1,12 +1,19 @@
 import { Hono } from 'hono';
-import type { Context } from 'hono';
 import { createSyntheticDataset, formatTimestamp } from '../synthetic/dataset.js';
 import type { DrChronoRecord, SyntheticDataset } from '../synthetic/dataset.js';
+import { createCallBudget } from './budget.js';
+import { BadRequest, NOT_AUTHENTICATED, TOKEN_EXPIRED } from './errors.js';
+import { createFaultInjector, type FaultOptions } from './faults.js';
 import { DEFAULT_CLIENT, OAuthState } from './oauth.js';
 import type { SandboxOAuthClient, TokenResponse } from './oauth.js';
+import { createListPager } from './paging.js';
+import { createSerializer } from './serialize.js';
 import { RESOURCES, createSandboxStore } from './store.js';
 import type { ResourceName, SandboxStore } from './store.js';
-import { drchronoDefaultPageSize, drchronoPageCaps, drchronoVerboseOnlyFields } from '../../contract/drchrono-api.js';
+
+// The factory wires the parts and declares the routes (OAuth and /api); each concern is its own file: budget.ts (hourly call budget),
+// faults.ts (injected failures and latency), serialize.ts (REST/webhook shapes), filters.ts and paging.ts (list
+// queries and cursors), oauth.ts (tokens), store.ts (records), errors.ts (DrChrono's error bodies).
 
 /** Structured sandbox log line. Never carries query values or record contents (they are synthetic PHI). */
 export interface SandboxLogEntry {
@@ -51,11 +58,6 @@ export interface DrChronoSandboxOptions {
   readonly scanBudget?: number;
   /** Receives one entry per request; the sandbox never writes to the console. */
   readonly logger?: (entry: SandboxLogEntry) => void;
-}
-
-export interface FaultOptions {
-  /** HTTP status of the injected failure. @default 500 */
-  readonly status?: 500 | 502 | 503 | 504;
 }
 
 export interface DrChronoSandboxControl {
@@ -104,63 +106,6 @@ export interface DrChronoSandbox {
   readonly control: DrChronoSandboxControl;
 }
 
-/** DrChrono rejects appointment `date_range` spans longer than this. */
-export const APPOINTMENT_DATE_RANGE_MAX_DAYS = 190;
-
-/** Resources where DrChrono honours `since`; elsewhere it is ignored like any unknown query parameter. */
-const SINCE_RESOURCES: ReadonlySet<ResourceName> = new Set(['patients', 'appointments', 'clinical_notes']);
-const PATIENT_FILTER_RESOURCES: ReadonlySet<ResourceName> = new Set(['appointments', 'clinical_notes', 'medications', 'problems', 'allergies']);
-const DOCTOR_FILTER_RESOURCES: ReadonlySet<ResourceName> = new Set(['patients', 'appointments', 'clinical_notes', 'medications', 'problems', 'allergies']);
-
-const NOT_AUTHENTICATED = { detail: 'Authentication credentials were not provided.' };
-const TOKEN_EXPIRED = { detail: 'Authentication credentials were not provided. Access token expired.' };
-
-interface Cursor { s: number; p: number | null }
-
-function encodeCursor(cursor: Cursor): string {
-  return Buffer.from(JSON.stringify(cursor)).toString('base64url');
-}
-
-/**
- * The list cursor that starts a page at a given slot (0-based position in list order, before filtering). Clients treat
- * cursors as opaque and follow `next`; tests use this to jump straight to a deep page.
- */
-export function listCursorForSlot(slot: number): string {
-  return encodeCursor({ s: slot, p: null });
-}
-
-function decodeCursor(raw: string): Cursor | null {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
-    if (typeof value !== 'object' || value === null) return null;
-    const { s, p } = value as Record<string, unknown>;
-    if (typeof s !== 'number' || !Number.isSafeInteger(s) || s < 0) return null;
-    if (p !== null && (typeof p !== 'number' || !Number.isSafeInteger(p) || p < -1)) return null;
-    return { s, p };
-  } catch {
-    return null;
-  }
-}
-
-/** Normalises `YYYY-MM-DD` / `YYYY-MM-DDTHH:MM[:SS]` to a comparable zone-less timestamp, or null. */
-function parseSince(raw: string): string | null {
-  const m = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?$/.exec(raw);
-  if (!m) return null;
-  const text = `${m[1]}T${m[2] ?? '00'}:${m[3] ?? '00'}:${m[4] ?? '00'}`;
-  return Number.isNaN(Date.parse(`${text}Z`)) ? null : text;
-}
-
-function parseDate(raw: string): string | null {
-  return /^\d{4}-\d{2}-\d{2}$/.test(raw) && !Number.isNaN(Date.parse(`${raw}T00:00:00Z`)) ? raw : null;
-}
-
-class BadRequest extends Error {
-  override readonly name = 'BadRequest';
-  constructor(readonly body: Record<string, unknown>) {
-    super('bad request');
-  }
-}
-
 /**
  * Creates the DrChrono stand-in: a Hono app serving `POST /o/token/`, `GET /o/authorize/` and the `/api/*` list and
  * detail endpoints, plus a control surface for tests and `npm start`.
@@ -176,15 +121,11 @@ export function createDrChronoSandbox(options: DrChronoSandboxOptions = {}): DrC
   const dataset = options.dataset ?? createSyntheticDataset({
     seed: options.seed, patientCount: options.patientCount, doctorCount: options.doctorCount, epochMs: options.epochMs,
   });
-  let hourlyBudget = options.hourlyCallBudget ?? 500;
   const lifetime = options.accessTokenLifetimeSeconds ?? 172_800;
   const clients = options.clients ?? [DEFAULT_CLIENT];
   const scanBudget = options.scanBudget ?? 100_000;
   const log = options.logger ?? (() => undefined);
-  const checkBudget = (budget: number): void => {
-    if (!Number.isInteger(budget) || budget < 0) throw new Error(`hourlyCallBudget must be an integer >= 0, got ${String(budget)}`);
-  };
-  checkBudget(hourlyBudget);
+  const budget = createCallBudget(options.hourlyCallBudget ?? 500, clock);
   if (!Number.isInteger(lifetime) || lifetime <= 0) throw new Error(`accessTokenLifetimeSeconds must be a positive integer, got ${String(lifetime)}`);
   if (clients.length === 0) throw new Error('clients must list at least one OAuth client');
   if (!Number.isInteger(scanBudget) || scanBudget < 1000) throw new Error(`scanBudget must be an integer >= 1000, got ${String(scanBudget)}`);
@@ -192,169 +133,10 @@ export function createDrChronoSandbox(options: DrChronoSandboxOptions = {}): DrC
   const oauth = new OAuthState(clients, clock, lifetime, options.scope ?? 'user:read patients:read calendar:read clinical:read');
   const store: SandboxStore = createSandboxStore(dataset);
   const nowTimestamp = (): string => formatTimestamp(clock());
+  const faults = createFaultInjector();
+  const serialize = createSerializer(store);
+  const listPage = createListPager({ store, serialize, epochTimestamp: dataset.epochTimestamp, scanBudget });
 
-  // --- budget (fixed clock-hour windows per application) ---
-  const usage = new Map<string, { hour: number; used: number }>();
-  const usageFor = (clientId: string) => {
-    const hour = Math.floor(clock() / 3_600_000);
-    let entry = usage.get(clientId);
-    if (!entry || entry.hour !== hour) {
-      entry = { hour, used: 0 };
-      usage.set(clientId, entry);
-    }
-    return entry;
-  };
-
-  // --- faults ---
-  let apiRequests = 0;
-  let latencyMs = 0;
-  let failNextCount = 0;
-  let failNextStatus = 500;
-  const failAt = new Map<number, number>();
-  let matchers: Array<{ predicate: (url: URL) => boolean; status: number; times: number }> = [];
-  const faultFor = (url: URL): number | null => {
-    if (failAt.has(apiRequests)) {
-      const status = failAt.get(apiRequests)!;
-      failAt.delete(apiRequests);
-      return status;
-    }
-    if (failNextCount > 0) {
-      failNextCount -= 1;
-      return failNextStatus;
-    }
-    for (const m of matchers) {
-      if (m.times > 0 && m.predicate(url)) {
-        m.times -= 1;
-        matchers = matchers.filter((x) => x.times > 0);
-        return m.status;
-      }
-    }
-    return null;
-  };
-
-  // --- serialization ---
-  const noteSummaryFor = (appointment: DrChronoRecord): DrChronoRecord | null => {
-    const slot = store.appointments.slotOfId(String(appointment['id']));
-    let note: DrChronoRecord | null = slot !== null && slot < store.appointments.generatedSlots ? store.clinical_notes.recordAt(slot) : null;
-    if (!note || note['appointment'] !== appointment['id']) {
-      note = null;
-      for (const entry of store.clinical_notes.overlay.values()) {
-        if (!entry.hidden && entry.record['appointment'] === appointment['id']) note = entry.record;
-      }
-    }
-    return note ? { locked: note['locked'], pdf: note['pdf'] ?? null, updated_at: note['updated_at'] } : null;
-  };
-  /**
-   * The REST (and webhook) serializer, by DrChrono's schema: verbose-only fields only with `verbose`; a clinical note
-   * carries its lock as `signee.locked_by` and has no `locked` (the store keeps `locked` as the sandbox's own truth).
-   */
-  const serialize = (resource: ResourceName, record: DrChronoRecord, verbose: boolean): DrChronoRecord => {
-    const out: DrChronoRecord = { ...record };
-    if (resource === 'clinical_notes') {
-      const signee = out['signee'] && typeof out['signee'] === 'object' ? (out['signee'] as DrChronoRecord) : null;
-      out['signee'] = out['locked'] === true
-        ? { locked_by: out['doctor'] ?? null, locked_at: out['updated_at'] ?? null, ...signee }
-        : null;
-      delete out['locked'];
-      return out;
-    }
-    if (verbose) {
-      if (resource === 'appointments') out['clinical_note'] = noteSummaryFor(record);
-      return out;
-    }
-    for (const key of drchronoVerboseOnlyFields[resource]) delete out[key];
-    return out;
-  };
-
-  // --- list ---
-  const listPage = (c: Context, resource: ResourceName): Response => {
-    const url = new URL(c.req.url);
-    const q = url.searchParams;
-    const verbose = q.get('verbose') === 'true';
-    const caps = drchronoPageCaps[resource];
-    const max = verbose ? caps.verboseMax : caps.max;
-    const requested = Number.parseInt(q.get('page_size') ?? '', 10);
-    const pageSize = Math.min(Number.isInteger(requested) && requested > 0 ? requested : drchronoDefaultPageSize, max);
-
-    const predicates: Array<(r: DrChronoRecord) => boolean> = [];
-    let overlayOnly = false;
-    const sinceRaw = q.get('since');
-    const hasSince = sinceRaw !== null && SINCE_RESOURCES.has(resource);
-    if (hasSince) {
-      const since = parseSince(sinceRaw);
-      if (!since) throw new BadRequest({ since: ['Enter a valid date/time.'] });
-      predicates.push((r) => String(r['updated_at']) >= since);
-      if (since > dataset.epochTimestamp) overlayOnly = true; // no generated record is newer than the epoch
-    }
-    let patientId: number | undefined;
-    const patientRaw = q.get('patient');
-    if (patientRaw !== null && PATIENT_FILTER_RESOURCES.has(resource)) {
-      if (!/^\d+$/.test(patientRaw)) throw new BadRequest({ patient: ['Enter a whole number.'] });
-      patientId = Number(patientRaw);
-    }
-    const doctorRaw = q.get('doctor');
-    if (doctorRaw !== null && DOCTOR_FILTER_RESOURCES.has(resource)) {
-      if (!/^\d+$/.test(doctorRaw)) throw new BadRequest({ doctor: ['Enter a whole number.'] });
-      const doctorId = Number(doctorRaw);
-      predicates.push((r) => r['doctor'] === doctorId);
-    }
-    if (resource === 'appointments') {
-      const dateRaw = q.get('date');
-      const rangeRaw = q.get('date_range');
-      if (dateRaw !== null) {
-        const date = parseDate(dateRaw);
-        if (!date) throw new BadRequest({ date: ['Enter a valid date.'] });
-        predicates.push((r) => String(r['scheduled_time']).startsWith(date));
-      } else if (rangeRaw !== null) {
-        const [startRaw, endRaw] = rangeRaw.split('/');
-        const start = parseDate(startRaw ?? '');
-        const end = parseDate(endRaw ?? '');
-        if (!start || !end || end < start) throw new BadRequest({ date_range: ['Enter a valid date range: YYYY-MM-DD/YYYY-MM-DD.'] });
-        const days = (Date.parse(`${end}T00:00:00Z`) - Date.parse(`${start}T00:00:00Z`)) / 86_400_000;
-        if (days > APPOINTMENT_DATE_RANGE_MAX_DAYS) {
-          throw new BadRequest({ date_range: [`Date range may not exceed ${APPOINTMENT_DATE_RANGE_MAX_DAYS} days.`] });
-        }
-        const endExclusive = `${end}T99`;
-        predicates.push((r) => {
-          const t = String(r['scheduled_time']);
-          return t >= start && t < endExclusive;
-        });
-      } else if (!hasSince) {
-        throw new BadRequest({ non_field_errors: ['One of date, date_range or since is required.'] });
-      }
-    }
-    const match = (r: DrChronoRecord): boolean => predicates.every((p) => p(r));
-
-    const rawCursor = q.get('cursor');
-    const cursor = rawCursor === null ? { s: 0, p: -1 } : decodeCursor(rawCursor);
-    if (!cursor) throw new BadRequest({ detail: 'Invalid cursor' });
-    const table = store[resource];
-    const forward = table.scan({ from: cursor.s, direction: 1, limit: pageSize + 1, budget: scanBudget, match, patientId, overlayOnly });
-    const results = forward.items.slice(0, pageSize);
-    const nextStart = forward.items.length > pageSize ? forward.items[pageSize]!.slot : forward.resume;
-
-    const linkTo = (c2: Cursor | 'first'): string => {
-      const link = new URL(url);
-      if (c2 === 'first') link.searchParams.delete('cursor');
-      else link.searchParams.set('cursor', encodeCursor(c2));
-      return link.toString();
-    };
-    let previous: string | null = null;
-    if (rawCursor !== null) {
-      if (cursor.p === -1) previous = linkTo('first');
-      else if (cursor.p !== null) previous = linkTo({ s: cursor.p, p: null });
-      else {
-        const back = table.scan({ from: cursor.s, direction: -1, limit: pageSize, budget: scanBudget, match, patientId, overlayOnly });
-        if (back.items.length === pageSize || (back.resume !== null && back.items.length > 0)) {
-          previous = linkTo({ s: back.items[back.items.length - 1]!.slot, p: null });
-        } else if (back.items.length > 0) previous = linkTo('first');
-      }
-    }
-    const next = nextStart === null ? null : linkTo({ s: nextStart, p: rawCursor === null ? -1 : cursor.s });
-    return c.json({ previous, next, results: results.map((item) => serialize(resource, item.record, verbose)) });
-  };
-
-  // --- app ---
   const app = new Hono({ strict: false });
 
   app.onError((error, c) => {
@@ -404,6 +186,7 @@ export function createDrChronoSandbox(options: DrChronoSandboxOptions = {}): DrC
   });
 
   app.use('/api/*', async (c, next) => {
+    const latencyMs = faults.latencyMs();
     if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
     const header = c.req.header('authorization') ?? '';
     const bearer = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
@@ -413,14 +196,12 @@ export function createDrChronoSandbox(options: DrChronoSandboxOptions = {}): DrC
       log({ event: 'request', method: c.req.method, path: c.req.routePath, status: 401 });
       return c.json(access.reason === 'expired' ? TOKEN_EXPIRED : NOT_AUTHENTICATED, 401);
     }
-    apiRequests += 1;
-    const window = usageFor(access.clientId);
-    if (window.used >= hourlyBudget) {
+    faults.countRequest();
+    if (!budget.take(access.clientId)) {
       log({ event: 'rate_limited', method: c.req.method, status: 429, clientId: access.clientId });
       return c.json({ detail: 'Request was throttled.' }, 429);
     }
-    window.used += 1;
-    const fault = faultFor(new URL(c.req.url));
+    const fault = faults.faultFor(new URL(c.req.url));
     if (fault !== null) {
       log({ event: 'fault', method: c.req.method, status: fault, clientId: access.clientId });
       return c.text(`Server Error (${fault})`, fault as 500);
@@ -430,7 +211,7 @@ export function createDrChronoSandbox(options: DrChronoSandboxOptions = {}): DrC
   });
 
   for (const resource of RESOURCES) {
-    app.get(`/api/${resource}`, (c) => listPage(c, resource));
+    app.get(`/api/${resource}`, (c) => c.json(listPage(new URL(c.req.url), resource)));
     app.get(`/api/${resource}/:id`, (c) => {
       const record = store[resource].get(c.req.param('id'));
       if (!record) return c.json({ detail: 'Not found.' }, 404);
@@ -446,32 +227,14 @@ export function createDrChronoSandbox(options: DrChronoSandboxOptions = {}): DrC
     issueAuthorizationCode: (clientId, redirectUri) => oauth.issueCode(resolveClient(clientId), redirectUri),
     refreshCount: (clientId) => oauth.refreshCount(resolveClient(clientId)),
     expireAccessTokens: () => oauth.expireAllAccessTokens(),
-    callsUsed: (clientId) => usageFor(resolveClient(clientId)).used,
-    setHourlyCallBudget: (budget) => {
-      checkBudget(budget);
-      hourlyBudget = budget;
-    },
-    apiRequestCount: () => apiRequests,
-    failNext: (count, faultOptions) => {
-      failNextCount = count;
-      failNextStatus = faultOptions?.status ?? 500;
-    },
-    failRequest: (n, faultOptions) => {
-      if (!Number.isInteger(n) || n < 1) throw new Error(`failRequest: n must be an integer >= 1, got ${String(n)}`);
-      failAt.set(apiRequests + n, faultOptions?.status ?? 500);
-    },
-    failMatching: (predicate, faultOptions) => {
-      matchers.push({ predicate, status: faultOptions?.status ?? 500, times: faultOptions?.times ?? 1 });
-    },
-    setLatencyMs: (ms) => {
-      latencyMs = Math.max(0, ms);
-    },
-    clearFaults: () => {
-      failNextCount = 0;
-      failAt.clear();
-      matchers = [];
-      latencyMs = 0;
-    },
+    callsUsed: (clientId) => budget.used(resolveClient(clientId)),
+    setHourlyCallBudget: (next) => budget.setHourlyBudget(next),
+    apiRequestCount: () => faults.requestCount(),
+    failNext: (count, faultOptions) => faults.failNext(count, faultOptions),
+    failRequest: (n, faultOptions) => faults.failRequest(n, faultOptions),
+    failMatching: (predicate, faultOptions) => faults.failMatching(predicate, faultOptions),
+    setLatencyMs: (ms) => faults.setLatencyMs(ms),
+    clearFaults: () => faults.clear(),
     create: (resource, fields = {}) => serialize(resource, store[resource].create(fields, nowTimestamp()), true),
     update: (resource, id, patch) => serialize(resource, store[resource].update(id, patch, nowTimestamp()), true),
     remove: (resource, id) => store[resource].remove(id, nowTimestamp()),

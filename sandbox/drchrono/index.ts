@@ -1,5 +1,8 @@
-export { createDrChronoSandbox, listCursorForSlot, APPOINTMENT_DATE_RANGE_MAX_DAYS } from './app.js';
-export type { DrChronoSandbox, DrChronoSandboxControl, DrChronoSandboxOptions, FaultOptions, SandboxLogEntry } from './app.js';
+export { createDrChronoSandbox } from './app.js';
+export type { DrChronoSandbox, DrChronoSandboxControl, DrChronoSandboxOptions, SandboxLogEntry } from './app.js';
+export type { FaultOptions } from './faults.js';
+export { APPOINTMENT_DATE_RANGE_MAX_DAYS } from './filters.js';
+export { listCursorForSlot } from './paging.js';
 export { startDrChronoSandbox } from './server.js';
 export type { RunningDrChronoSandbox, StartDrChronoSandboxOptions } from './server.js';
 export { DEFAULT_CLIENT } from './oauth.js';

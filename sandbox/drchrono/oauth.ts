@@ -49,7 +49,7 @@ export class OAuthState {
 
   constructor(
     clients: readonly SandboxOAuthClient[],
-    private readonly now: () => number,
+    private readonly clock: () => number,
     private readonly lifetimeSeconds: number,
     private readonly scope: string,
   ) {
@@ -75,7 +75,7 @@ export class OAuthState {
     const client = this.clients.get(clientId);
     if (!client) throw new Error(`unknown OAuth client ${clientId}`);
     const code = token();
-    this.codes.set(code, { clientId, redirectUri: redirectUri ?? client.redirectUri, expiresAtMs: this.now() + CODE_LIFETIME_MS, used: false });
+    this.codes.set(code, { clientId, redirectUri: redirectUri ?? client.redirectUri, expiresAtMs: this.clock() + CODE_LIFETIME_MS, used: false });
     return code;
   }
 
@@ -84,13 +84,13 @@ export class OAuthState {
     const access = token();
     const refresh = token();
     this.refreshTokens.set(refresh, { clientId, used: false });
-    this.accessTokens.set(access, { clientId, expiresAtMs: this.now() + this.lifetimeSeconds * 1000, refreshToken: refresh, revoked: false });
+    this.accessTokens.set(access, { clientId, expiresAtMs: this.clock() + this.lifetimeSeconds * 1000, refreshToken: refresh, revoked: false });
     return { access_token: access, refresh_token: refresh, expires_in: this.lifetimeSeconds, token_type: 'Bearer', scope: this.scope };
   }
 
   exchangeCode(client: SandboxOAuthClient, code: string | undefined, redirectUri: string | undefined): TokenResponse | OAuthError {
     const entry = code === undefined ? undefined : this.codes.get(code);
-    if (!entry || entry.used || entry.clientId !== client.clientId || entry.expiresAtMs <= this.now()) {
+    if (!entry || entry.used || entry.clientId !== client.clientId || entry.expiresAtMs <= this.clock()) {
       return { status: 400, body: { error: 'invalid_grant' } };
     }
     if (redirectUri !== entry.redirectUri) return { status: 400, body: { error: 'invalid_grant', error_description: 'Mismatching redirect URI.' } };
@@ -112,7 +112,7 @@ export class OAuthState {
     const entry = this.accessTokens.get(accessToken);
     if (!entry) return { ok: false, reason: 'unknown' };
     if (entry.revoked) return { ok: false, reason: 'revoked' };
-    if (entry.expiresAtMs <= this.now()) return { ok: false, reason: 'expired' };
+    if (entry.expiresAtMs <= this.clock()) return { ok: false, reason: 'expired' };
     return { ok: true, clientId: entry.clientId };
   }
 
@@ -122,7 +122,7 @@ export class OAuthState {
 
   /** Marks every access token expired (e.g. to test a 401 mid-sync without moving the clock). */
   expireAllAccessTokens(): void {
-    const now = this.now();
+    const now = this.clock();
     for (const entry of this.accessTokens.values()) entry.expiresAtMs = Math.min(entry.expiresAtMs, now);
   }
 }

@@ -1,4 +1,4 @@
-import { listenOnLoopback } from '../http.js';
+import { startSandbox, type RunningSandbox } from '../http.js';
 import { createDrChronoSandbox } from './app.js';
 import type { DrChronoSandboxControl, DrChronoSandboxOptions } from './app.js';
 
@@ -7,16 +7,11 @@ export interface StartDrChronoSandboxOptions extends DrChronoSandboxOptions {
   readonly port?: number;
 }
 
-export interface RunningDrChronoSandbox {
-  /** Base URL, e.g. `http://127.0.0.1:41234`; the API is at `${url}/api/...`, the token endpoint at `${url}/o/token/`. */
-  readonly url: string;
-  readonly control: DrChronoSandboxControl;
-  close(): Promise<void>;
-}
+/** `url` is the origin, e.g. `http://127.0.0.1:41234`; the API is at `${url}/api/...`, the token endpoint at `${url}/o/token/`. */
+export type RunningDrChronoSandbox = RunningSandbox<DrChronoSandboxControl>;
 
 /** Starts the DrChrono sandbox on 127.0.0.1 and resolves once it is listening. */
 export async function startDrChronoSandbox(options: StartDrChronoSandboxOptions = {}): Promise<RunningDrChronoSandbox> {
   const { app, control } = createDrChronoSandbox(options);
-  const server = await listenOnLoopback(app.fetch, { port: options.port ?? 0 });
-  return { url: server.url, control, close: () => server.close() };
+  return startSandbox(app, control, { port: options.port ?? 0 });
 }

@@ -15,7 +15,7 @@ export const DISCOVERY_PATH = '/.well-known/openid-configuration';
 
 export interface GoogleOidcSandboxOptions {
   /** Clock for `iat`/`exp`, in ms since the epoch. @default Date.now */
-  readonly now?: () => number;
+  readonly clock?: () => number;
 }
 
 export interface MintIdTokenOptions {
@@ -74,7 +74,7 @@ function lifetime(name: string, value: number): number {
  * const token = await control.mintIdToken({ audience: 'https://coda-push.local', email: 'push@p.iam.gserviceaccount.com' });
  */
 export async function createGoogleOidcSandbox(options: GoogleOidcSandboxOptions = {}) {
-  const now = options.now ?? Date.now;
+  const clock = options.clock ?? Date.now;
   const [idKey, unknownIdKey, iapKey, unknownIapKey] = await Promise.all([
     createSigningKey('RS256'),
     createSigningKey('RS256'),
@@ -87,7 +87,7 @@ export async function createGoogleOidcSandbox(options: GoogleOidcSandboxOptions 
   const badIapKey = impostor(unknownIapKey, iapKey);
 
   const sign = (claims: Record<string, unknown>, key: SigningKey, expiresInSeconds: number) => {
-    const iat = Math.floor(now() / 1000);
+    const iat = Math.floor(clock() / 1000);
     return new SignJWT(claims)
       .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' })
       .setIssuedAt(iat)

@@ -23,8 +23,8 @@ export interface SecretManagerSandboxOptions {
   readonly accessToken?: string;
   /** Secrets that exist from the start, as `projects/<p>/secrets/<s>`. @default none */
   readonly secrets?: readonly string[];
-  /** @default () => new Date() */
-  readonly clock?: () => Date;
+  /** Stamps `createTime` of new versions; epoch milliseconds. @default Date.now */
+  readonly clock?: () => number;
 }
 
 export interface SecretManagerSandboxControl {
@@ -64,7 +64,7 @@ function googleError(c: Context, code: 400 | 401 | 404 | 500 | 503, status: stri
  */
 export function createSecretManagerSandbox(options: SecretManagerSandboxOptions = {}): SecretManagerSandbox {
   const accessToken = options.accessToken ?? randomBytes(16).toString('hex');
-  const clock = options.clock ?? (() => new Date());
+  const clock = options.clock ?? Date.now;
   const secrets = new Map<string, StoredVersion[]>();
   const counts = { access: 0, addVersion: 0, list: 0, disable: 0 };
   let faults: { remaining: number; status: 500 | 503 } = { remaining: 0, status: 503 };
@@ -110,7 +110,7 @@ export function createSecretManagerSandbox(options: SecretManagerSandboxOptions 
       if (typeof data !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(data)) {
         return googleError(c, 400, 'INVALID_ARGUMENT', 'payload.data must be base64.');
       }
-      const base = { number: versions.length + 1, createTime: clock().toISOString(), state: 'ENABLED' as const, data: Buffer.from(data, 'base64') };
+      const base = { number: versions.length + 1, createTime: new Date(clock()).toISOString(), state: 'ENABLED' as const, data: Buffer.from(data, 'base64') };
       const stored: StoredVersion = { ...base, etag: etagOf(base) };
       versions.push(stored);
       return c.json(resource(secret, stored));

@@ -1,4 +1,4 @@
-import { listenOnLoopback } from '../http.js';
+import { startSandbox, type RunningSandbox } from '../http.js';
 import { createSecretManagerSandbox } from './app.js';
 import type { SecretManagerSandboxControl, SecretManagerSandboxOptions } from './app.js';
 
@@ -10,16 +10,11 @@ export interface StartSecretManagerSandboxOptions extends SecretManagerSandboxOp
   readonly port?: number;
 }
 
-export interface RunningSecretManagerSandbox {
-  /** API base, like `https://secretmanager.googleapis.com/v1`: `http://127.0.0.1:<port>/v1`. */
-  readonly baseUrl: string;
-  readonly control: SecretManagerSandboxControl;
-  close(): Promise<void>;
-}
+/** `url` is the API base, like `https://secretmanager.googleapis.com/v1`: `http://127.0.0.1:<port>/v1`. */
+export type RunningSecretManagerSandbox = RunningSandbox<SecretManagerSandboxControl>;
 
 /** Starts the Secret Manager stand-in on 127.0.0.1 and resolves once it is listening. */
 export async function startSecretManagerSandbox(options: StartSecretManagerSandboxOptions = {}): Promise<RunningSecretManagerSandbox> {
   const { app, control } = createSecretManagerSandbox(options);
-  const server = await listenOnLoopback(app.fetch, { port: options.port ?? 0 });
-  return { baseUrl: `${server.url}/v1`, control, close: () => server.close() };
+  return startSandbox(app, control, { port: options.port ?? 0, pathPrefix: '/v1' });
 }

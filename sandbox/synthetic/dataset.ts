@@ -82,6 +82,23 @@ export interface SyntheticDataset {
   childPresent(resource: ChildResource, slot: number): boolean;
 }
 
+/** How many of a patient's slots hold a record, from a per-patient hash `h`. */
+const CHILD_COUNT: Record<ChildResource, (h: number) => number> = {
+  appointments: (h) => 1 + (h % 4),
+  clinical_notes: () => 4,
+  medications: (h) => h % 4,
+  problems: (h) => 1 + (h % 3),
+  allergies: (h) => h % 3,
+};
+
+/** What a child generator gets: the slot, its owners and the slot's own random stream. */
+interface ChildContext {
+  readonly slot: number;
+  readonly patientId: number;
+  readonly doctorId: number;
+  readonly r: RecordRandom;
+}
+
 const STREAM = { doctor: 1, patient: 2, appointments: 3, clinical_notes: 4, medications: 5, problems: 6, allergies: 7, counts: 8 } as const;
 
 /** Formats epoch ms as DrChrono's zone-less ISO 8601 timestamp, e.g. `2026-03-04T10:15:00`. */
@@ -146,16 +163,8 @@ export function createSyntheticDataset(options: SyntheticDatasetOptions = {}): S
   const clampToEpoch = (ms: number): number => (ms > epochMs ? epochMs : ms);
 
   const doctorIndexOf = (patientIndex: number): number => hash32(seed, STREAM.counts, patientIndex, 1) % doctorCount;
-  const childCount = (resource: ChildResource, patientIndex: number): number => {
-    const h = hash32(seed, STREAM.counts, patientIndex, 2 + STREAM[resource]);
-    switch (resource) {
-      case 'appointments': return 1 + (h % 4);
-      case 'clinical_notes': return 4;
-      case 'medications': return h % 4;
-      case 'problems': return 1 + (h % 3);
-      case 'allergies': return h % 3;
-    }
-  };
+  const childCount = (resource: ChildResource, patientIndex: number): number =>
+    CHILD_COUNT[resource](hash32(seed, STREAM.counts, patientIndex, 2 + STREAM[resource]));
 
   /** Core appointment facts, shared by appointments and clinical notes, without building the record. */
   const appointmentCore = (slot: number) => {
@@ -311,160 +320,177 @@ export function createSyntheticDataset(options: SyntheticDatasetOptions = {}): S
   const noteText = (slot: number, patientId: number, phrase: number): string =>
     `Synthetic note ${ID_BASE.clinical_notes + slot} for test patient ${patientId}: ${NOTE_PHRASES[phrase % NOTE_PHRASES.length]}.`;
 
+  /** An appointment; a completed past one carries its clinical note's summary (verbose field). */
+  const appointmentRecord = ({ slot, patientId, doctorId, r }: ChildContext): DrChronoRecord => {
+    const core = appointmentCore(slot);
+    const createdMs = core.scheduledMs - (3 + (core.h1 % 40)) * DAY_MS;
+    const updatedMs = clampToEpoch(core.past ? core.scheduledMs + (1 + (core.h2 % 5)) * HOUR_MS : createdMs + DAY_MS);
+    const billed = core.past && core.status === 'Complete';
+    const note = billed ? child('clinical_notes', slot) : null;
+    return {
+      id: appointmentId(slot, core.scheduledMs),
+      doctor: doctorId,
+      patient: patientId,
+      office: ID_BASE.offices + ((doctorId - ID_BASE.doctors) % 2),
+      exam_room: 1 + r.int(3),
+      scheduled_time: formatTimestamp(core.scheduledMs),
+      duration: r.pick([30, 45, 60]),
+      status: core.status,
+      reason: r.pick(APPOINTMENT_REASONS),
+      notes: '',
+      billing_status: billed ? r.pick(BILLING_STATUSES) : '',
+      ins1_status: billed ? r.pick(INS_STATUSES) : '',
+      ins2_status: '',
+      billing_notes: [],
+      billing_provider: doctorId,
+      supervising_provider: null,
+      profile: null,
+      color: '',
+      is_walk_in: false,
+      is_virtual_base: false,
+      allow_overlapping: false,
+      recurring_appointment: core.k === 3,
+      base_recurring_appointment: core.k === 3 ? String(ID_BASE.appointments + slot) : null,
+      icd9_codes: [],
+      icd10_codes: billed ? [r.pick(PROBLEMS).icd_code] : [],
+      cloned_from: null,
+      deleted_flag: false,
+      first_billed_date: billed ? formatTimestamp(clampToEpoch(core.scheduledMs + DAY_MS)) : null,
+      last_billed_date: billed ? formatTimestamp(clampToEpoch(core.scheduledMs + DAY_MS)) : null,
+      primary_insurer_payer_id: '',
+      primary_insurer_name: '',
+      created_at: formatTimestamp(createdMs),
+      updated_at: formatTimestamp(updatedMs),
+      // verbose-only fields; `clinical_note` is recomputed by the API from the live note record
+      clinical_note: note ? { locked: note['locked'], pdf: null, updated_at: note['updated_at'] } : null,
+      vitals: { blood_pressure_1: null, blood_pressure_2: null, temperature: null, pulse: null, weight: null, height: null },
+      custom_vitals: [],
+      reminders: [],
+      status_transitions: [],
+      extended_updated_at: formatTimestamp(updatedMs),
+    };
+  };
+
+  /** The clinical note of a completed past appointment in the same slot. */
+  const clinicalNoteRecord = ({ slot, patientId, doctorId, r }: ChildContext): DrChronoRecord => {
+    const core = appointmentCore(slot);
+    const locked = r.chance(0.85);
+    const updatedMs = clampToEpoch(core.scheduledMs + (2 + r.int(70)) * HOUR_MS);
+    return {
+      id: ID_BASE.clinical_notes + slot,
+      appointment: appointmentId(slot, core.scheduledMs),
+      patient: patientId,
+      doctor: doctorId,
+      archived: false,
+      locked,
+      signee: locked ? { locked_by: doctorId, locked_at: formatTimestamp(updatedMs) } : null,
+      pdf: null,
+      clinical_note_sections: [
+        {
+          clinical_note_template: 700,
+          name: 'Psychiatric Progress Note',
+          values: [
+            { clinical_note_field: 7001, value: noteText(slot, patientId, r.next()) },
+            { clinical_note_field: 7002, value: noteText(slot, patientId, r.next()) },
+          ],
+        },
+        {
+          clinical_note_template: 700,
+          name: 'Assessment and Plan',
+          values: [{ clinical_note_field: 7003, value: `Continue current plan; follow up in ${r.pick([2, 4, 6])} weeks.` }],
+        },
+      ],
+      created_at: formatTimestamp(core.scheduledMs),
+      updated_at: formatTimestamp(updatedMs),
+    };
+  };
+
+  /** A prescribed medication, a quarter of them stopped. */
+  const medicationRecord = ({ slot, patientId, doctorId, r }: ChildContext): DrChronoRecord => {
+    const med = r.pick(MEDICATIONS);
+    const startedMs = epochMs - (30 + r.int(700)) * DAY_MS;
+    const stopped = r.chance(0.25);
+    return {
+      id: ID_BASE.medications + slot,
+      patient: patientId,
+      doctor: doctorId,
+      appointment: null,
+      ...med,
+      route: 'oral',
+      status: stopped ? 'inactive' : 'active',
+      date_prescribed: formatDate(startedMs),
+      date_started_taking: formatDate(startedMs),
+      date_stopped_taking: stopped ? formatDate(startedMs + (20 + r.int(200)) * DAY_MS) : null,
+      dispense_quantity: `${r.pick([30, 60, 90])}.00`,
+      number_refills: r.int(6),
+      prn: false,
+      daw: false,
+      order_status: 'Prescribed',
+      indication: '',
+      signature_note: '',
+      pharmacy_note: '',
+      notes: '',
+      updated_at: formatTimestamp(clampToEpoch(startedMs + r.int(30) * DAY_MS)),
+    };
+  };
+
+  /** A diagnosis on the problem list. */
+  const problemRecord = ({ slot, patientId, doctorId, r }: ChildContext): DrChronoRecord => {
+    const problem = r.pick(PROBLEMS);
+    const diagnosedMs = epochMs - (30 + r.int(1500)) * DAY_MS;
+    const status = r.pick(['active', 'active', 'active', 'inactive', 'resolved'] as const);
+    return {
+      id: ID_BASE.problems + slot,
+      patient: patientId,
+      doctor: doctorId,
+      appointment: null,
+      name: problem.name,
+      description: problem.name,
+      icd_code: problem.icd_code,
+      icd_version: '10',
+      snomed_ct_code: problem.snomed_ct_code,
+      status,
+      category: 'Diagnosis',
+      date_diagnosis: formatDate(diagnosedMs),
+      date_onset: formatDate(diagnosedMs - r.int(200) * DAY_MS),
+      date_changed: formatDate(diagnosedMs + r.int(25) * DAY_MS),
+      info_url: '',
+      notes: '',
+      updated_at: formatTimestamp(clampToEpoch(diagnosedMs + r.int(25) * DAY_MS)),
+    };
+  };
+
+  /** A confirmed allergy. */
+  const allergyRecord = ({ slot, patientId, doctorId, r }: ChildContext): DrChronoRecord => {
+    const allergy = r.pick(ALLERGIES);
+    return {
+      id: ID_BASE.allergies + slot,
+      patient: patientId,
+      doctor: doctorId,
+      ...allergy,
+      status: r.chance(0.9) ? 'active' : 'inactive',
+      verification_status: 'confirmed',
+      notes: '',
+      updated_at: formatTimestamp(clampToEpoch(epochMs - r.int(900) * DAY_MS)),
+    };
+  };
+
+  /** One generator per child resource; each draws from the slot's own random stream. */
+  const generators: Record<ChildResource, (ctx: ChildContext) => DrChronoRecord> = {
+    appointments: appointmentRecord,
+    clinical_notes: clinicalNoteRecord,
+    medications: medicationRecord,
+    problems: problemRecord,
+    allergies: allergyRecord,
+  };
+
   const child = (resource: ChildResource, slot: number, force = false): DrChronoRecord | null => {
     if (!force && !childPresent(resource, slot)) return null;
     const per = SLOTS_PER_PATIENT[resource];
     const patientIndex = Math.floor(slot / per);
     const patientId = ID_BASE.patients + patientIndex;
     const doctorId = ID_BASE.doctors + (patientIndex < patientCount ? doctorIndexOf(patientIndex) : 0);
-    const r = new RecordRandom(seed, STREAM[resource], slot);
-    switch (resource) {
-      case 'appointments': {
-        const core = appointmentCore(slot);
-        const createdMs = core.scheduledMs - (3 + (core.h1 % 40)) * DAY_MS;
-        const updatedMs = clampToEpoch(core.past ? core.scheduledMs + (1 + (core.h2 % 5)) * HOUR_MS : createdMs + DAY_MS);
-        const billed = core.past && core.status === 'Complete';
-        const note = billed ? child('clinical_notes', slot) : null;
-        return {
-          id: appointmentId(slot, core.scheduledMs),
-          doctor: doctorId,
-          patient: patientId,
-          office: ID_BASE.offices + ((doctorId - ID_BASE.doctors) % 2),
-          exam_room: 1 + r.int(3),
-          scheduled_time: formatTimestamp(core.scheduledMs),
-          duration: r.pick([30, 45, 60]),
-          status: core.status,
-          reason: r.pick(APPOINTMENT_REASONS),
-          notes: '',
-          billing_status: billed ? r.pick(BILLING_STATUSES) : '',
-          ins1_status: billed ? r.pick(INS_STATUSES) : '',
-          ins2_status: '',
-          billing_notes: [],
-          billing_provider: doctorId,
-          supervising_provider: null,
-          profile: null,
-          color: '',
-          is_walk_in: false,
-          is_virtual_base: false,
-          allow_overlapping: false,
-          recurring_appointment: core.k === 3,
-          base_recurring_appointment: core.k === 3 ? String(ID_BASE.appointments + slot) : null,
-          icd9_codes: [],
-          icd10_codes: billed ? [r.pick(PROBLEMS).icd_code] : [],
-          cloned_from: null,
-          deleted_flag: false,
-          first_billed_date: billed ? formatTimestamp(clampToEpoch(core.scheduledMs + DAY_MS)) : null,
-          last_billed_date: billed ? formatTimestamp(clampToEpoch(core.scheduledMs + DAY_MS)) : null,
-          primary_insurer_payer_id: '',
-          primary_insurer_name: '',
-          created_at: formatTimestamp(createdMs),
-          updated_at: formatTimestamp(updatedMs),
-          // verbose-only fields; `clinical_note` is recomputed by the API from the live note record
-          clinical_note: note ? { locked: note['locked'], pdf: null, updated_at: note['updated_at'] } : null,
-          vitals: { blood_pressure_1: null, blood_pressure_2: null, temperature: null, pulse: null, weight: null, height: null },
-          custom_vitals: [],
-          reminders: [],
-          status_transitions: [],
-          extended_updated_at: formatTimestamp(updatedMs),
-        };
-      }
-      case 'clinical_notes': {
-        const core = appointmentCore(slot);
-        const locked = r.chance(0.85);
-        const updatedMs = clampToEpoch(core.scheduledMs + (2 + r.int(70)) * HOUR_MS);
-        return {
-          id: ID_BASE.clinical_notes + slot,
-          appointment: appointmentId(slot, core.scheduledMs),
-          patient: patientId,
-          doctor: doctorId,
-          archived: false,
-          locked,
-          signee: locked ? { locked_by: doctorId, locked_at: formatTimestamp(updatedMs) } : null,
-          pdf: null,
-          clinical_note_sections: [
-            {
-              clinical_note_template: 700,
-              name: 'Psychiatric Progress Note',
-              values: [
-                { clinical_note_field: 7001, value: noteText(slot, patientId, r.next()) },
-                { clinical_note_field: 7002, value: noteText(slot, patientId, r.next()) },
-              ],
-            },
-            {
-              clinical_note_template: 700,
-              name: 'Assessment and Plan',
-              values: [{ clinical_note_field: 7003, value: `Continue current plan; follow up in ${r.pick([2, 4, 6])} weeks.` }],
-            },
-          ],
-          created_at: formatTimestamp(core.scheduledMs),
-          updated_at: formatTimestamp(updatedMs),
-        };
-      }
-      case 'medications': {
-        const med = r.pick(MEDICATIONS);
-        const startedMs = epochMs - (30 + r.int(700)) * DAY_MS;
-        const stopped = r.chance(0.25);
-        return {
-          id: ID_BASE.medications + slot,
-          patient: patientId,
-          doctor: doctorId,
-          appointment: null,
-          ...med,
-          route: 'oral',
-          status: stopped ? 'inactive' : 'active',
-          date_prescribed: formatDate(startedMs),
-          date_started_taking: formatDate(startedMs),
-          date_stopped_taking: stopped ? formatDate(startedMs + (20 + r.int(200)) * DAY_MS) : null,
-          dispense_quantity: `${r.pick([30, 60, 90])}.00`,
-          number_refills: r.int(6),
-          prn: false,
-          daw: false,
-          order_status: 'Prescribed',
-          indication: '',
-          signature_note: '',
-          pharmacy_note: '',
-          notes: '',
-          updated_at: formatTimestamp(clampToEpoch(startedMs + r.int(30) * DAY_MS)),
-        };
-      }
-      case 'problems': {
-        const problem = r.pick(PROBLEMS);
-        const diagnosedMs = epochMs - (30 + r.int(1500)) * DAY_MS;
-        const status = r.pick(['active', 'active', 'active', 'inactive', 'resolved'] as const);
-        return {
-          id: ID_BASE.problems + slot,
-          patient: patientId,
-          doctor: doctorId,
-          appointment: null,
-          name: problem.name,
-          description: problem.name,
-          icd_code: problem.icd_code,
-          icd_version: '10',
-          snomed_ct_code: problem.snomed_ct_code,
-          status,
-          category: 'Diagnosis',
-          date_diagnosis: formatDate(diagnosedMs),
-          date_onset: formatDate(diagnosedMs - r.int(200) * DAY_MS),
-          date_changed: formatDate(diagnosedMs + r.int(25) * DAY_MS),
-          info_url: '',
-          notes: '',
-          updated_at: formatTimestamp(clampToEpoch(diagnosedMs + r.int(25) * DAY_MS)),
-        };
-      }
-      case 'allergies': {
-        const allergy = r.pick(ALLERGIES);
-        return {
-          id: ID_BASE.allergies + slot,
-          patient: patientId,
-          doctor: doctorId,
-          ...allergy,
-          status: r.chance(0.9) ? 'active' : 'inactive',
-          verification_status: 'confirmed',
-          notes: '',
-          updated_at: formatTimestamp(clampToEpoch(epochMs - r.int(900) * DAY_MS)),
-        };
-      }
-    }
+    return generators[resource]({ slot, patientId, doctorId, r: new RecordRandom(seed, STREAM[resource], slot) });
   };
 
   return {

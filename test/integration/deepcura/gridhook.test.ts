@@ -35,7 +35,7 @@ beforeAll(async () => {
     responses.push(text);
     return new Response(text, { status: res.status, headers: res.headers });
   }) as typeof fetch;
-  const sender = createDeepcuraSender({ url: URL_, key, clock: () => now, fetch: fetchApp });
+  const sender = createDeepcuraSender({ url: URL_, key, clock: () => now.getTime(), fetch: fetchApp });
   const parse = (r: { status: number; responseBody: string }) => ({ status: r.status, body: JSON.parse(r.responseBody || '{}') as Record<string, unknown> });
   send = async (note, options) => parse(await sender.send(note, options));
   sendRaw = async (body, headers = { 'Content-Type': 'application/json' }) => parse(await sender.sendRaw({ body, headers }));
@@ -181,7 +181,7 @@ describe('POST /webhooks/deepcura: storing and linking', () => {
 
 describe('POST /webhooks/deepcura: replays and versions', () => {
   it('answers a replayed delivery 200 duplicate and writes nothing a second time', async () => {
-    const sender = createDeepcuraSender({ url: URL_, key, clock: () => now, fetch: (async () => new Response()) as typeof fetch });
+    const sender = createDeepcuraSender({ url: URL_, key, clock: () => now.getTime(), fetch: (async () => new Response()) as typeof fetch });
     const delivery = sender.build(note({ appointment: 'a-1', visitDate: '2025-02-20', note_id: 'dc-replay' }));
     expect(await sendRaw(delivery.body)).toEqual({ status: 200, body: { status: 'stored', link_status: 'linked_appointment' } });
     const before = await totalWrites();
@@ -193,7 +193,7 @@ describe('POST /webhooks/deepcura: replays and versions', () => {
   });
 
   it('handles concurrent replays of one delivery as one write', async () => {
-    const sender = createDeepcuraSender({ url: URL_, key, clock: () => now, fetch: (async () => new Response()) as typeof fetch });
+    const sender = createDeepcuraSender({ url: URL_, key, clock: () => now.getTime(), fetch: (async () => new Response()) as typeof fetch });
     const delivery = sender.build(note({ note_id: 'dc-race' }));
     const results = await Promise.all([1, 2, 3, 4].map(() => sendRaw(delivery.body)));
     expect(results.map((r) => r.body['status']).sort()).toEqual(['duplicate', 'duplicate', 'duplicate', 'stored']);

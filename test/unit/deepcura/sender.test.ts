@@ -18,7 +18,7 @@ describe('Deep Cura sandbox sender', () => {
     const sender = createDeepcuraSender({
       url: 'http://127.0.0.1:1/webhooks/deepcura',
       key,
-      clock: () => now,
+      clock: () => now.getTime(),
       fetch: (async (url: string, init: RequestInit) => {
         requests.push({ url, init });
         return new Response('{"status":"stored"}', { status: 200 });

@@ -62,7 +62,7 @@ describe('SecretManagerTokenStore against the Secret Manager stand-in', () => {
   beforeAll(async () => {
     sm = await startSecretManagerSandbox({ secrets: [secret] });
     store = new SecretManagerTokenStore({
-      project: 'demo-project', secret: 'drchrono-token', fetch, baseUrl: sm.baseUrl, getAccessToken: async () => sm.control.accessToken,
+      project: 'demo-project', secret: 'drchrono-token', fetch, baseUrl: sm.url, getAccessToken: async () => sm.control.accessToken,
     });
   });
   afterAll(() => sm.close());
@@ -86,7 +86,7 @@ describe('SecretManagerTokenStore against the Secret Manager stand-in', () => {
   });
 
   it('sends the bearer token; a wrong one is a SecretManagerError with the status, not the payload', async () => {
-    const wrong = new SecretManagerTokenStore({ project: 'demo-project', secret: 'drchrono-token', fetch, baseUrl: sm.baseUrl, getAccessToken: async () => 'nope' });
+    const wrong = new SecretManagerTokenStore({ project: 'demo-project', secret: 'drchrono-token', fetch, baseUrl: sm.url, getAccessToken: async () => 'nope' });
     await expect(wrong.load()).rejects.toMatchObject({ name: 'SecretManagerError', status: 401, operation: 'access' });
     const error = await wrong.save(pair(9)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SecretManagerError);

@@ -10,7 +10,7 @@ let sandbox: CodaSandbox;
 let doc: CreatedCodaDoc;
 
 function setup(options: Partial<CodaSandboxOptions> = {}) {
-  sandbox = createCodaSandbox({ tokens: [TOKEN], now: () => clock, ...options });
+  sandbox = createCodaSandbox({ tokens: [TOKEN], clock: () => clock, ...options });
   doc = sandbox.control.createDoc({
     docId: 'doc-test',
     tables: [

@@ -4,7 +4,7 @@ import { createSlidingWindowLimiter, peakPerWindow } from '../../../../sandbox/c
 describe('createSlidingWindowLimiter', () => {
   it('allows limit requests per window and tells how long until the next slot', () => {
     let t = 0;
-    const limiter = createSlidingWindowLimiter({ limit: 2, windowMs: 1_000, now: () => t });
+    const limiter = createSlidingWindowLimiter({ limit: 2, windowMs: 1_000, clock: () => t });
     expect(limiter.tryTake('a')).toEqual({ ok: true });
     t = 400;
     expect(limiter.tryTake('a')).toEqual({ ok: true });
@@ -16,7 +16,7 @@ describe('createSlidingWindowLimiter', () => {
 
   it('does not count refused requests against the budget', () => {
     let t = 0;
-    const limiter = createSlidingWindowLimiter({ limit: 1, windowMs: 1_000, now: () => t });
+    const limiter = createSlidingWindowLimiter({ limit: 1, windowMs: 1_000, clock: () => t });
     limiter.tryTake('a');
     for (let i = 0; i < 5; i += 1) {
       t += 100;
@@ -27,7 +27,7 @@ describe('createSlidingWindowLimiter', () => {
   });
 
   it('rejects a non-positive limit at setup', () => {
-    expect(() => createSlidingWindowLimiter({ limit: 0, windowMs: 1_000, now: Date.now })).toThrow(/limit/);
+    expect(() => createSlidingWindowLimiter({ limit: 0, windowMs: 1_000, clock: Date.now })).toThrow(/limit/);
   });
 });
 

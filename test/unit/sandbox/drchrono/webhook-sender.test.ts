@@ -2,8 +2,8 @@ import { createHmac } from 'node:crypto';
 import { Hono } from 'hono';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDrChronoWebhookSender, signDrChronoWebhookBody, verifyWebhookHandshake } from '../../../../sandbox/drchrono/index.js';
-import { listenOnLoopback } from '../../../../sandbox/http.js';
-import type { LoopbackServer } from '../../../../sandbox/http.js';
+import { serveHttp } from '../../../../shared/serve.js';
+import type { RunningServer } from '../../../../shared/serve.js';
 import { verifyDrChronoSignature } from '../../../../sync/drchrono/webhook-signature.js';
 import { sandboxWithClock } from './helpers.js';
 
@@ -24,7 +24,7 @@ function receiver(secret: string) {
 }
 
 describe('DrChrono webhook sender', () => {
-  let server: LoopbackServer | undefined;
+  let server: RunningServer | undefined;
   afterEach(async () => {
     await server?.close();
     server = undefined;
@@ -32,7 +32,7 @@ describe('DrChrono webhook sender', () => {
 
   it('sends DrChrono headers and envelope, signed with the secret token as DrChrono documents', async () => {
     const { app, received } = receiver(SECRET);
-    server = await listenOnLoopback(app.fetch);
+    server = await serveHttp(app.fetch);
     const s = sandboxWithClock({ patientCount: 5 });
     const patient = s.control.get('patients', 1_000_001)!;
     const sender = createDrChronoWebhookSender({ callbackUrl: `${server.url}/hook`, secret: SECRET });
@@ -61,7 +61,7 @@ describe('DrChrono webhook sender', () => {
 
   it('gets a 401 from a verifying receiver when the body is tampered with', async () => {
     const { app } = receiver(SECRET);
-    server = await listenOnLoopback(app.fetch);
+    server = await serveHttp(app.fetch);
     const sender = createDrChronoWebhookSender({ callbackUrl: `${server.url}/hook`, secret: SECRET, signatureMode: 'hmac' });
     const delivery = sender.build('PATIENT_CREATE', { id: 1 });
     const result = await sender.sendRaw({ ...delivery, body: delivery.body.replace('1', '2') });
@@ -70,7 +70,7 @@ describe('DrChrono webhook sender', () => {
 
   it('verifies the registration handshake and reports a wrong secret as a mismatch', async () => {
     const { app } = receiver(SECRET);
-    server = await listenOnLoopback(app.fetch);
+    server = await serveHttp(app.fetch);
     expect(await verifyWebhookHandshake(`${server.url}/hook`, SECRET)).toEqual({ ok: true, status: 200 });
     const sender = createDrChronoWebhookSender({ callbackUrl: `${server.url}/hook`, secret: 'other-secret' });
     expect(await sender.handshake('abc')).toEqual({ ok: false, status: 200, reason: 'mismatch' });

@@ -19,7 +19,7 @@ function remoteJwks(path: string) {
 }
 
 beforeAll(async () => {
-  sandbox = await createGoogleOidcSandbox({ now: () => clock });
+  sandbox = await createGoogleOidcSandbox({ clock: () => clock });
 });
 
 describe('JWKS and discovery endpoints', () => {
