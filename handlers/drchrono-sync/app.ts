@@ -24,7 +24,8 @@ export interface DrChronoSyncDeps {
   readonly operatorGuard: MiddlewareHandler;
   /** The outbox relay, for `POST /outbox/drain` (the scheduler's safety net). */
   readonly relay: Pick<OutboxRelay, 'drain'>;
-  readonly clock?: () => Date;
+  /** Epoch milliseconds. @default Date.now */
+  readonly clock?: () => number;
 }
 
 /** The drchrono-sync Cloud Run service: DrChrono webhooks, Deep Cura Gridhooks, sync triggers. */

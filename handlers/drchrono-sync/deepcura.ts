@@ -12,8 +12,8 @@ export interface DeepcuraWebhookDeps {
   readonly logger: Logger;
   /** The 32-byte shared secret (decode `DEEPCURA_KEY` with `parseGridhookKey`). */
   readonly key: Buffer;
-  /** @default () => new Date() */
-  readonly clock?: () => Date;
+  /** Epoch milliseconds. @default Date.now */
+  readonly clock?: () => number;
   /** Half-width of the replay window for `sent_at`, in seconds. @default 300 */
   readonly replayWindowSeconds?: number;
   /** Practice time zone for linking by visit date (IANA). @default 'America/New_York' */

@@ -19,7 +19,7 @@ const syncErrorStatus: readonly ErrorStatusRow[] = [
   [RateLimitedError, 503, 'DrChrono call budget exhausted'],
 ];
 
-const retryAfterSeconds = (resetsAt: Date) => Math.max(1, Math.ceil((resetsAt.getTime() - Date.now()) / 1000));
+const retryAfterSeconds = (resetsAt: Date, nowMs: number) => Math.max(1, Math.ceil((resetsAt.getTime() - nowMs) / 1000));
 
 const targets: Record<string, DrChronoResource | 'all'> = {
   patients: 'patients', appointments: 'appointments', 'clinical-notes': 'clinical_notes', medications: 'medications', all: 'all',
@@ -30,6 +30,7 @@ const targets: Record<string, DrChronoResource | 'all'> = {
  * incremental by default, `?full=true` walks everything, `?deep=true` also soft-deletes what DrChrono dropped.
  */
 export function syncRoutes(deps: { sync: SyncDeps; guard: MiddlewareHandler }) {
+  const clock = deps.sync.clock ?? Date.now;
   const app = new Hono<AppEnv & { Variables: GoogleAuthVariables }>();
   app.post('/sync/:target', deps.guard, async (c) => {
     const target = targets[c.req.param('target')];
@@ -43,7 +44,7 @@ export function syncRoutes(deps: { sync: SyncDeps; guard: MiddlewareHandler }) {
       const known = statusFor(error, syncErrorStatus);
       if (!known) throw error;
       const resetsAt = error instanceof CallBudgetExhaustedError || error instanceof RateLimitedError ? error.resetsAt : undefined;
-      const headers = resetsAt && { 'Retry-After': String(retryAfterSeconds(resetsAt)) };
+      const headers = resetsAt && { 'Retry-After': String(retryAfterSeconds(resetsAt, clock())) };
       throw httpError(known.status, known.phrase, undefined, { cause: error, ...(headers && { headers }) });
     }
   });

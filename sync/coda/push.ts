@@ -25,8 +25,8 @@ export interface PushDeps {
   readonly mutationTimeoutMs?: number;
   /** First mutationStatus poll delay in ms; grows ×1.5 to 5 s. @default 500 */
   readonly pollIntervalMs?: number;
-  /** @default Date.now */
-  readonly now?: () => number;
+  /** Epoch milliseconds. @default Date.now */
+  readonly clock?: () => number;
   /** @default setTimeout */
   readonly sleep?: (ms: number) => Promise<void>;
   /** One writer per table at a time. @default the process-wide lock of `sql` ({@link tableWriteLockFor}) */
@@ -159,10 +159,10 @@ export async function pushChangeEvent(deps: PushDeps, event: ChangeEvent, contex
  * @throws {CodaMutationTimeoutError} with the ids still pending when the deadline passes
  */
 export async function confirmMutations(deps: PushDeps, requestIds: readonly string[], requestId?: string): Promise<void> {
-  const now = deps.now ?? Date.now;
+  const clock = deps.clock ?? Date.now;
   const sleep = deps.sleep ?? realSleep;
   const timeoutMs = deps.mutationTimeoutMs ?? 60_000;
-  const deadline = now() + timeoutMs;
+  const deadline = clock() + timeoutMs;
   let pending = [...requestIds];
   let delay = deps.pollIntervalMs ?? 500;
   while (pending.length > 0) {
@@ -174,7 +174,7 @@ export async function confirmMutations(deps: PushDeps, requestIds: readonly stri
     }
     pending = still;
     if (pending.length === 0) return;
-    const left = deadline - now();
+    const left = deadline - clock();
     if (left <= 0) throw new CodaMutationTimeoutError(pending, timeoutMs);
     await sleep(Math.min(delay, left));
     delay = Math.min(5_000, Math.round(delay * 1.5));

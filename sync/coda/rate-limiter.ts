@@ -19,8 +19,8 @@ export interface SlidingWindowGateOptions {
   readonly cap: number;
   /** Window length in ms. @default 6000 */
   readonly windowMs?: number;
-  /** ms since the epoch. @default Date.now */
-  readonly now?: () => number;
+  /** Epoch milliseconds. @default Date.now */
+  readonly clock?: () => number;
   /** @default an unref'd setTimeout */
   readonly sleep?: (ms: number) => Promise<void>;
 }
@@ -48,7 +48,7 @@ export function createSlidingWindowGate(options: SlidingWindowGateOptions): Slid
   const windowMs = options.windowMs ?? CODA_WINDOW_MS;
   if (!Number.isInteger(cap) || cap < 1) throw new Error(`createSlidingWindowGate: cap must be a positive integer, got ${cap}`);
   if (!Number.isInteger(windowMs) || windowMs < 1) throw new Error(`createSlidingWindowGate: windowMs must be a positive integer (ms), got ${windowMs}`);
-  const now = options.now ?? Date.now;
+  const clock = options.clock ?? Date.now;
   const sleep = options.sleep ?? unrefSleep;
   /** Answer times of released calls, ascending. */
   const answered: number[] = [];
@@ -67,7 +67,7 @@ export function createSlidingWindowGate(options: SlidingWindowGateOptions): Slid
       if (done) return;
       done = true;
       inFlight -= 1;
-      const at = now();
+      const at = clock();
       let i = answered.length;
       while (i > 0 && (answered[i - 1] ?? 0) > at) i -= 1;
       answered.splice(i, 0, at);
@@ -79,7 +79,7 @@ export function createSlidingWindowGate(options: SlidingWindowGateOptions): Slid
 
   async function take(): Promise<() => void> {
     for (;;) {
-      const at = now();
+      const at = clock();
       prune(at);
       if (inFlight + answered.length < cap) {
         inFlight += 1;
@@ -98,7 +98,7 @@ export function createSlidingWindowGate(options: SlidingWindowGateOptions): Slid
       return turn;
     },
     inWindow() {
-      prune(now());
+      prune(clock());
       return inFlight + answered.length;
     },
   };
@@ -117,14 +117,15 @@ export interface CodaRateLimiterOptions {
   readonly readsPerWindow?: number;
   /** @default 6000 */
   readonly windowMs?: number;
-  readonly now?: () => number;
+  /** Epoch milliseconds. @default Date.now */
+  readonly clock?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
 export function createCodaRateLimiter(options: CodaRateLimiterOptions = {}): CodaRateLimiter {
   const common = {
     ...(options.windowMs !== undefined && { windowMs: options.windowMs }),
-    ...(options.now && { now: options.now }),
+    ...(options.clock && { clock: options.clock }),
     ...(options.sleep && { sleep: options.sleep }),
   };
   return {

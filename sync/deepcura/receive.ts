@@ -31,8 +31,8 @@ export interface GridhookReceiverDeps {
   readonly sql: Sql;
   /** The 32-byte shared secret (decode `DEEPCURA_KEY` with parseGridhookKey). */
   readonly key: Buffer;
-  /** @default () => new Date() */
-  readonly clock?: () => Date;
+  /** Epoch milliseconds. @default Date.now */
+  readonly clock?: () => number;
   /** Half-width of the replay window around the receiver's clock, in seconds (1–3600). @default 300 */
   readonly replayWindowSeconds?: number;
   /** Practice time zone for the visit-date link rule (IANA). @default 'America/New_York' */
@@ -53,14 +53,14 @@ export type GridhookReceiver = (envelope: unknown, context?: { readonly requestI
  */
 export function createGridhookReceiver(deps: GridhookReceiverDeps): GridhookReceiver {
   const key = assertGridhookKey(deps.key);
-  const clock = deps.clock ?? (() => new Date());
+  const clock = deps.clock ?? Date.now;
   const replayWindowSeconds = deps.replayWindowSeconds ?? DEFAULT_REPLAY_WINDOW_SECONDS;
   if (!Number.isInteger(replayWindowSeconds) || replayWindowSeconds < 1 || replayWindowSeconds > 3600) {
     throw new GridhookConfigError(`replayWindowSeconds must be an integer from 1 to 3600; got ${replayWindowSeconds}`);
   }
   const timeZone = assertTimeZone(deps.timeZone ?? DEFAULT_PRACTICE_TIME_ZONE);
   return async function receiveGridhook(envelope, context = {}) {
-    const note = openGridhook(envelope, { key, now: clock(), replayWindowSeconds });
+    const note = openGridhook(envelope, { key, now: new Date(clock()), replayWindowSeconds });
     const valueWarnings = new PgValueWarnings();
     const result = await storeDeepcuraNote(deps.sql, note, {
       requestId: context.requestId,

@@ -44,8 +44,8 @@ export interface CallBudgetOptions {
    * @default 'wait'
    */
   readonly whenExhausted?: 'wait' | 'throw';
-  /** @default () => new Date() */
-  readonly clock?: () => Date;
+  /** Epoch milliseconds. @default Date.now */
+  readonly clock?: () => number;
   /** Waits `ms` (rejects when `signal` aborts). Tests pass one that advances a fake clock. @default setTimeout */
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   readonly logger?: Logger;
@@ -77,13 +77,13 @@ export function createCallBudget(options: CallBudgetOptions): CallBudget {
     throw new Error(`createCallBudget: webhookReserve must be an integer in 0..hourlyLimit-1 (${hourlyLimit - 1}), got ${String(webhookReserve)}; lower it or raise hourlyLimit`);
   }
   const { sql } = options;
-  const clock = options.clock ?? (() => new Date());
+  const clock = options.clock ?? Date.now;
   const sleep = options.sleep ?? realSleep;
   const whenExhausted = options.whenExhausted ?? 'wait';
 
   /** One statement: insert the hour's first call, or add one while under `limit`. No row back = no room. */
   async function tryReserve(limit: number): Promise<{ ok: boolean; hour: Date }> {
-    const hour = hourStart(clock());
+    const hour = hourStart(new Date(clock()));
     const rows = await sql`
       INSERT INTO drchrono_call_budget AS b (hour_start, calls_used) VALUES (${hour.toISOString()}::timestamptz, 1)
       ON CONFLICT (hour_start) DO UPDATE SET calls_used = b.calls_used + 1 WHERE b.calls_used < ${limit}
@@ -102,19 +102,19 @@ export function createCallBudget(options: CallBudgetOptions): CallBudget {
         if (ok) return;
         const resetsAt = new Date(hour.getTime() + HOUR_MS);
         if (priority === 'webhook' || whenExhausted === 'throw') throw new CallBudgetExhaustedError(resetsAt);
-        const waitMs = Math.max(0, resetsAt.getTime() - clock().getTime());
+        const waitMs = Math.max(0, resetsAt.getTime() - clock());
         options.logger?.warn({ event: 'drchrono_budget_wait', priority, limit, waitMs }, 'DrChrono call budget used up; waiting for the next hour');
         await sleep(waitMs, signal);
       }
     },
     async markHourExhausted() {
-      const hour = hourStart(clock());
+      const hour = hourStart(new Date(clock()));
       await sql`
         INSERT INTO drchrono_call_budget AS b (hour_start, calls_used) VALUES (${hour.toISOString()}::timestamptz, ${hourlyLimit})
         ON CONFLICT (hour_start) DO UPDATE SET calls_used = greatest(b.calls_used, ${hourlyLimit})`;
     },
     async used(at) {
-      const rows = await sql<{ calls_used: number }[]>`SELECT calls_used FROM drchrono_call_budget WHERE hour_start = ${hourStart(at ?? clock()).toISOString()}::timestamptz`;
+      const rows = await sql<{ calls_used: number }[]>`SELECT calls_used FROM drchrono_call_budget WHERE hour_start = ${hourStart(at ?? new Date(clock())).toISOString()}::timestamptz`;
       return rows[0]?.calls_used ?? 0;
     },
   };

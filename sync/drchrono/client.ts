@@ -21,8 +21,8 @@ export interface DrChronoClientOptions {
   readonly budget: CallBudget;
   /** Postgres client for access_log rows. */
   readonly sql: Sql;
-  /** @default () => new Date() */
-  readonly clock?: () => Date;
+  /** Epoch milliseconds. @default Date.now */
+  readonly clock?: () => number;
   /**
    * Waits for the next hour after a 429. Tests pass one that advances a fake clock. Backoff between 5xx/network
    * retries is the pipeline's own (real) wait, as it was with p-retry. @default setTimeout
@@ -66,12 +66,12 @@ interface CallContext {
 class UnauthorizedAnswer extends DrChronoAuthError {}
 
 /** DrChrono's rules for one answer to a GET. */
-async function classifyAnswer(answer: OutsideAnswer, template: string, expect: Expect, clock: () => Date): Promise<Verdict<unknown>> {
+async function classifyAnswer(answer: OutsideAnswer, template: string, expect: Expect, clock: () => number): Promise<Verdict<unknown>> {
   const { response } = answer;
   if (!response) return retry(new DrChronoNetworkError(template, { cause: answer.networkError }));
   const { status } = response;
   if (status === 401) return fail(new UnauthorizedAnswer(`DrChrono answered 401 for ${template}`));
-  if (status === 429) return fail(new RateLimitedError(nextHourStart(clock())));
+  if (status === 429) return fail(new RateLimitedError(nextHourStart(new Date(clock()))));
   if (status === 404 && expect === 'detail') return ok(null, null);
   if (status >= 500) return retry(new DrChronoHttpError(status, template), parseRetryAfter(response.headers.get('retry-after')));
   if (!response.ok) return fail(new DrChronoHttpError(status, template));
@@ -103,7 +103,7 @@ export function createDrChronoClient(options: DrChronoClientOptions): DrChronoCl
   if (!Number.isInteger(retries) || retries < 0) throw new Error(`createDrChronoClient: retries must be an integer >= 0, got ${String(retries)}`);
   const baseHref = base.href.replace(/\/+$/, '');
   const { tokens, budget, logger } = options;
-  const clock = options.clock ?? (() => new Date());
+  const clock = options.clock ?? Date.now;
   const sleep = options.sleep ?? realSleep;
   const on429 = options.on429 ?? 'wait';
   const caller = createOutsideCaller({
@@ -147,7 +147,7 @@ export function createDrChronoClient(options: DrChronoClientOptions): DrChronoCl
   async function waitOut429(error: RateLimitedError, template: string, signal: AbortSignal | undefined): Promise<void> {
     await budget.markHourExhausted();
     if (on429 === 'throw') throw error;
-    const waitMs = Math.max(0, error.resetsAt.getTime() - clock().getTime());
+    const waitMs = Math.max(0, error.resetsAt.getTime() - clock());
     logger?.warn({ event: 'drchrono_rate_limited', pathTemplate: template, waitMs }, 'DrChrono answered 429; waiting for the next hour');
     await sleep(waitMs, signal);
   }

@@ -24,8 +24,8 @@ export interface DrChronoClientConfig {
   readonly logger?: Logger;
   /** @default globalThis.fetch */
   readonly fetch?: typeof globalThis.fetch;
-  /** @default () => new Date() */
-  readonly clock?: () => Date;
+  /** Epoch milliseconds. @default Date.now */
+  readonly clock?: () => number;
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** See {@link CallBudgetOptions}. */
   readonly budget?: Pick<CallBudgetOptions, 'hourlyLimit' | 'webhookReserve' | 'whenExhausted'>;
@@ -45,7 +45,7 @@ export interface ConfiguredDrChronoClient {
 /** Wires store, token manager, shared budget and client from configuration (what `cli/` reads from the env). */
 export function createDrChronoClientFromConfig(config: DrChronoClientConfig): ConfiguredDrChronoClient {
   const fetchFn = config.fetch ?? globalThis.fetch;
-  const clock = config.clock ?? (() => new Date());
+  const clock = config.clock ?? Date.now;
   const baseUrl = config.baseUrl.replace(/\/+$/, '');
   const store = typeof config.tokenStore === 'string'
     ? parseTokenStore(config.tokenStore, { fetch: fetchFn, ...config.secretManager })

@@ -35,7 +35,8 @@ export interface SyncDeps {
   readonly logger: Logger;
   /** The practice's IANA zone (DrChrono's timestamps are local to it). */
   readonly timeZone: string;
-  readonly clock?: () => Date;
+  /** Epoch milliseconds. @default Date.now */
+  readonly clock?: () => number;
   readonly afterApply?: AfterApplyHook;
   /** Called after every page, for progress lines. */
   readonly onProgress?: (progress: { resource: DrChronoResource; seen: number; changed: number }) => void;
@@ -130,9 +131,9 @@ async function logged<T extends Omit<ResourceSyncResult, 'kind' | 'resource'> & 
  * DrChrono no longer returns.
  */
 export async function syncResource(deps: SyncDeps, resource: DrChronoResource, kind: SyncKind, options: SyncOptions = {}): Promise<ResourceSyncResult> {
-  const clock = deps.clock ?? (() => new Date());
+  const clock = deps.clock ?? Date.now;
   return logged(deps, resource, kind, options.requestId, async () => {
-    const runStarted = clock();
+    const runStarted = new Date(clock());
     const usesSince = sinceResources.includes(resource);
     const since = kind === 'incremental' && usesSince ? (options.since ?? (await lastCursor(deps.sql, resource))) : options.since;
     const filters: Record<string, string> = {};

@@ -23,8 +23,8 @@ export interface TokenManagerOptions {
   readonly tokenUrl: string;
   readonly clientId: string;
   readonly clientSecret: string;
-  /** @default () => new Date() */
-  readonly clock?: () => Date;
+  /** Epoch milliseconds. @default Date.now */
+  readonly clock?: () => number;
   /**
    * Refresh when the access token expires within this many milliseconds (DrChrono's tokens last 48 h).
    * @default 600000 (10 min)
@@ -63,14 +63,14 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     if (!options[key]) throw new Error(`createTokenManager: ${key} is required`);
   }
   const { store, sql, logger } = options;
-  const clock = options.clock ?? (() => new Date());
+  const clock = options.clock ?? Date.now;
   const marginMs = options.refreshMarginMs ?? 600_000;
   const lockTimeoutMs = options.lockTimeoutMs ?? 30_000;
   let cached: TokenPair | null = null;
   /** One refresh at a time inside this instance; concurrent callers share it. */
   let inFlight: Promise<TokenPair> | null = null;
 
-  const expiringSoon = (pair: TokenPair) => pair.expiresAt.getTime() - marginMs <= clock().getTime();
+  const expiringSoon = (pair: TokenPair) => pair.expiresAt.getTime() - marginMs <= clock();
 
   async function loadPair(): Promise<TokenPair> {
     const pair = await store.load();
@@ -81,7 +81,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   /** `POST /o/token/` with grant_type=refresh_token; pushes its access_log entry to `logEntries`. */
   async function exchange(refreshToken: string, logEntries: AccessLogEntry[]): Promise<TokenPair> {
     const started = performance.now();
-    const issuedAt = clock();
+    const issuedAt = new Date(clock());
     let status: number | null = null;
     let errorClass: string | null = null;
     try {

@@ -208,18 +208,18 @@ const METADATA_TOKEN_URL = 'http://metadata.google.internal/computeMetadata/v1/i
  * Access tokens of the runtime service account from the GCE/Cloud Run metadata server, cached until a minute before
  * they expire. For {@link SecretManagerTokenStoreOptions.getAccessToken} in Cloud Run.
  */
-export function metadataServerAccessToken(options: { fetch: typeof globalThis.fetch; clock?: () => Date; url?: string }): () => Promise<string> {
-  const clock = options.clock ?? (() => new Date());
+export function metadataServerAccessToken(options: { fetch: typeof globalThis.fetch; clock?: () => number; url?: string }): () => Promise<string> {
+  const clock = options.clock ?? Date.now;
   let cached: { token: string; expiresAtMs: number } | null = null;
   return async function metadataServerAccessToken() {
-    if (cached && cached.expiresAtMs - 60_000 > clock().getTime()) return cached.token;
+    if (cached && cached.expiresAtMs - 60_000 > clock()) return cached.token;
     const response = await options.fetch(options.url ?? METADATA_TOKEN_URL, { headers: { 'Metadata-Flavor': 'Google' } });
     if (!response.ok) {
       await response.body?.cancel();
       throw new Error(`metadata server answered ${response.status} for the service-account token`);
     }
     const body = z.object({ access_token: z.string(), expires_in: z.number() }).parse(await response.json());
-    cached = { token: body.access_token, expiresAtMs: clock().getTime() + body.expires_in * 1000 };
+    cached = { token: body.access_token, expiresAtMs: clock() + body.expires_in * 1000 };
     return cached.token;
   };
 }

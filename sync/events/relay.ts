@@ -19,8 +19,8 @@ export interface OutboxRelayOptions {
   readonly publishTimeoutMs?: number;
   /** Most passes one `drain()` runs before returning (the rest waits for the next call or the timer). @default 100 */
   readonly maxDrainPasses?: number;
-  /** @default () => new Date() */
-  readonly clock?: () => Date;
+  /** Epoch milliseconds. @default Date.now */
+  readonly clock?: () => number;
 }
 
 export interface RelayResult {
@@ -97,7 +97,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const maxBackoffMs = options.maxBackoffMs ?? 30_000;
   const publishTimeoutMs = options.publishTimeoutMs ?? 30_000;
   const maxDrainPasses = options.maxDrainPasses ?? 100;
-  const clock = options.clock ?? (() => new Date());
+  const clock = options.clock ?? Date.now;
   if (!Number.isInteger(batchLimit) || batchLimit < 1) throw new Error(`batchLimit must be a positive integer, got ${batchLimit}`);
   if (!(intervalMs > 0)) throw new Error(`intervalMs must be positive, got ${intervalMs}`);
 
@@ -162,7 +162,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     if (result.failed > 0) {
       failures++;
       const wait = Math.min(maxBackoffMs, intervalMs * 2 ** Math.min(failures, 20));
-      backoffUntil = clock().getTime() + wait;
+      backoffUntil = clock() + wait;
       logger.warn({ failed: result.failed, published: result.published, consecutiveFailures: failures, backoffMs: wait }, 'outbox relay backing off');
     } else {
       if (failures > 0) logger.info({ published: result.published }, 'outbox relay recovered');
@@ -176,7 +176,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   async function backgroundPasses(): Promise<void> {
     do {
       wakeAgain = false;
-      if (clock().getTime() < backoffUntil) return;
+      if (clock() < backoffUntil) return;
       try {
         const result = await pass();
         noteOutcome(result);
@@ -184,7 +184,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         if (result.claimed >= batchLimit) wakeAgain = true;
       } catch (error) {
         failures++;
-        backoffUntil = clock().getTime() + Math.min(maxBackoffMs, intervalMs * 2 ** Math.min(failures, 20));
+        backoffUntil = clock() + Math.min(maxBackoffMs, intervalMs * 2 ** Math.min(failures, 20));
         logger.error({ err: error, errorClass: errorClass(error), consecutiveFailures: failures }, 'outbox relay pass failed');
         return;
       }
@@ -199,7 +199,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   }
 
   function nextDelay(): number {
-    const untilBackoff = backoffUntil - clock().getTime();
+    const untilBackoff = backoffUntil - clock();
     return untilBackoff > 0 ? untilBackoff : intervalMs;
   }
 
@@ -216,7 +216,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     busy = run;
     void run.finally(() => {
       if (busy === run) busy = undefined;
-      schedule(wakeAgain && clock().getTime() >= backoffUntil ? 0 : nextDelay());
+      schedule(wakeAgain && clock() >= backoffUntil ? 0 : nextDelay());
     });
   }
 
@@ -227,7 +227,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       return;
     }
     // During a back-off the timer fires when it ends; a NOTIFY must not hammer a failing bus.
-    if (clock().getTime() < backoffUntil) return;
+    if (clock() < backoffUntil) return;
     schedule(notifyDelayMs);
   }
 

@@ -21,7 +21,7 @@ let app: ReturnType<typeof createBaseApp>;
 beforeAll(async () => {
   t = await createTestDatabase();
   app = createBaseApp({ sql: t.sql, logger: logs.logger, service: 'drchrono-sync' });
-  app.route('/', deepcuraWebhookRoutes({ sql: t.sql, logger: logs.logger, key, clock: () => now }));
+  app.route('/', deepcuraWebhookRoutes({ sql: t.sql, logger: logs.logger, key, clock: () => now.getTime() }));
   await t.sql`INSERT INTO patients (drchrono_id, raw) VALUES ('p-1', '{}')`;
 });
 afterAll(() => t.drop());

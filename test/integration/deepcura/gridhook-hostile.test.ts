@@ -19,7 +19,7 @@ let app: ReturnType<typeof createBaseApp>;
 beforeAll(async () => {
   t = await createTestDatabase();
   app = createBaseApp({ sql: t.sql, logger: logs.logger, service: 'drchrono-sync' });
-  app.route('/', deepcuraWebhookRoutes({ sql: t.sql, logger: logs.logger, key, clock: () => now }));
+  app.route('/', deepcuraWebhookRoutes({ sql: t.sql, logger: logs.logger, key, clock: () => now.getTime() }));
 });
 afterAll(() => t.drop());
 

@@ -28,7 +28,7 @@ beforeAll(async () => {
   t = await createTestDatabase();
   const logger = logs.logger;
   app = createBaseApp({ sql: t.sql, logger, service: 'drchrono-sync' });
-  app.route('/', deepcuraWebhookRoutes({ sql: t.sql, logger, key, clock: () => now }));
+  app.route('/', deepcuraWebhookRoutes({ sql: t.sql, logger, key, clock: () => now.getTime() }));
   const fetchApp = (async (input: string, init?: RequestInit) => {
     const res = await app.request(input, init);
     const text = await res.text();

@@ -94,7 +94,7 @@ describe('resilience', () => {
   });
 
   it('waits for the next hour on 429 and resumes without duplicates', async () => {
-    h.time.advance(60 * 60_000 - (h.time.clockMs() % (60 * 60_000)));
+    h.time.advance(60 * 60_000 - (h.time.clock() % (60 * 60_000)));
     h.sandbox.control.setHourlyCallBudget(2);
     const sleepsBefore = h.time.sleeps.length;
     const result = await syncResource(deps(), 'appointments', 'full');

@@ -61,7 +61,7 @@ describe('the shared call budget', () => {
 
     await budget.reserve('sync');
     expect(time.sleeps).toEqual([10 * 60_000]);
-    expect(time.clockMs()).toBe(START_MS + 3600_000);
+    expect(time.clock()).toBe(START_MS + 3600_000);
     expect(await budget.used()).toBe(1);
     expect(await budget.used(new Date(START_MS))).toBe(3);
   });

@@ -28,7 +28,7 @@ describe('the DrChrono client on 429', () => {
     expect(ids).toHaveLength(30);
     expect(new Set(ids).size).toBe(30);
     expect(h.time.sleeps).toEqual([3600_000]);
-    expect(h.time.clockMs()).toBe(START_MS + 3600_000);
+    expect(h.time.clock()).toBe(START_MS + 3600_000);
     expect((await accessLogRows(t.sql)).map((r) => r.status)).toEqual([200, 200, 200, 429, 200, 200, 200]);
     expect((await accessLogRows(t.sql))[3]?.error_class).toBe('RateLimitedError');
   });

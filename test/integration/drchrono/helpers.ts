@@ -17,8 +17,8 @@ export function fakeTime(startMs = START_MS) {
   let now = startMs;
   const sleeps: number[] = [];
   return {
-    clock: () => new Date(now),
-    clockMs: () => now,
+    /** Epoch milliseconds. */
+    clock: () => now,
     advance(ms: number) {
       now += ms;
     },
@@ -54,7 +54,7 @@ export interface Harness {
 
 export async function startHarness(sandboxOptions: StartDrChronoSandboxOptions = {}): Promise<Harness> {
   const time = fakeTime();
-  const sandbox = await startDrChronoSandbox({ patientCount: 30, clock: time.clockMs, ...sandboxOptions });
+  const sandbox = await startDrChronoSandbox({ patientCount: 30, clock: time.clock, ...sandboxOptions });
   const dir = await mkdtemp(path.join(os.tmpdir(), 'drchrono-client-'));
   const tokenFile = path.join(dir, 'token.json');
   const store = new FileTokenStore(tokenFile);
@@ -82,7 +82,7 @@ export async function startHarness(sandboxOptions: StartDrChronoSandboxOptions =
       }),
     async seedTokens() {
       const issued = sandbox.control.issueTokenPair();
-      const pair = { accessToken: issued.access_token, refreshToken: issued.refresh_token, expiresAt: new Date(time.clockMs() + issued.expires_in * 1000) };
+      const pair = { accessToken: issued.access_token, refreshToken: issued.refresh_token, expiresAt: new Date(time.clock() + issued.expires_in * 1000) };
       await store.save(pair);
       return pair;
     },

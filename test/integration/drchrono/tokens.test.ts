@@ -31,7 +31,7 @@ describe('the token manager', () => {
 
     const stored = await h.store.load();
     expect(stored?.refreshToken).not.toBe(seeded.refreshToken);
-    expect(stored?.expiresAt.getTime()).toBe(h.time.clockMs() + 3600_000);
+    expect(stored?.expiresAt.getTime()).toBe(h.time.clock() + 3600_000);
     // The refresh is one access_log row on the token endpoint, before the API call that needed it.
     expect((await accessLogRows(t.sql)).map((r) => [r.method, r.path_template, r.status])).toEqual([
       ['GET', '/api/patients/{id}', 200],
