@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { GoogleAuth } from 'google-auth-library';
+import type { GoogleAuth } from 'google-auth-library';
+import { googleAccessToken } from '../auth/google-access-token.js';
 import { z } from 'zod';
 import { SECRET_MANAGER_DEFAULT_BASE_URL } from '../../contract/env.js';
 
@@ -227,17 +228,9 @@ export function metadataServerAccessToken(options: { fetch: typeof globalThis.fe
 /** The OAuth scope Secret Manager accepts. */
 export const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
 
-/**
- * Access tokens from Application Default Credentials (the metadata server on Cloud Run; `GCE_METADATA_HOST` for a
- * stand-in, as `platform rehearse` uses), cached and refreshed by google-auth-library — the same way
- * `sync/db/cloudsql-iam.ts` gets its tokens, so one variable redirects both.
- */
-export function applicationDefaultAccessToken(auth: Pick<GoogleAuth, 'getAccessToken'> = new GoogleAuth({ scopes: [CLOUD_PLATFORM_SCOPE] })): () => Promise<string> {
-  return async function applicationDefaultAccessToken() {
-    const token = await auth.getAccessToken();
-    if (!token) throw new Error('Secret Manager: no access token from Application Default Credentials (is the service account attached?)');
-    return token;
-  };
+/** Secret Manager access tokens from Application Default Credentials (see {@link googleAccessToken}). */
+export function applicationDefaultAccessToken(auth?: Pick<GoogleAuth, 'getAccessToken'>): () => Promise<string> {
+  return googleAccessToken(CLOUD_PLATFORM_SCOPE, 'Secret Manager', auth);
 }
 
 export interface TokenStoreDependencies {

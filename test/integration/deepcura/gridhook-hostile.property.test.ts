@@ -1,11 +1,9 @@
 import { createCipheriv, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBaseApp } from '../../../handlers/app.js';
+import { describe, expect, it } from 'vitest';
 import { deepcuraWebhookRoutes } from '../../../handlers/drchrono-sync/deepcura.js';
-import { createTestDatabase, type TestDatabase } from '../../harness/database.js';
 import { HOSTILE_RUNS, HOSTILE_SEED, hostileFields, hostileJson, hostileString, hostileValue, MARKER } from '../../harness/hostile.js';
-import { captureLogs } from '../../harness/logs.js';
+import { routeTestbed } from '../../harness/route-testbed.js';
 
 // Property: an authentic Gridhook (correct key, fresh sent_at) whose plaintext has hostile values in any field is
 // answered 200 (stored or unchanged, the delivery recorded) or 400 naming fields (nothing written) — never 5xx —
@@ -14,17 +12,8 @@ import { captureLogs } from '../../harness/logs.js';
 
 const key = randomBytes(32);
 const now = new Date('2025-03-01T17:00:00Z');
-let t: TestDatabase;
-const logs = captureLogs('drchrono-sync');
-let app: ReturnType<typeof createBaseApp>;
 
-beforeAll(async () => {
-  t = await createTestDatabase();
-  app = createBaseApp({ sql: t.sql, logger: logs.logger, service: 'drchrono-sync' });
-  app.route('/', deepcuraWebhookRoutes({ sql: t.sql, logger: logs.logger, key, clock: () => now.getTime() }));
-  await t.sql`INSERT INTO patients (drchrono_id, raw) VALUES ('p-1', '{}')`;
-});
-afterAll(() => t.drop());
+const bed = routeTestbed(({ sql, logger }) => deepcuraWebhookRoutes({ sql, logger, key, clock: () => now.getTime() }), (t) => t.sql`INSERT INTO patients (drchrono_id, raw) VALUES ('p-1', '{}')`);
 
 function seal(plaintext: string): string {
   const iv = randomBytes(12);
@@ -57,8 +46,8 @@ const anywhere = fc
   .map(([p, soap]): Record<string, unknown> => ({ ...p, ...(soap && { soap }) }));
 const payload = fc.oneof({ weight: 3, arbitrary: inText }, { weight: 1, arbitrary: anywhere });
 
-const deliveries = async () => Number((await t.sql`SELECT count(*) AS n FROM webhook_deliveries`)[0]!.n);
-const notes = async () => Number((await t.sql`SELECT count(*) AS n FROM deepcura_notes`)[0]!.n);
+const deliveries = async () => Number((await bed.t.sql`SELECT count(*) AS n FROM webhook_deliveries`)[0]!.n);
+const notes = async () => Number((await bed.t.sql`SELECT count(*) AS n FROM deepcura_notes`)[0]!.n);
 
 describe('Deep Cura Gridhook under hostile input (property)', () => {
   it(`answers 200 (stored) or 400 (nothing written), never 5xx, and logs no input value — ${HOSTILE_RUNS} runs`, { timeout: 300_000 }, async () => {
@@ -67,8 +56,8 @@ describe('Deep Cura Gridhook under hostile input (property)', () => {
       fc.asyncProperty(payload, async (p) => {
         const note = p['note_id'] === '' ? { ...p, note_id: `dc-prop-${++n}` } : p;
         const before = { deliveries: await deliveries(), notes: await notes() };
-        const logStart = logs.lines().length;
-        const res = await app.request('/webhooks/deepcura', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: seal(hostileJson(note)) });
+        const logStart = bed.logs.lines().length;
+        const res = await bed.app.request('/webhooks/deepcura', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: seal(hostileJson(note)) });
         const answer = await res.text();
         const allowed = note['sent_at'] === base.sent_at ? [200, 400, 413] : [200, 400, 401, 413];
         expect(allowed, `status ${res.status}: ${answer}`).toContain(res.status);
@@ -81,7 +70,7 @@ describe('Deep Cura Gridhook under hostile input (property)', () => {
           expect(await deliveries()).toBe(before.deliveries);
           expect(await notes()).toBe(before.notes);
         }
-        expect(logs.lines().slice(logStart).join('\n')).not.toMatch(MARKER);
+        expect(bed.logs.lines().slice(logStart).join('\n')).not.toMatch(MARKER);
         expect(answer).not.toMatch(MARKER);
       }),
       { numRuns: HOSTILE_RUNS, seed: HOSTILE_SEED, endOnFailure: true },

@@ -1,10 +1,8 @@
 import { createCipheriv, randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBaseApp } from '../../../handlers/app.js';
+import { describe, expect, it } from 'vitest';
 import { deepcuraWebhookRoutes } from '../../../handlers/drchrono-sync/deepcura.js';
 import { buildSyntheticDeepcuraNote } from '../../../sandbox/deepcura/sender.js';
-import { createTestDatabase, type TestDatabase } from '../../harness/database.js';
-import { captureLogs } from '../../harness/logs.js';
+import { routeTestbed } from '../../harness/route-testbed.js';
 
 // The malformed classes of issue part 4 inside a Deep Cura Gridhook (NUL, lone surrogates, year 0000, deep
 // nesting): 200 with the note stored as documented in sync/db/pg-values.ts, or 400 naming the field — never 5xx.
@@ -12,16 +10,8 @@ import { captureLogs } from '../../harness/logs.js';
 const key = randomBytes(32);
 const now = new Date('2025-03-01T17:00:00Z');
 const MARK = 'Thistlewick';
-let t: TestDatabase;
-const logs = captureLogs('drchrono-sync');
-let app: ReturnType<typeof createBaseApp>;
 
-beforeAll(async () => {
-  t = await createTestDatabase();
-  app = createBaseApp({ sql: t.sql, logger: logs.logger, service: 'drchrono-sync' });
-  app.route('/', deepcuraWebhookRoutes({ sql: t.sql, logger: logs.logger, key, clock: () => now.getTime() }));
-});
-afterAll(() => t.drop());
+const bed = routeTestbed(({ sql, logger }) => deepcuraWebhookRoutes({ sql, logger, key, clock: () => now.getTime() }));
 
 /** Seals a plaintext string as Deep Cura would (contract v1), so tests can send JSON that JSON.stringify cannot build. */
 function seal(plaintext: string) {
@@ -35,10 +25,10 @@ async function send(overrides: Record<string, unknown>, depth = 0): Promise<{ st
   const noteId = `dc-hostile-${randomBytes(4).toString('hex')}`;
   const payload = { ...buildSyntheticDeepcuraNote({ patient: 'p-x', visitDate: '2025-03-01', createdAt: now, noteId }), sent_at: now.toISOString(), ...overrides };
   const plaintext = JSON.stringify(payload).replace('"__DEEP__"', `${'['.repeat(depth)}"${MARK}"${']'.repeat(depth)}`);
-  const res = await app.request('/webhooks/deepcura', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: seal(plaintext) });
+  const res = await bed.app.request('/webhooks/deepcura', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: seal(plaintext) });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
-const stored = async (noteId: string) => (await t.sql`SELECT * FROM deepcura_notes WHERE deepcura_note_id = ${noteId}`)[0];
+const stored = async (noteId: string) => (await bed.t.sql`SELECT * FROM deepcura_notes WHERE deepcura_note_id = ${noteId}`)[0];
 
 describe('Deep Cura Gridhook: values Postgres cannot hold as sent', () => {
   it('stores NUL in transcript and SOAP text as U+FFFD, in the columns and in raw', async () => {
@@ -78,16 +68,16 @@ describe('Deep Cura Gridhook: values Postgres cannot hold as sent', () => {
   });
 
   it('refuses a field nested 20,000 deep with 400 naming it, and writes nothing', async () => {
-    const before = Number((await t.sql`SELECT count(*) n FROM webhook_deliveries`)[0]!.n);
+    const before = Number((await bed.t.sql`SELECT count(*) n FROM webhook_deliveries`)[0]!.n);
     const res = await send({ note_id: 'dc-deep', vendor_extra: '__DEEP__' }, 20_000);
     expect(res.status).toBe(400);
     expect(res.body['fields']).toEqual([expect.stringMatching(/^vendor_extra(\.0)*$/)]);
-    expect(Number((await t.sql`SELECT count(*) n FROM webhook_deliveries`)[0]!.n)).toBe(before);
+    expect(Number((await bed.t.sql`SELECT count(*) n FROM webhook_deliveries`)[0]!.n)).toBe(before);
     expect(await stored('dc-deep')).toBeUndefined();
   });
 
   it('logs cleaned columns by name and reason, and never a value', () => {
-    const text = logs.text();
+    const text = bed.logs.text();
     expect(text).toMatch(/"table":"deepcura_notes","column":"transcript","reason":"text_cleaned"/);
     expect(text).not.toContain(MARK);
     expect(text).not.toMatch(/"severity":"ERROR"/);

@@ -1,10 +1,8 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBaseApp } from '../../../handlers/app.js';
+import { describe, expect, it } from 'vitest';
 import { drchronoWebhookRoutes } from '../../../handlers/drchrono-sync/drchrono-webhook.js';
-import { createTestDatabase, type TestDatabase } from '../../harness/database.js';
 import { HOSTILE_RUNS, HOSTILE_SEED, hostileFields, hostileJson, MARKER } from '../../harness/hostile.js';
-import { captureLogs } from '../../harness/logs.js';
+import { routeTestbed } from '../../harness/route-testbed.js';
 
 // Property: a signed DrChrono delivery of any handled event, with hostile values in any field, is answered 200
 // (stored, the delivery recorded) or 400 (nothing written) — never 5xx — and no input value reaches a log line.
@@ -14,16 +12,8 @@ import { captureLogs } from '../../harness/logs.js';
 
 const SECRET = 'test-webhook-secret';
 const TZ = 'America/New_York';
-let t: TestDatabase;
-const logs = captureLogs('drchrono-sync');
-let app: ReturnType<typeof createBaseApp>;
 
-beforeAll(async () => {
-  t = await createTestDatabase();
-  app = createBaseApp({ sql: t.sql, logger: logs.logger, service: 'drchrono-sync' });
-  app.route('/', drchronoWebhookRoutes({ sql: t.sql, logger: logs.logger, timeZone: TZ, secret: SECRET }));
-});
-afterAll(() => t.drop());
+const bed = routeTestbed(({ sql, logger }) => drchronoWebhookRoutes({ sql, logger, timeZone: TZ, secret: SECRET }));
 
 const V = { updated_at: '2026-05-01T10:00:00' };
 const resources = [
@@ -60,7 +50,7 @@ const delivery = fc.oneof(
   ),
 );
 
-const count = async (table: string) => Number((await t.sql.unsafe(`SELECT count(*) AS n FROM ${table}`))[0]!.n);
+const count = async (table: string) => Number((await bed.t.sql.unsafe(`SELECT count(*) AS n FROM ${table}`))[0]!.n);
 
 describe('DrChrono webhook under hostile input (property)', () => {
   it(`answers 200 (stored) or 400 (nothing written), never 5xx, and logs no input value — ${HOSTILE_RUNS} runs`, { timeout: 300_000 }, async () => {
@@ -71,15 +61,15 @@ describe('DrChrono webhook under hostile input (property)', () => {
         const body = { receiver: {}, object: object['id'] === 0 ? { ...object, id: ++nextId } : object };
         const deliveryId = `prop-${++deliveryNo}`;
         const before = { outbox: await count('outbox'), changes: await count('change_log') };
-        const logStart = logs.lines().length;
-        const res = await app.request('/webhooks/drchrono', {
+        const logStart = bed.logs.lines().length;
+        const res = await bed.app.request('/webhooks/drchrono', {
           method: 'POST',
           headers: { 'Content-Type': 'application/json', 'X-drchrono-event': event, 'X-drchrono-delivery': deliveryId, 'X-drchrono-signature': SECRET },
           body: hostileJson(body),
         });
         const answer = await res.text();
         expect([200, 400, 413], `status ${res.status}: ${answer}`).toContain(res.status);
-        const recorded = await t.sql`SELECT status FROM webhook_deliveries WHERE source = 'drchrono' AND delivery_id = ${deliveryId}`;
+        const recorded = await bed.t.sql`SELECT status FROM webhook_deliveries WHERE source = 'drchrono' AND delivery_id = ${deliveryId}`;
         if (res.status !== 200) {
           expect(recorded).toHaveLength(0);
           expect(await count('outbox')).toBe(before.outbox);
@@ -89,11 +79,11 @@ describe('DrChrono webhook under hostile input (property)', () => {
           expect(recorded).toEqual([{ status: 'applied' }]);
           const locked = table !== 'clinical_notes' || body.object['locked'] === true;
           if (locked) {
-            const stored = await t.sql.unsafe(`SELECT 1 FROM ${table} WHERE drchrono_id = $1`, [String(body.object['id'])]);
+            const stored = await bed.t.sql.unsafe(`SELECT 1 FROM ${table} WHERE drchrono_id = $1`, [String(body.object['id'])]);
             expect(stored).toHaveLength(1);
           }
         }
-        const logged = logs.lines().slice(logStart).join('\n');
+        const logged = bed.logs.lines().slice(logStart).join('\n');
         expect(logged).not.toMatch(MARKER);
         expect(answer).not.toMatch(MARKER);
       }),
