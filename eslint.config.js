@@ -15,11 +15,29 @@ export default tseslint.config(
   {
     files: ['**/*.ts', '**/*.js'],
     extends: [js.configs.recommended, ...tseslint.configs.recommended],
-    languageOptions: { parserOptions: { projectService: false }, globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', URL: 'readonly' } },
+    languageOptions: {
+      parserOptions: { projectService: false },
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        Buffer: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        URL: 'readonly',
+      },
+    },
     rules: {
       // The codebase uses `any` only in tests and at typed-JSON seams; tsc strict covers the rest.
       '@typescript-eslint/no-explicit-any': 'off',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        {
+          argsIgnorePattern: '^_',
+          varsIgnorePattern: '^_',
+          destructuredArrayIgnorePattern: '^_',
+          caughtErrors: 'none',
+        },
+      ],
       '@typescript-eslint/no-non-null-assertion': 'off',
       'no-undef': 'off', // tsc checks names
       eqeqeq: ['error', 'always', { null: 'ignore' }],
@@ -28,37 +46,105 @@ export default tseslint.config(
   {
     files: ['sync/**/*.ts'],
     rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', {
-        patterns: [
-          forbid(HONO, 'sync/ is the domain layer and never imports Hono: return results or throw named errors, and let handlers/ map them to HTTP.'),
-          forbid([...layer('handlers'), ...layer('cli'), ...layer('sandbox'), ...layer('stacks'), ...layer('constructs'), ...layer('shared')], 'Dependencies point one way (cli, handlers → sync → schema): sync/ may import only schema/, contract/ and itself.'),
-          forbid(CDKTF, 'sync/ never imports infrastructure code.'),
-        ],
-      }],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            forbid(
+              HONO,
+              'sync/ is the domain layer and never imports Hono: return results or throw named errors, and let handlers/ map them to HTTP.',
+            ),
+            forbid(
+              [
+                ...layer('handlers'),
+                ...layer('cli'),
+                ...layer('sandbox'),
+                ...layer('stacks'),
+                ...layer('constructs'),
+                ...layer('shared'),
+              ],
+              'Dependencies point one way (cli, handlers → sync → schema): sync/ may import only schema/, contract/ and itself.',
+            ),
+            forbid(CDKTF, 'sync/ never imports infrastructure code.'),
+          ],
+        },
+      ],
     },
   },
   {
     files: ['schema/**/*.ts'],
     rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', {
-        patterns: [forbid([...HONO, ...CDKTF, ...layer('sync'), ...layer('handlers'), ...layer('cli'), ...layer('sandbox'), ...layer('stacks'), ...layer('constructs'), ...layer('shared')], 'schema/ only declares tables (drizzle); it imports nothing of the application.')],
-      }],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            forbid(
+              [
+                ...HONO,
+                ...CDKTF,
+                ...layer('sync'),
+                ...layer('handlers'),
+                ...layer('cli'),
+                ...layer('sandbox'),
+                ...layer('stacks'),
+                ...layer('constructs'),
+                ...layer('shared'),
+              ],
+              'schema/ only declares tables (drizzle); it imports nothing of the application.',
+            ),
+          ],
+        },
+      ],
     },
   },
   {
     files: ['contract/**/*.ts'],
     rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', {
-        patterns: [forbid([...HONO, ...CDKTF, ...layer('sync'), ...layer('handlers'), ...layer('cli'), ...layer('sandbox'), ...layer('stacks'), ...layer('constructs'), ...layer('schema'), ...layer('shared')], 'contract/ is a leaf (zod only) that both the stacks and the services import.')],
-      }],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            forbid(
+              [
+                ...HONO,
+                ...CDKTF,
+                ...layer('sync'),
+                ...layer('handlers'),
+                ...layer('cli'),
+                ...layer('sandbox'),
+                ...layer('stacks'),
+                ...layer('constructs'),
+                ...layer('schema'),
+                ...layer('shared'),
+              ],
+              'contract/ is a leaf (zod only) that both the stacks and the services import.',
+            ),
+          ],
+        },
+      ],
     },
   },
   {
     files: ['constructs/**/*.ts', 'stacks/**/*.ts'],
     rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', {
-        patterns: [forbid([...HONO, ...layer('sync'), ...layer('handlers'), ...layer('cli'), ...layer('sandbox'), ...layer('shared')], 'Infrastructure code may import constructs/, contract/ and cdktf only: share a name through contract/, not through the services.')],
-      }],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            forbid(
+              [
+                ...HONO,
+                ...layer('sync'),
+                ...layer('handlers'),
+                ...layer('cli'),
+                ...layer('sandbox'),
+                ...layer('shared'),
+              ],
+              'Infrastructure code may import constructs/, contract/ and cdktf only: share a name through contract/, not through the services.',
+            ),
+          ],
+        },
+      ],
     },
   },
   {
@@ -67,28 +153,64 @@ export default tseslint.config(
     // piece is a leaf of its own: it may import node:* and @hono/node-server, nothing of the application.
     files: ['shared/**/*.ts'],
     rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', {
-        patterns: [forbid([...CDKTF, ...layer('sync'), ...layer('handlers'), ...layer('cli'), ...layer('sandbox'), ...layer('stacks'), ...layer('constructs'), ...layer('schema'), ...layer('contract')], 'shared/ is a leaf shared by the services and the sandboxes; it imports no application layer.')],
-      }],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            forbid(
+              [
+                ...CDKTF,
+                ...layer('sync'),
+                ...layer('handlers'),
+                ...layer('cli'),
+                ...layer('sandbox'),
+                ...layer('stacks'),
+                ...layer('constructs'),
+                ...layer('schema'),
+                ...layer('contract'),
+              ],
+              'shared/ is a leaf shared by the services and the sandboxes; it imports no application layer.',
+            ),
+          ],
+        },
+      ],
     },
   },
   {
     files: ['handlers/**/*.ts'],
     rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', {
-        patterns: [forbid([...CDKTF, ...layer('sandbox'), ...layer('cli'), ...layer('stacks'), ...layer('constructs')], 'handlers/ are the HTTP edge of the services: they call sync/; sandboxes, the CLI and infrastructure stay out.')],
-      }],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            forbid(
+              [...CDKTF, ...layer('sandbox'), ...layer('cli'), ...layer('stacks'), ...layer('constructs')],
+              'handlers/ are the HTTP edge of the services: they call sync/; sandboxes, the CLI and infrastructure stay out.',
+            ),
+          ],
+        },
+      ],
     },
   },
   {
     files: ['sandbox/**/*.ts'],
     rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', {
-        patterns: [
-          forbid(layer('sync'), 'sandbox/ stands in for outside APIs and may import only types from sync/ (import type …); shared facts belong in contract/.', true),
-          forbid([...CDKTF, ...layer('handlers'), ...layer('cli'), ...layer('stacks'), ...layer('constructs')], 'sandbox/ is independent of the services, the CLI and the infrastructure.'),
-        ],
-      }],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            forbid(
+              layer('sync'),
+              'sandbox/ stands in for outside APIs and may import only types from sync/ (import type …); shared facts belong in contract/.',
+              true,
+            ),
+            forbid(
+              [...CDKTF, ...layer('handlers'), ...layer('cli'), ...layer('stacks'), ...layer('constructs')],
+              'sandbox/ is independent of the services, the CLI and the infrastructure.',
+            ),
+          ],
+        },
+      ],
     },
   },
 );

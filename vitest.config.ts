@@ -25,12 +25,24 @@ export default defineConfig({
         },
       },
       {
-        test: { ...withServices, name: 'integration', sequence: { groupOrder: 1 }, include: ['test/integration/**/*.test.ts'], testTimeout: 120_000 },
+        test: {
+          ...withServices,
+          name: 'integration',
+          sequence: { groupOrder: 1 },
+          include: ['test/integration/**/*.test.ts'],
+          testTimeout: 120_000,
+        },
       },
       {
         // Fault injection (killed children, storms, restarts): the slow third of the suite. `npm test` runs it;
         // `npm run test:fast` leaves it out for the edit-test loop.
-        test: { ...withServices, name: 'faults', sequence: { groupOrder: 2 }, include: ['test/faults/**/*.test.ts'], testTimeout: 180_000 },
+        test: {
+          ...withServices,
+          name: 'faults',
+          sequence: { groupOrder: 2 },
+          include: ['test/faults/**/*.test.ts'],
+          testTimeout: 180_000,
+        },
       },
     ],
   },

@@ -12,4 +12,6 @@ const app = new Hono()
     await c.req.text();
     return c.body(null, 204);
   });
-serve({ fetch: app.fetch, port: Number(process.argv[2]), hostname: '127.0.0.1' }, () => process.stdout.write('ready\n'));
+serve({ fetch: app.fetch, port: Number(process.argv[2]), hostname: '127.0.0.1' }, () =>
+  process.stdout.write('ready\n'),
+);

@@ -21,17 +21,33 @@ import { childrenCpuSeconds, cpuSeconds, withBenchDatabase } from './harness.js'
 const patients = Number(process.argv[2] ?? 100_000);
 const TZ = 'America/New_York';
 
-const sandbox = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'sandbox-process.ts'), String(patients)], { stdio: ['ignore', 'pipe', 'inherit'] });
+const sandbox = spawn(
+  process.execPath,
+  ['--import', 'tsx', path.join(import.meta.dirname, 'sandbox-process.ts'), String(patients)],
+  { stdio: ['ignore', 'pipe', 'inherit'] },
+);
 const [line] = (await once(createInterface({ input: sandbox.stdout! }), 'line')) as [string];
-const { url, pair } = JSON.parse(line) as { url: string; pair: { access_token: string; refresh_token: string; expires_in: number } };
+const { url, pair } = JSON.parse(line) as {
+  url: string;
+  pair: { access_token: string; refresh_token: string; expires_in: number };
+};
 const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-sync-'));
 try {
   const result = await withBenchDatabase(async ({ sql, postmasterPid }) => {
     const store = new FileTokenStore(path.join(dir, 'token.json'));
-    await store.save({ accessToken: pair.access_token, refreshToken: pair.refresh_token, expiresAt: new Date(Date.now() + pair.expires_in * 1000) });
+    await store.save({
+      accessToken: pair.access_token,
+      refreshToken: pair.refresh_token,
+      expiresAt: new Date(Date.now() + pair.expires_in * 1000),
+    });
     const logger = createLogger({ service: 'bench', level: 'silent' });
     const { client } = createDrChronoClientFromConfig({
-      baseUrl: url, clientId: DEFAULT_CLIENT.clientId, clientSecret: DEFAULT_CLIENT.clientSecret, tokenStore: store, sql, logger,
+      baseUrl: url,
+      clientId: DEFAULT_CLIENT.clientId,
+      clientSecret: DEFAULT_CLIENT.clientSecret,
+      tokenStore: store,
+      sql,
+      logger,
       budget: { hourlyLimit: 1_000_000_000 },
     });
     const baselineRss = process.memoryUsage().rss;
@@ -50,27 +66,57 @@ try {
       postgres: postgresCpu() - cpuBefore.postgres,
     };
     clearInterval(sampler);
-    const [{ rows }] = (await sql`SELECT (SELECT count(*) FROM patients) + (SELECT count(*) FROM insurance_records) AS rows`) as unknown as [{ rows: string }];
+    const [{ rows }] =
+      (await sql`SELECT (SELECT count(*) FROM patients) + (SELECT count(*) FROM insurance_records) AS rows`) as unknown as [
+        { rows: string },
+      ];
 
     // Yardstick: COPY the same mapped rows (patients + insurance) into empty copies of the tables, same server.
     await sql`CREATE TABLE patients_copy (LIKE patients INCLUDING ALL)`;
     await sql`CREATE TABLE insurance_copy (LIKE insurance_records INCLUDING ALL)`;
     const dataset = createSyntheticDataset({ seed: 42, patientCount: patients });
-    const csv = (v: unknown) => (v === null || v === undefined ? '' : `"${(typeof v === 'object' ? JSON.stringify(v) : String(v)).replaceAll('"', '""')}"`);
+    const csv = (v: unknown) =>
+      v === null || v === undefined
+        ? ''
+        : `"${(typeof v === 'object' ? JSON.stringify(v) : String(v)).replaceAll('"', '""')}"`;
     const copyStarted = performance.now();
-    for (const [table, key] of [['patients_copy', 'patients'], ['insurance_copy', 'insurance_records']] as const) {
-      const columns = Object.keys(mapRecords('patients', [dataset.patient(0) as DrChronoRecord], { timeZone: TZ })[key]![0]!);
+    for (const [table, key] of [
+      ['patients_copy', 'patients'],
+      ['insurance_copy', 'insurance_records'],
+    ] as const) {
+      const columns = Object.keys(
+        mapRecords('patients', [dataset.patient(0) as DrChronoRecord], { timeZone: TZ })[key]![0]!,
+      );
       const writable = await sql`COPY ${sql(table)} (${sql(columns)}) FROM STDIN WITH (FORMAT csv)`.writable();
-      await pipeline(Readable.from((function* () {
-        for (let i = 0; i < patients; i += 250) {
-          const page = Array.from({ length: Math.min(250, patients - i) }, (_, k) => dataset.patient(i + k) as DrChronoRecord);
-          const mapped = mapRecords('patients', page, { timeZone: TZ })[key]!;
-          yield mapped.map((r) => `${columns.map((c) => csv((r as Record<string, unknown>)[c])).join(',')}\n`).join('');
-        }
-      })()), writable);
+      await pipeline(
+        Readable.from(
+          (function* () {
+            for (let i = 0; i < patients; i += 250) {
+              const page = Array.from(
+                { length: Math.min(250, patients - i) },
+                (_, k) => dataset.patient(i + k) as DrChronoRecord,
+              );
+              const mapped = mapRecords('patients', page, { timeZone: TZ })[key]!;
+              yield mapped
+                .map((r) => `${columns.map((c) => csv((r as Record<string, unknown>)[c])).join(',')}\n`)
+                .join('');
+            }
+          })(),
+        ),
+        writable,
+      );
     }
     const copySeconds = (performance.now() - copyStarted) / 1000;
-    return { patients, rows: Number(rows), seconds, copySeconds, peakRssMb: peakRss / 2 ** 20, baselineRssMb: baselineRss / 2 ** 20, apiCalls: sync.apiCalls, cpu };
+    return {
+      patients,
+      rows: Number(rows),
+      seconds,
+      copySeconds,
+      peakRssMb: peakRss / 2 ** 20,
+      baselineRssMb: baselineRss / 2 ** 20,
+      apiCalls: sync.apiCalls,
+      cpu,
+    };
   });
   process.stdout.write(`${JSON.stringify(result)}\n`);
 } finally {

@@ -5,15 +5,38 @@ import { round, type BenchResult } from './harness.js';
 
 const SIZES = (process.env.BENCH_SYNC_SIZES ?? '100000').split(',').map(Number);
 
-interface ChildFigures { patients: number; rows: number; seconds: number; copySeconds: number; peakRssMb: number; baselineRssMb: number; apiCalls: number; cpu: { sync: number; sandbox: number; postgres: number } }
+interface ChildFigures {
+  patients: number;
+  rows: number;
+  seconds: number;
+  copySeconds: number;
+  peakRssMb: number;
+  baselineRssMb: number;
+  apiCalls: number;
+  cpu: { sync: number; sandbox: number; postgres: number };
+}
 
 function runChild(patients: number): Promise<ChildFigures> {
   return new Promise((resolve, reject) => {
     // The same V8 setting as the container image (Dockerfile NODE_OPTIONS), so peak RSS is what production sees.
-    const child = spawn(process.execPath, ['--max-semi-space-size=4', '--import', 'tsx', path.join(import.meta.dirname, 'full-sync-child.ts'), String(patients)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(
+      process.execPath,
+      [
+        '--max-semi-space-size=4',
+        '--import',
+        'tsx',
+        path.join(import.meta.dirname, 'full-sync-child.ts'),
+        String(patients),
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     let out = '';
     child.stdout.on('data', (d) => (out += d));
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!) as ChildFigures) : reject(new Error(`full-sync child exited ${code}`))));
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve(JSON.parse(out.trim().split('\n').pop()!) as ChildFigures)
+        : reject(new Error(`full-sync child exited ${code}`)),
+    );
   });
 }
 

@@ -14,7 +14,9 @@ export interface BenchResult {
 }
 
 /** A migrated PostgreSQL 16 in a temp dir for one benchmark run. */
-export async function withBenchDatabase<T>(work: (db: Database & { url: string; postmasterPid: number }) => Promise<T>): Promise<T> {
+export async function withBenchDatabase<T>(
+  work: (db: Database & { url: string; postmasterPid: number }) => Promise<T>,
+): Promise<T> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'platform-bench-'));
   const pg = await startLocalPostgres({ dataDir: path.join(dir, 'data'), persistent: false });
   try {
@@ -48,7 +50,9 @@ function procStat(pid: number | string): string[] {
  * reaps every backend, so this covers connections that came and went).
  */
 export function cpuSeconds(pid: number, options: { reaped?: boolean } = {}): number {
-  const ticks = procStat(pid).slice(11, options.reaped ? 15 : 13).reduce((sum, f) => sum + Number(f), 0);
+  const ticks = procStat(pid)
+    .slice(11, options.reaped ? 15 : 13)
+    .reduce((sum, f) => sum + Number(f), 0);
   return ticks / 100;
 }
 

@@ -19,5 +19,6 @@ for (const [key, bench] of Object.entries(benchmarks)) {
   if (only.length && !only.includes(key)) continue;
   const result = await bench();
   process.stdout.write(`\n## ${result.name}\n`);
-  for (const [figure, value] of Object.entries(result.figures)) process.stdout.write(`  ${figure.padEnd(28)} ${value}\n`);
+  for (const [figure, value] of Object.entries(result.figures))
+    process.stdout.write(`  ${figure.padEnd(28)} ${value}\n`);
 }

@@ -6,21 +6,57 @@ import { round, withBenchDatabase, type BenchResult } from './harness.js';
 
 const ROWS = Number(process.env.BENCH_UPSERT_ROWS ?? 100_000);
 const BATCH = 250;
-const COLUMNS = ['drchrono_id', 'first_name', 'last_name', 'date_of_birth', 'email', 'cell_phone', 'city', 'state', 'zip_code', 'patient_status', 'raw', 'source_updated_at'] as const;
+const COLUMNS = [
+  'drchrono_id',
+  'first_name',
+  'last_name',
+  'date_of_birth',
+  'email',
+  'cell_phone',
+  'city',
+  'state',
+  'zip_code',
+  'patient_status',
+  'raw',
+  'source_updated_at',
+] as const;
 
 /** A synthetic patient row shaped like the mirror's (about 600 bytes of raw JSON, like a DrChrono patient). */
 function syntheticPatient(i: number): MirrorRows['patients'] {
   const updatedAt = new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString();
   const raw = {
-    id: 1_000_000 + i, chart_id: `TEST${i}`, first_name: `Bench${i}`, last_name: 'Testperson', date_of_birth: '1980-01-01',
-    gender: 'Other', email: `bench${i}@example.invalid`, cell_phone: '555-0100', address: `${i} Fake Street`, city: 'Springfield',
-    state: 'IL', zip_code: '62701', patient_status: 'A', doctor: null, primary_insurance: { insurance_company: 'Fake Mutual', insurance_id_number: `F${i}` },
-    custom_demographics: [], patient_flags: [], updated_at: updatedAt,
+    id: 1_000_000 + i,
+    chart_id: `TEST${i}`,
+    first_name: `Bench${i}`,
+    last_name: 'Testperson',
+    date_of_birth: '1980-01-01',
+    gender: 'Other',
+    email: `bench${i}@example.invalid`,
+    cell_phone: '555-0100',
+    address: `${i} Fake Street`,
+    city: 'Springfield',
+    state: 'IL',
+    zip_code: '62701',
+    patient_status: 'A',
+    doctor: null,
+    primary_insurance: { insurance_company: 'Fake Mutual', insurance_id_number: `F${i}` },
+    custom_demographics: [],
+    patient_flags: [],
+    updated_at: updatedAt,
   };
   return {
-    drchrono_id: String(1_000_000 + i), first_name: raw.first_name, last_name: raw.last_name, date_of_birth: raw.date_of_birth,
-    email: raw.email, cell_phone: raw.cell_phone, city: raw.city, state: raw.state, zip_code: raw.zip_code, patient_status: 'A',
-    raw, source_updated_at: updatedAt,
+    drchrono_id: String(1_000_000 + i),
+    first_name: raw.first_name,
+    last_name: raw.last_name,
+    date_of_birth: raw.date_of_birth,
+    email: raw.email,
+    cell_phone: raw.cell_phone,
+    city: raw.city,
+    state: raw.state,
+    zip_code: raw.zip_code,
+    patient_status: 'A',
+    raw,
+    source_updated_at: updatedAt,
   };
 }
 
@@ -40,10 +76,16 @@ export async function benchUpsertVsCopy(): Promise<BenchResult> {
 
     await sql`CREATE TABLE patients_copy (LIKE patients INCLUDING ALL)`;
     const copyStart = performance.now();
-    const writable = await sql`COPY patients_copy (${sql(COLUMNS as unknown as string[])}) FROM STDIN WITH (FORMAT csv)`.writable();
-    await pipeline(Readable.from((function* () {
-      for (const row of rows) yield `${COLUMNS.map((c) => csv(row[c])).join(',')}\n`;
-    })()), writable);
+    const writable =
+      await sql`COPY patients_copy (${sql(COLUMNS as unknown as string[])}) FROM STDIN WITH (FORMAT csv)`.writable();
+    await pipeline(
+      Readable.from(
+        (function* () {
+          for (const row of rows) yield `${COLUMNS.map((c) => csv(row[c])).join(',')}\n`;
+        })(),
+      ),
+      writable,
+    );
     const copySeconds = (performance.now() - copyStart) / 1000;
 
     const upsertStart = performance.now();
@@ -54,7 +96,8 @@ export async function benchUpsertVsCopy(): Promise<BenchResult> {
 
     const [{ n: copied }] = (await sql`SELECT count(*)::int AS n FROM patients_copy`) as unknown as [{ n: number }];
     const [{ n: upserted }] = (await sql`SELECT count(*)::int AS n FROM patients`) as unknown as [{ n: number }];
-    if (copied !== ROWS || upserted !== ROWS) throw new Error(`row counts differ: copy ${copied}, upsert ${upserted}, expected ${ROWS}`);
+    if (copied !== ROWS || upserted !== ROWS)
+      throw new Error(`row counts differ: copy ${copied}, upsert ${upserted}, expected ${ROWS}`);
 
     const replayStart = performance.now();
     for (let i = 0; i < rows.length; i += BATCH) {

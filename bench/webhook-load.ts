@@ -20,14 +20,24 @@ const root = path.resolve(import.meta.dirname, '..');
 async function waitHealthy(url: string, child: ChildProcess): Promise<void> {
   for (let i = 0; i < 200; i++) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
-    const ok = await fetch(url).then((r) => r.status < 500, () => false);
+    const ok = await fetch(url).then(
+      (r) => r.status < 500,
+      () => false,
+    );
     if (ok) return;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`${url} never became ready`);
 }
 
-interface Load { p50: number; p95: number; p99: number; reqPerSec: number; non2xx: number; errors: number }
+interface Load {
+  p50: number;
+  p95: number;
+  p99: number;
+  reqPerSec: number;
+  non2xx: number;
+  errors: number;
+}
 
 /** Runs autocannon at a fixed overall rate with a fresh, signed PATIENT_MODIFY delivery per request. */
 async function load(url: string): Promise<Load> {
@@ -35,22 +45,34 @@ async function load(url: string): Promise<Load> {
   let n = 0;
   const latencies: number[] = [];
   const options: autocannon.Options = {
-    url, connections: CONNECTIONS, overallRate: RATE, duration: SECONDS,
-    requests: [{
-      method: 'POST', path: '/webhooks/drchrono',
-      setupRequest: (req) => {
-        n++;
-        const patient = { ...dataset.patient(n % 2000), updated_at: new Date(Date.UTC(2026, 5, 1) + n * 1000).toISOString().slice(0, 19) };
-        const body = JSON.stringify({ receiver: { id: 1 }, object: patient });
-        return {
-          ...req, body,
-          headers: {
-            'content-type': 'application/json', 'x-drchrono-event': 'PATIENT_MODIFY', 'x-drchrono-delivery': `bench-${process.pid}-${n}`,
-            'x-drchrono-signature': createHmac('sha256', SECRET).update(body).digest('hex'),
-          },
-        };
+    url,
+    connections: CONNECTIONS,
+    overallRate: RATE,
+    duration: SECONDS,
+    requests: [
+      {
+        method: 'POST',
+        path: '/webhooks/drchrono',
+        setupRequest: (req) => {
+          n++;
+          const patient = {
+            ...dataset.patient(n % 2000),
+            updated_at: new Date(Date.UTC(2026, 5, 1) + n * 1000).toISOString().slice(0, 19),
+          };
+          const body = JSON.stringify({ receiver: { id: 1 }, object: patient });
+          return {
+            ...req,
+            body,
+            headers: {
+              'content-type': 'application/json',
+              'x-drchrono-event': 'PATIENT_MODIFY',
+              'x-drchrono-delivery': `bench-${process.pid}-${n}`,
+              'x-drchrono-signature': createHmac('sha256', SECRET).update(body).digest('hex'),
+            },
+          };
+        },
       },
-    }],
+    ],
   };
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(options, (error, done) => (error ? reject(error) : resolve(done)));
@@ -58,11 +80,22 @@ async function load(url: string): Promise<Load> {
   });
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN;
-  return { p50: pct(50), p95: pct(95), p99: pct(99), reqPerSec: result.requests.average, non2xx: result.non2xx, errors: result.errors };
+  return {
+    p50: pct(50),
+    p95: pct(95),
+    p99: pct(99),
+    reqPerSec: result.requests.average,
+    non2xx: result.non2xx,
+    errors: result.errors,
+  };
 }
 
 function start(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  return spawn(process.execPath, ['--import', 'tsx', ...args], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
 }
 
 /** Webhook deliveries at a fixed rate against `platform serve drchrono-sync` (real PG16) vs a bare Hono route. */
@@ -72,11 +105,19 @@ export async function benchWebhookLoad(): Promise<BenchResult> {
     const barePort = await freePort();
     const bare = start(['bench/bare-hono.ts', String(barePort)], {});
     const service = start(['cli/main.ts', 'serve', 'drchrono-sync'], {
-      EVENT_BUS: 'http', PUSH_ENDPOINT: `http://127.0.0.1:${barePort}/pubsub/push`,
-      PORT: String(port), DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', DB_POOL_MAX: '10',
-      DRCHRONO_CLIENT_ID: 'bench', DRCHRONO_CLIENT_SECRET: 'bench', DRCHRONO_TOKEN_STORE: 'file:/nonexistent/token.json',
-      DRCHRONO_WEBHOOK_SECRET: SECRET, DEEPCURA_KEY: randomBytes(32).toString('base64'),
-      AUTH_OIDC_AUDIENCE: 'http://bench', AUTH_OIDC_ALLOWED_EMAILS: 'bench@example.invalid',
+      EVENT_BUS: 'http',
+      PUSH_ENDPOINT: `http://127.0.0.1:${barePort}/pubsub/push`,
+      PORT: String(port),
+      DATABASE_URL: databaseUrl,
+      LOG_LEVEL: 'warn',
+      DB_POOL_MAX: '10',
+      DRCHRONO_CLIENT_ID: 'bench',
+      DRCHRONO_CLIENT_SECRET: 'bench',
+      DRCHRONO_TOKEN_STORE: 'file:/nonexistent/token.json',
+      DRCHRONO_WEBHOOK_SECRET: SECRET,
+      DEEPCURA_KEY: randomBytes(32).toString('base64'),
+      AUTH_OIDC_AUDIENCE: 'http://bench',
+      AUTH_OIDC_ALLOWED_EMAILS: 'bench@example.invalid',
     });
     try {
       await waitHealthy(`http://127.0.0.1:${port}/health`, service);
@@ -86,9 +127,18 @@ export async function benchWebhookLoad(): Promise<BenchResult> {
       return {
         name: `webhook load (${RATE} req/s for ${SECONDS} s over ${CONNECTIONS} connections, signed PATIENT_MODIFY) vs bare Hono route`,
         figures: {
-          p50_ms: ours.p50, p95_ms: ours.p95, p99_ms: ours.p99, req_per_s: round(ours.reqPerSec, 1), non_2xx: ours.non2xx, errors: ours.errors,
-          bare_p50_ms: yardstick.p50, bare_p95_ms: yardstick.p95, bare_p99_ms: yardstick.p99, bare_req_per_s: round(yardstick.reqPerSec, 1),
-          p95_ratio_to_bare: round(ours.p95 / Math.max(1, yardstick.p95), 2), goal: 'p95 <= 50 ms at 200 req/s',
+          p50_ms: ours.p50,
+          p95_ms: ours.p95,
+          p99_ms: ours.p99,
+          req_per_s: round(ours.reqPerSec, 1),
+          non_2xx: ours.non2xx,
+          errors: ours.errors,
+          bare_p50_ms: yardstick.p50,
+          bare_p95_ms: yardstick.p95,
+          bare_p99_ms: yardstick.p99,
+          bare_req_per_s: round(yardstick.reqPerSec, 1),
+          p95_ratio_to_bare: round(ours.p95 / Math.max(1, yardstick.p95), 2),
+          goal: 'p95 <= 50 ms at 200 req/s',
         },
       };
     } finally {

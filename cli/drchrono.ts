@@ -5,7 +5,12 @@ import type { Logger } from '../sync/observability/logger.js';
 import type { DrChronoEnv } from './config.js';
 
 /** Sync dependencies from validated configuration; shared by `platform sync`, `serve drchrono-sync` and `local`. */
-export function drchronoSyncDeps(env: DrChronoEnv, database: Database, logger: Logger, extra: Partial<SyncDeps> = {}): SyncDeps {
+export function drchronoSyncDeps(
+  env: DrChronoEnv,
+  database: Database,
+  logger: Logger,
+  extra: Partial<SyncDeps> = {},
+): SyncDeps {
   const { client } = createDrChronoClientFromConfig({
     baseUrl: env.DRCHRONO_BASE_URL,
     clientId: env.DRCHRONO_CLIENT_ID,

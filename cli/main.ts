@@ -38,7 +38,10 @@ const commands: Record<string, { load: () => Promise<Command>; help: string }> =
   infra: {
     load: async () => {
       const { runInfraDiff } = await import('./infra-diff.js');
-      return (argv, io) => (argv[0] === 'diff' ? runInfraDiff(argv.slice(1), io) : Promise.resolve((io.stderr('usage: platform infra diff --base <git-ref>\n'), 64)));
+      return (argv, io) =>
+        argv[0] === 'diff'
+          ? runInfraDiff(argv.slice(1), io)
+          : Promise.resolve((io.stderr('usage: platform infra diff --base <git-ref>\n'), 64));
     },
     help: 'infra diff --base <git-ref>: synthesize base and head, print the Markdown resource diff (exit 2 on security-relevant changes)',
   },
@@ -63,7 +66,9 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     return name && name !== 'help' && name !== '--help' ? 64 : 0;
   }
   try {
-    return await (await command.load())(rest, io);
+    return await (
+      await command.load()
+    )(rest, io);
   } catch (error) {
     if (error instanceof ConfigError) {
       io.stderr(`${error.message}\n`);

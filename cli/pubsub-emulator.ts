@@ -35,20 +35,29 @@ export interface PubSubEmulator {
   restart(): Promise<void>;
 }
 
-const SDK_ROOTS = ['/usr/lib/google-cloud-sdk', '/usr/share/google-cloud-sdk', '/opt/google-cloud-sdk', path.join(os.homedir(), 'google-cloud-sdk')];
+const SDK_ROOTS = [
+  '/usr/lib/google-cloud-sdk',
+  '/usr/share/google-cloud-sdk',
+  '/opt/google-cloud-sdk',
+  path.join(os.homedir(), 'google-cloud-sdk'),
+];
 
 /** Finds the emulator jar: the explicit path, $PUBSUB_EMULATOR_JAR, then `<sdk>/platform/pubsub-emulator/lib/*-all.jar`. */
 export function findEmulatorJar(explicit?: string, env: NodeJS.ProcessEnv = process.env): string {
   const given = explicit ?? env.PUBSUB_EMULATOR_JAR;
   if (given) {
-    if (!existsSync(given)) throw new PubSubEmulatorError(`Pub/Sub emulator jar not found at ${given} (PUBSUB_EMULATOR_JAR)`);
+    if (!existsSync(given))
+      throw new PubSubEmulatorError(`Pub/Sub emulator jar not found at ${given} (PUBSUB_EMULATOR_JAR)`);
     return given;
   }
   const roots = [env.CLOUDSDK_ROOT_DIR, ...SDK_ROOTS].filter((r): r is string => Boolean(r));
   for (const root of roots) {
     const dir = path.join(root, 'platform', 'pubsub-emulator', 'lib');
     if (!existsSync(dir)) continue;
-    const jar = readdirSync(dir).filter((f) => /^cloud-pubsub-emulator-.*-all\.jar$/.test(f)).sort().at(-1);
+    const jar = readdirSync(dir)
+      .filter((f) => /^cloud-pubsub-emulator-.*-all\.jar$/.test(f))
+      .sort()
+      .at(-1);
     if (jar) return path.join(dir, jar);
   }
   throw new PubSubEmulatorError(
@@ -72,7 +81,9 @@ export async function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -182,15 +193,20 @@ async function spawnAndWait(java: string, jar: string, port: number, timeoutMs: 
   child.stderr?.on('data', keep);
   let failure: Error | undefined;
   child.once('error', (error: NodeJS.ErrnoException) => {
-    failure = error.code === 'ENOENT'
-      ? new PubSubEmulatorError(`cannot start the Pub/Sub emulator: ${java} not found; install Java 17+ or set JAVA_HOME`)
-      : new PubSubEmulatorError(`cannot start the Pub/Sub emulator: ${error.code ?? error.name}`);
+    failure =
+      error.code === 'ENOENT'
+        ? new PubSubEmulatorError(
+            `cannot start the Pub/Sub emulator: ${java} not found; install Java 17+ or set JAVA_HOME`,
+          )
+        : new PubSubEmulatorError(`cannot start the Pub/Sub emulator: ${error.code ?? error.name}`);
   });
   child.once('exit', (code, signal) => {
     running.delete(child);
     failure ??= /Address already in use|BindException/.test(output)
       ? new PortInUseError(`port ${port} is in use`)
-      : new PubSubEmulatorError(`the Pub/Sub emulator exited during start-up (code ${code ?? signal}):\n${output.trim()}`);
+      : new PubSubEmulatorError(
+          `the Pub/Sub emulator exited during start-up (code ${code ?? signal}):\n${output.trim()}`,
+        );
   });
   const host = `127.0.0.1:${port}`;
   const deadline = Date.now() + timeoutMs;
@@ -203,7 +219,9 @@ async function spawnAndWait(java: string, jar: string, port: number, timeoutMs: 
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new PubSubEmulatorError(`the Pub/Sub emulator did not answer on ${host} within ${timeoutMs} ms:\n${output.trim()}`);
+      throw new PubSubEmulatorError(
+        `the Pub/Sub emulator did not answer on ${host} within ${timeoutMs} ms:\n${output.trim()}`,
+      );
     }
     await sleep(100);
   }

@@ -4,8 +4,19 @@ import { createDrChronoSyncApp } from '../handlers/drchrono-sync/app.js';
 import type { MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { requirePushAuth, requireSchedulerOrStaff } from '../handlers/middleware/google-auth.js';
-import { codaPushEnvSchema, drchronoSyncEnvSchema, SERVICE_NAMES, type DrChronoSyncEnv, type ServiceName } from '../contract/index.js';
-import { authSettingsFromEnv, createGoogleIdTokenVerifier, createIapVerifier, type AuthSettings } from '../sync/auth/index.js';
+import {
+  codaPushEnvSchema,
+  drchronoSyncEnvSchema,
+  SERVICE_NAMES,
+  type DrChronoSyncEnv,
+  type ServiceName,
+} from '../contract/index.js';
+import {
+  authSettingsFromEnv,
+  createGoogleIdTokenVerifier,
+  createIapVerifier,
+  type AuthSettings,
+} from '../sync/auth/index.js';
 import { codaPushDepsFromEnv, validateMappingAgainstCoda } from '../sync/coda/index.js';
 import { parseGridhookKey } from '../sync/deepcura/decrypt.js';
 import { relinkAfterApply } from '../sync/drchrono/relink.js';
@@ -32,7 +43,9 @@ export { codaPushEnvSchema, drchronoSyncEnvSchema } from '../contract/index.js';
 function publisherFor(env: DrChronoSyncEnv): Publisher {
   if (env.EVENT_BUS === 'http') return createHttpPublisher({ endpoint: env.PUSH_ENDPOINT! });
   return createPubSubPublisher({
-    projectId: env.PUBSUB_PROJECT_ID!, topic: env.PUBSUB_TOPIC, ...(env.PUBSUB_EMULATOR_HOST ? { apiEndpoint: env.PUBSUB_EMULATOR_HOST } : {}),
+    projectId: env.PUBSUB_PROJECT_ID!,
+    topic: env.PUBSUB_TOPIC,
+    ...(env.PUBSUB_EMULATOR_HOST ? { apiEndpoint: env.PUBSUB_EMULATOR_HOST } : {}),
   });
 }
 
@@ -40,7 +53,9 @@ function publisherFor(env: DrChronoSyncEnv): Publisher {
 function operatorGuard(auth: AuthSettings, database: Database, logger: Logger): MiddlewareHandler {
   if (!auth.oidc) {
     return async function operatorEndpointsDisabled() {
-      throw new HTTPException(403, { message: 'operator endpoints need AUTH_OIDC_AUDIENCE and AUTH_OIDC_ALLOWED_EMAILS' });
+      throw new HTTPException(403, {
+        message: 'operator endpoints need AUTH_OIDC_AUDIENCE and AUTH_OIDC_ALLOWED_EMAILS',
+      });
     };
   }
   return requireSchedulerOrStaff({
@@ -71,20 +86,41 @@ export interface BuiltService {
  * Coda doc before it is returned, so a broken map stops the start-up with the missing column's name.
  * Shared by `platform serve` and `platform local`.
  */
-export async function buildService(name: ServiceName, env: NodeJS.ProcessEnv, extra: { syncDeps?: Partial<SyncDeps> } = {}): Promise<BuiltService> {
+export async function buildService(
+  name: ServiceName,
+  env: NodeJS.ProcessEnv,
+  extra: { syncDeps?: Partial<SyncDeps> } = {},
+): Promise<BuiltService> {
   if (name === 'coda-push') {
     const config = parseEnv(codaPushEnvSchema, env);
     const auth = authSettingsFromEnv(config);
     const logger = createLogger({ service: name, level: config.LOG_LEVEL });
-    const database = createDatabase({ url: config.DATABASE_URL, auth: config.DATABASE_AUTH, maxConnections: config.DB_POOL_MAX, applicationName: name });
+    const database = createDatabase({
+      url: config.DATABASE_URL,
+      auth: config.DATABASE_AUTH,
+      maxConnections: config.DB_POOL_MAX,
+      applicationName: name,
+    });
     try {
       const { client, mapping, mutationTimeoutMs } = codaPushDepsFromEnv(config, { sql: database.sql, logger });
       await validateMappingAgainstCoda(client, mapping);
-      const pushAuth = auth.pushAuth === 'oidc' && auth.pushOidc
-        ? requirePushAuth({ mode: 'oidc', oidc: createGoogleIdTokenVerifier(auth.pushOidc), logger, ...(auth.kService ? { kService: auth.kService } : {}) })
-        : requirePushAuth({ mode: 'none', logger, ...(auth.kService ? { kService: auth.kService } : {}) });
+      const pushAuth =
+        auth.pushAuth === 'oidc' && auth.pushOidc
+          ? requirePushAuth({
+              mode: 'oidc',
+              oidc: createGoogleIdTokenVerifier(auth.pushOidc),
+              logger,
+              ...(auth.kService ? { kService: auth.kService } : {}),
+            })
+          : requirePushAuth({ mode: 'none', logger, ...(auth.kService ? { kService: auth.kService } : {}) });
       const app = createCodaPushApp({
-        sql: database.sql, logger, coda: client, mapping, pushAuth, operatorGuard: operatorGuard(auth, database, logger), mutationTimeoutMs,
+        sql: database.sql,
+        logger,
+        coda: client,
+        mapping,
+        pushAuth,
+        operatorGuard: operatorGuard(auth, database, logger),
+        mutationTimeoutMs,
       }) as unknown as Hono;
       return { app, port: config.PORT, logger, database, start: async () => {}, close: () => database.close() };
     } catch (error) {
@@ -94,18 +130,39 @@ export async function buildService(name: ServiceName, env: NodeJS.ProcessEnv, ex
   }
   const config = parseEnv(drchronoSyncEnvSchema, env);
   const auth = authSettingsFromEnv(config);
-  if (!auth.oidc) throw new ConfigError('Invalid configuration; set these environment variables:\n  AUTH_OIDC_AUDIENCE, AUTH_OIDC_ALLOWED_EMAILS: drchrono-sync needs them to admit Cloud Scheduler');
+  if (!auth.oidc)
+    throw new ConfigError(
+      'Invalid configuration; set these environment variables:\n  AUTH_OIDC_AUDIENCE, AUTH_OIDC_ALLOWED_EMAILS: drchrono-sync needs them to admit Cloud Scheduler',
+    );
   const logger = createLogger({ service: name, level: config.LOG_LEVEL });
-  const database = createDatabase({ url: config.DATABASE_URL, auth: config.DATABASE_AUTH, maxConnections: config.DB_POOL_MAX, applicationName: name });
-  const sync = drchronoSyncDeps(config, database, logger, { afterApply: relinkAfterApply(config.DRCHRONO_TIMEZONE), ...extra.syncDeps });
+  const database = createDatabase({
+    url: config.DATABASE_URL,
+    auth: config.DATABASE_AUTH,
+    maxConnections: config.DB_POOL_MAX,
+    applicationName: name,
+  });
+  const sync = drchronoSyncDeps(config, database, logger, {
+    afterApply: relinkAfterApply(config.DRCHRONO_TIMEZONE),
+    ...extra.syncDeps,
+  });
   const publisher = publisherFor(config);
   const relay = createOutboxRelay({ sql: database.sql, publisher, logger });
   const app = createDrChronoSyncApp({
-    sql: database.sql, logger, timeZone: config.DRCHRONO_TIMEZONE, webhookSecret: config.DRCHRONO_WEBHOOK_SECRET,
-    deepcuraKey: parseGridhookKey(config.DEEPCURA_KEY), sync, operatorGuard: operatorGuard(auth, database, logger), relay,
+    sql: database.sql,
+    logger,
+    timeZone: config.DRCHRONO_TIMEZONE,
+    webhookSecret: config.DRCHRONO_WEBHOOK_SECRET,
+    deepcuraKey: parseGridhookKey(config.DEEPCURA_KEY),
+    sync,
+    operatorGuard: operatorGuard(auth, database, logger),
+    relay,
   }) as unknown as Hono;
   return {
-    app, port: config.PORT, logger, database, relay,
+    app,
+    port: config.PORT,
+    logger,
+    database,
+    relay,
     start: () => relay.start(),
     close: async () => {
       await relay.stop();

@@ -47,7 +47,14 @@ export class AuditArchive extends Construct {
 
   constructor(scope: Construct, id: string, props: AuditArchiveProps) {
     super(scope, id);
-    validateRange('AuditArchive', 'retentionSeconds', props.retentionSeconds, 189_216_000, 3_155_760_000, 'seconds (6–100 years)');
+    validateRange(
+      'AuditArchive',
+      'retentionSeconds',
+      props.retentionSeconds,
+      189_216_000,
+      3_155_760_000,
+      'seconds (6–100 years)',
+    );
 
     this.bucket = new StorageBucket(this, 'bucket', {
       project: props.projectId,
@@ -63,9 +70,7 @@ export class AuditArchive extends Construct {
         retentionPeriod: props.retentionSeconds ?? SEVEN_YEARS_SECONDS,
         isLocked: props.lockRetention ?? true,
       },
-      lifecycleRule: [
-        { condition: { age: 365 }, action: { type: 'SetStorageClass', storageClass: 'ARCHIVE' } },
-      ],
+      lifecycleRule: [{ condition: { age: 365 }, action: { type: 'SetStorageClass', storageClass: 'ARCHIVE' } }],
       labels: { 'data-class': 'audit' },
     });
     this.sink = new LoggingProjectSink(this, 'sink', {

@@ -138,7 +138,10 @@ export class CiIdentity extends Construct {
         member: `serviceAccount:${this.deployServiceAccount.email}`,
       });
     }
-    for (const [who, sa] of [['plan', this.planServiceAccount], ['deploy', this.deployServiceAccount]] as const) {
+    for (const [who, sa] of [
+      ['plan', this.planServiceAccount],
+      ['deploy', this.deployServiceAccount],
+    ] as const) {
       new StorageBucketIamMember(this, `${who}-state`, {
         bucket: props.stateBucket,
         role: 'roles/storage.objectUser',

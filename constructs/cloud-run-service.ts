@@ -135,7 +135,9 @@ export class CloudRunService extends Construct {
     }
     for (const key of Object.keys(props.env ?? {})) {
       if (key in (props.secretEnv ?? {})) {
-        throw new ConstructPropsError(`CloudRunService: ${key} is in both env and secretEnv; keep it in secretEnv only.`);
+        throw new ConstructPropsError(
+          `CloudRunService: ${key} is in both env and secretEnv; keep it in secretEnv only.`,
+        );
       }
     }
     this.name = props.name;

@@ -43,7 +43,10 @@ export class MigrationJob extends Construct {
   constructor(scope: Construct, id: string, props: MigrationJobProps) {
     super(scope, id);
     const [command, ...args] = props.command;
-    if (!command) throw new Error('MigrationJob: command must name the program to run, e.g. ["node", "dist/cli/main.js", "migrate"]');
+    if (!command)
+      throw new Error(
+        'MigrationJob: command must name the program to run, e.g. ["node", "dist/cli/main.js", "migrate"]',
+      );
     this.serviceAccount = new ServiceAccount(this, 'sa', {
       project: props.projectId,
       accountId: props.serviceAccountId,

@@ -28,8 +28,7 @@ export interface MonitoringProps {
 }
 
 /** Log filter that the sync code's failure log line matches (`event: LOG_EVENTS.syncFailed`, severity ERROR). */
-export const SYNC_FAILURE_LOG_FILTER =
-  `resource.type="cloud_run_revision" AND severity>=ERROR AND jsonPayload.event="${LOG_EVENTS.syncFailed}"`;
+export const SYNC_FAILURE_LOG_FILTER = `resource.type="cloud_run_revision" AND severity>=ERROR AND jsonPayload.event="${LOG_EVENTS.syncFailed}"`;
 
 /**
  * Alerts for the on-call engineer, each linking its runbook: DLQ depth > 0, sync failures (log-based metric),

@@ -82,8 +82,13 @@ export class PostgresInstance extends Construct {
     validateRange('PostgresInstance', 'retainedBackups', props.retainedBackups, 7, 365, 'backups');
     validateRange('PostgresInstance', 'maintenanceWindow.hourUtc', props.maintenanceWindow?.hourUtc, 0, 23, 'hours');
     validateFormat('PostgresInstance', 'backupStartTime', props.backupStartTime, /^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM');
-    validateFormat('PostgresInstance', 'tier', props.tier, /^db-(custom-\d+-\d+|f1-micro|g1-small)$/,
-      'an ENTERPRISE tier such as "db-custom-2-7680" or "db-g1-small"');
+    validateFormat(
+      'PostgresInstance',
+      'tier',
+      props.tier,
+      /^db-(custom-\d+-\d+|f1-micro|g1-small)$/,
+      'an ENTERPRISE tier such as "db-custom-2-7680" or "db-g1-small"',
+    );
     this.props = props;
     const window = props.maintenanceWindow ?? { day: 7, hourUtc: 9 };
 

@@ -55,7 +55,9 @@ export class Secrets extends Construct {
   private get(key: string): SecretManagerSecret {
     const secret = this.secrets.get(key);
     if (!secret) {
-      throw new Error(`Secrets: unknown secret "${key}"; declare it in props.secrets (have: ${[...this.secrets.keys()].join(', ')})`);
+      throw new Error(
+        `Secrets: unknown secret "${key}"; declare it in props.secrets (have: ${[...this.secrets.keys()].join(', ')})`,
+      );
     }
     return secret;
   }

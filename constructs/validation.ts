@@ -38,9 +38,7 @@ export function validateFormat(
 ): void {
   if (value === undefined || Token.isUnresolved(value)) return;
   if (!pattern.test(value)) {
-    throw new ConstructPropsError(
-      `${construct}: ${prop} must be ${expected}; received ${JSON.stringify(value)}.`,
-    );
+    throw new ConstructPropsError(`${construct}: ${prop} must be ${expected}; received ${JSON.stringify(value)}.`);
   }
 }
 

@@ -49,7 +49,14 @@ export class WebhookIngress extends Construct {
   constructor(scope: Construct, id: string, props: WebhookIngressProps) {
     super(scope, id);
     validateFormat('WebhookIngress', 'domain', props.domain, /^([a-z0-9-]+\.)+[a-z]{2,}$/, 'a DNS host name');
-    validateRange('WebhookIngress', 'webhookRequestsPerMinute', props.webhookRequestsPerMinute, 1, 10_000, 'requests/min');
+    validateRange(
+      'WebhookIngress',
+      'webhookRequestsPerMinute',
+      props.webhookRequestsPerMinute,
+      1,
+      10_000,
+      'requests/min',
+    );
     const project = props.projectId;
 
     this.address = new ComputeGlobalAddress(this, 'ip', { project, name: 'ingress-ip' });

@@ -38,13 +38,27 @@ export const drchronoDefaultPageSize = 25;
 export const drchronoVerboseOnlyFields: Readonly<Record<DrChronoResource, readonly string[]>> = {
   doctors: [],
   patients: [
-    'auto_accident_insurance', 'custom_demographics', 'patient_flags', 'patient_flags_attached', 'primary_insurance',
-    'referring_doctor', 'secondary_insurance', 'tertiary_insurance', 'workers_comp_insurance',
+    'auto_accident_insurance',
+    'custom_demographics',
+    'patient_flags',
+    'patient_flags_attached',
+    'primary_insurance',
+    'referring_doctor',
+    'secondary_insurance',
+    'tertiary_insurance',
+    'workers_comp_insurance',
   ],
-  appointments: ['reminders', 'vitals', 'custom_fields', 'custom_vitals', 'clinical_note', 'extended_updated_at', 'status_transitions'],
+  appointments: [
+    'reminders',
+    'vitals',
+    'custom_fields',
+    'custom_vitals',
+    'clinical_note',
+    'extended_updated_at',
+    'status_transitions',
+  ],
   clinical_notes: [],
   medications: [],
   problems: [],
   allergies: ['description'],
 };
-

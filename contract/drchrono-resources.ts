@@ -1,3 +1,11 @@
 /** DrChrono API v4 list endpoints the platform reads (`/api/<resource>`). */
-export const drchronoResources = ['doctors', 'patients', 'appointments', 'clinical_notes', 'medications', 'problems', 'allergies'] as const;
+export const drchronoResources = [
+  'doctors',
+  'patients',
+  'appointments',
+  'clinical_notes',
+  'medications',
+  'problems',
+  'allergies',
+] as const;
 export type DrChronoResource = (typeof drchronoResources)[number];

@@ -33,13 +33,28 @@ const timeZone = z.string().refine((tz) => {
 }, 'must be an IANA time zone such as America/New_York');
 const commaList = z
   .string()
-  .transform((s) => s.split(',').map((v) => v.trim()).filter((v) => v !== ''))
+  .transform((s) =>
+    s
+      .split(',')
+      .map((v) => v.trim())
+      .filter((v) => v !== ''),
+  )
   .refine((list) => list.length > 0, 'must list at least one value (comma-separated)');
-const emailList = commaList.refine((list) => list.every((e) => /^[^@\s]+@[^@\s]+$/.test(e)), 'must be comma-separated email addresses');
+const emailList = commaList.refine(
+  (list) => list.every((e) => /^[^@\s]+@[^@\s]+$/.test(e)),
+  'must be comma-separated email addresses',
+);
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 /** 32 bytes of standard base64 (AES-256); the same rule as the Deep Cura decryptor's. */
-const aes256Key = z.string().refine((v) => BASE64.test(v.trim()) && Buffer.from(v.trim(), 'base64').length === 32, 'must be 32 bytes, base64 (openssl rand -base64 32)');
-const pubsubId = z.string().regex(/^[A-Za-z][\w.~+%-]{2,254}$/, 'must be a Pub/Sub id (3–255 characters starting with a letter)');
+const aes256Key = z
+  .string()
+  .refine(
+    (v) => BASE64.test(v.trim()) && Buffer.from(v.trim(), 'base64').length === 32,
+    'must be 32 bytes, base64 (openssl rand -base64 32)',
+  );
+const pubsubId = z
+  .string()
+  .regex(/^[A-Za-z][\w.~+%-]{2,254}$/, 'must be a Pub/Sub id (3–255 characters starting with a letter)');
 
 /** Both services. */
 export const serviceEnvShape = {
@@ -58,7 +73,12 @@ export const drchronoEnvShape = {
   DRCHRONO_BASE_URL: z.url().default(DRCHRONO_DEFAULT_BASE_URL),
   DRCHRONO_CLIENT_ID: z.string().min(1),
   DRCHRONO_CLIENT_SECRET: z.string().min(1),
-  DRCHRONO_TOKEN_STORE: z.string().regex(/^(file:.+|secret-manager:projects\/[^/]+\/secrets\/[^/]+)$/, 'must be file:<path> or secret-manager:projects/<p>/secrets/<s>'),
+  DRCHRONO_TOKEN_STORE: z
+    .string()
+    .regex(
+      /^(file:.+|secret-manager:projects\/[^/]+\/secrets\/[^/]+)$/,
+      'must be file:<path> or secret-manager:projects/<p>/secrets/<s>',
+    ),
   DRCHRONO_TIMEZONE: timeZone.default(PRACTICE_TIME_ZONE),
   DRCHRONO_HOURLY_CALL_LIMIT: z.coerce.number().int().min(1).default(480),
   /** Where a `secret-manager:` token store talks to; the stack never sets it (a stand-in does: `platform rehearse`). */
@@ -86,12 +106,17 @@ export function checkAuthEnv(env: AuthEnv, ctx: z.RefinementCtx): void {
     ctx.addIssue({
       code: 'custom',
       path: ['PUSH_AUTH'],
-      message: "'none' is refused on Cloud Run (K_SERVICE is set); use 'oidc' with AUTH_OIDC_AUDIENCE and AUTH_OIDC_ALLOWED_EMAILS",
+      message:
+        "'none' is refused on Cloud Run (K_SERVICE is set); use 'oidc' with AUTH_OIDC_AUDIENCE and AUTH_OIDC_ALLOWED_EMAILS",
     });
   }
   if (env.PUSH_AUTH === 'oidc') {
     if (!env.AUTH_OIDC_AUDIENCE) {
-      ctx.addIssue({ code: 'custom', path: ['AUTH_OIDC_AUDIENCE'], message: "is required when PUSH_AUTH is 'oidc' (the service URL)" });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['AUTH_OIDC_AUDIENCE'],
+        message: "is required when PUSH_AUTH is 'oidc' (the service URL)",
+      });
     }
     if (!env.AUTH_OIDC_ALLOWED_EMAILS) {
       ctx.addIssue({
@@ -109,7 +134,10 @@ export const eventBusShape = {
   EVENT_BUS: z.enum(['pubsub', 'http']).default('pubsub'),
   PUBSUB_PROJECT_ID: z.string().min(1).optional(),
   PUBSUB_TOPIC: pubsubId.default(CHANGE_EVENTS_TOPIC),
-  PUBSUB_EMULATOR_HOST: z.string().regex(/^[\w.-]+:\d+$/, 'must be host:port').optional(),
+  PUBSUB_EMULATOR_HOST: z
+    .string()
+    .regex(/^[\w.-]+:\d+$/, 'must be host:port')
+    .optional(),
   PUSH_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
 };
 
@@ -124,8 +152,14 @@ export const drchronoSyncEnvSchema = z
   })
   .superRefine((env, ctx) => {
     checkAuthEnv(env, ctx);
-    if (env.EVENT_BUS === 'pubsub' && !env.PUBSUB_PROJECT_ID) ctx.addIssue({ code: 'custom', path: ['PUBSUB_PROJECT_ID'], message: "is required when EVENT_BUS is 'pubsub'" });
-    if (env.EVENT_BUS === 'http' && !env.PUSH_ENDPOINT) ctx.addIssue({ code: 'custom', path: ['PUSH_ENDPOINT'], message: "is required when EVENT_BUS is 'http' (coda-push's /pubsub/push URL)" });
+    if (env.EVENT_BUS === 'pubsub' && !env.PUBSUB_PROJECT_ID)
+      ctx.addIssue({ code: 'custom', path: ['PUBSUB_PROJECT_ID'], message: "is required when EVENT_BUS is 'pubsub'" });
+    if (env.EVENT_BUS === 'http' && !env.PUSH_ENDPOINT)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['PUSH_ENDPOINT'],
+        message: "is required when EVENT_BUS is 'http' (coda-push's /pubsub/push URL)",
+      });
   });
 export type DrChronoSyncEnv = z.infer<typeof drchronoSyncEnvSchema>;
 
@@ -146,7 +180,11 @@ export type CodaEnv = z.infer<typeof codaEnvObject>;
 
 export function checkCodaEnv(env: Pick<CodaEnv, 'CODA_MAPPING' | 'CODA_MAPPING_JSON'>, ctx: z.RefinementCtx): void {
   if ((env.CODA_MAPPING === undefined) === (env.CODA_MAPPING_JSON === undefined)) {
-    ctx.addIssue({ code: 'custom', path: ['CODA_MAPPING'], message: 'set exactly one of CODA_MAPPING (a file path) or CODA_MAPPING_JSON (the map itself)' });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['CODA_MAPPING'],
+      message: 'set exactly one of CODA_MAPPING (a file path) or CODA_MAPPING_JSON (the map itself)',
+    });
   }
 }
 export const codaEnvSchema = codaEnvObject.superRefine(checkCodaEnv);
@@ -161,7 +199,10 @@ export const codaPushEnvSchema = z
 export type CodaPushEnv = z.infer<typeof codaPushEnvSchema>;
 
 /** Each service's schema, for the CLI and for the stacks' contract test. */
-export const serviceEnvSchemas = { 'drchrono-sync': drchronoSyncEnvSchema, 'coda-push': codaPushEnvSchema } as const satisfies Record<ServiceName, z.ZodType>;
+export const serviceEnvSchemas = {
+  'drchrono-sync': drchronoSyncEnvSchema,
+  'coda-push': codaPushEnvSchema,
+} as const satisfies Record<ServiceName, z.ZodType>;
 
 /** The variable names a service reads: what a stack may set on it (a typo does not compile). */
 export type ServiceEnvName<S extends ServiceName> = keyof z.input<(typeof serviceEnvSchemas)[S]> & string;
@@ -172,6 +213,9 @@ export const migrateEnvSchema = z.object({
   DATABASE_AUTH: serviceEnvShape.DATABASE_AUTH,
   /** Logins (the services' IAM database users) granted the application role after migrating; comma-separated. */
   DATABASE_APP_LOGINS: commaList.optional(),
-  DATABASE_APP_ROLE: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a role name').default(APP_DATABASE_ROLE),
+  DATABASE_APP_ROLE: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a role name')
+    .default(APP_DATABASE_ROLE),
 });
 export type MigrateEnvName = keyof z.input<typeof migrateEnvSchema> & string;

@@ -43,19 +43,37 @@ export const APP_DATABASE_ROLE = 'platform_app';
  * added out of band (`gcloud secrets versions add …`), never by Terraform.
  */
 export const SECRETS = {
-  'drchrono-client-id': { description: 'DrChrono OAuth client id', service: 'drchrono-sync', env: 'DRCHRONO_CLIENT_ID' },
-  'drchrono-client-secret': { description: 'DrChrono OAuth client secret', service: 'drchrono-sync', env: 'DRCHRONO_CLIENT_SECRET' },
+  'drchrono-client-id': {
+    description: 'DrChrono OAuth client id',
+    service: 'drchrono-sync',
+    env: 'DRCHRONO_CLIENT_ID',
+  },
+  'drchrono-client-secret': {
+    description: 'DrChrono OAuth client secret',
+    service: 'drchrono-sync',
+    env: 'DRCHRONO_CLIENT_SECRET',
+  },
   'drchrono-token': {
-    description: 'DrChrono OAuth token pair (JSON {access_token, refresh_token, expires_at}); rotated by drchrono-sync on every refresh',
+    description:
+      'DrChrono OAuth token pair (JSON {access_token, refresh_token, expires_at}); rotated by drchrono-sync on every refresh',
     service: 'drchrono-sync',
     // Read and written through the Secret Manager API (DRCHRONO_TOKEN_STORE), not mounted as a variable.
     env: undefined,
   },
-  'drchrono-webhook-secret': { description: 'DrChrono webhook secret token', service: 'drchrono-sync', env: 'DRCHRONO_WEBHOOK_SECRET' },
-  'deepcura-key': { description: 'Deep Cura Gridhook AES-256 key, base64 (32 bytes)', service: 'drchrono-sync', env: 'DEEPCURA_KEY' },
+  'drchrono-webhook-secret': {
+    description: 'DrChrono webhook secret token',
+    service: 'drchrono-sync',
+    env: 'DRCHRONO_WEBHOOK_SECRET',
+  },
+  'deepcura-key': {
+    description: 'Deep Cura Gridhook AES-256 key, base64 (32 bytes)',
+    service: 'drchrono-sync',
+    env: 'DEEPCURA_KEY',
+  },
   'coda-api-token': { description: 'Coda API token for the practice doc', service: 'coda-push', env: 'CODA_API_TOKEN' },
   'coda-mapping': {
-    description: "Coda column map (JSON, `platform coda map` output or .local/coda-mapping.json's format) for the environment's doc",
+    description:
+      "Coda column map (JSON, `platform coda map` output or .local/coda-mapping.json's format) for the environment's doc",
     service: 'coda-push',
     env: 'CODA_MAPPING_JSON',
   },
@@ -76,7 +94,11 @@ export function iamDatabaseUser(serviceAccountEmail: string): string {
 }
 
 /** Service account id (the part before `@`) of each service's runtime identity, and of the migration job. */
-export const SERVICE_ACCOUNT_IDS = { 'drchrono-sync': 'run-drchrono-sync', 'coda-push': 'run-coda-push', migrate: 'run-migrate' } as const;
+export const SERVICE_ACCOUNT_IDS = {
+  'drchrono-sync': 'run-drchrono-sync',
+  'coda-push': 'run-coda-push',
+  migrate: 'run-migrate',
+} as const;
 
 /** The Cloud Run job that applies migrations before a deploy's new revisions take traffic. */
 export const MIGRATE_JOB_NAME = 'platform-migrate';
@@ -87,7 +109,12 @@ export const SCHEDULER_JOBS = {
   'sync-deep': { schedule: '30 2 * * *', service: 'drchrono-sync', path: '/sync/all?deep=true', deadlineSeconds: 1800 },
   'outbox-drain': { schedule: '*/5 * * * *', service: 'drchrono-sync', path: '/outbox/drain', deadlineSeconds: 60 },
   // processed_messages belongs to coda-push, which serves the cleanup.
-  'maintenance-cleanup': { schedule: '30 3 * * *', service: 'coda-push', path: '/maintenance/cleanup', deadlineSeconds: 300 },
+  'maintenance-cleanup': {
+    schedule: '30 3 * * *',
+    service: 'coda-push',
+    path: '/maintenance/cleanup',
+    deadlineSeconds: 300,
+  },
 } as const satisfies Record<string, { schedule: string; service: ServiceName; path: string; deadlineSeconds: number }>;
 
 /**

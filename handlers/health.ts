@@ -6,6 +6,9 @@ import { databaseIsHealthy } from '../sync/db/health.js';
 export function healthRoutes(deps: { sql: Sql; service: string }) {
   return new Hono().get('/health', async (c) => {
     const ok = await databaseIsHealthy(deps.sql);
-    return c.json({ service: deps.service, status: ok ? 'ok' : 'unavailable', database: ok ? 'ok' : 'unreachable' }, ok ? 200 : 503);
+    return c.json(
+      { service: deps.service, status: ok ? 'ok' : 'unavailable', database: ok ? 'ok' : 'unreachable' },
+      ok ? 200 : 503,
+    );
   });
 }

@@ -48,10 +48,16 @@ export interface StartSandboxOptions {
  * await fetch(`${drchrono.url}/api/patients`);
  * await drchrono.close();
  */
-export async function startSandbox<C>(app: { fetch: FetchHandler }, control: C, options: StartSandboxOptions = {}): Promise<RunningSandbox<C>> {
+export async function startSandbox<C>(
+  app: { fetch: FetchHandler },
+  control: C,
+  options: StartSandboxOptions = {},
+): Promise<RunningSandbox<C>> {
   const pathPrefix = options.pathPrefix ?? '';
   if (pathPrefix !== '' && (!pathPrefix.startsWith('/') || pathPrefix.endsWith('/'))) {
-    throw new Error(`startSandbox: pathPrefix must start with "/" and not end with one (e.g. "/apis/v1"), got ${JSON.stringify(pathPrefix)}`);
+    throw new Error(
+      `startSandbox: pathPrefix must start with "/" and not end with one (e.g. "/apis/v1"), got ${JSON.stringify(pathPrefix)}`,
+    );
   }
   const server = await serveHttp(app.fetch, { port: options.port ?? 0, hostname: options.hostname ?? '127.0.0.1' });
   return {

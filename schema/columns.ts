@@ -5,7 +5,8 @@ import { bigserial, jsonb, text, timestamp } from 'drizzle-orm/pg-core';
  * `timestamptz` column; every time in the platform is zone-aware. Generic in the name so the column's type keeps its
  * literal SQL name, which rows typed from the table (sync/upsert.ts `MirrorRowOf`) are keyed by.
  */
-export const timestamptz = <TName extends string>(name: TName) => timestamp(name, { withTimezone: true, mode: 'string' });
+export const timestamptz = <TName extends string>(name: TName) =>
+  timestamp(name, { withTimezone: true, mode: 'string' });
 
 /** Columns every audited table carries: surrogate key and trigger-maintained times. */
 export const auditedColumns = () => ({

@@ -66,7 +66,9 @@ export const insuranceRecords = pgTable(
   'insurance_records',
   {
     ...mirrorColumns(),
-    patientDrchronoId: text('patient').notNull().references(() => patients.drchronoId),
+    patientDrchronoId: text('patient')
+      .notNull()
+      .references(() => patients.drchronoId),
     rank: text('rank').notNull(),
     insuranceCompany: text('insurance_company'),
     payerId: text('insurance_payer_id'),
@@ -151,9 +153,7 @@ export const medications = pgTable(
     dateStartedTaking: date('date_started_taking'),
     dateStoppedTaking: date('date_stopped_taking'),
   },
-  (t) => [
-    index('medications_patient_idx').on(t.patientDrchronoId),
-  ],
+  (t) => [index('medications_patient_idx').on(t.patientDrchronoId)],
 );
 
 /** `/api/problems`. */
@@ -190,7 +190,5 @@ export const allergies = pgTable(
     snomedReaction: text('snomed_reaction'),
     notes: text('notes'),
   },
-  (t) => [
-    index('allergies_patient_idx').on(t.patientDrchronoId),
-  ],
+  (t) => [index('allergies_patient_idx').on(t.patientDrchronoId)],
 );

@@ -11,7 +11,9 @@ export const intakeChecklists = pgTable(
   'intake_checklists',
   {
     ...auditedColumns(),
-    patientDrchronoId: text('patient').notNull().references(() => patients.drchronoId),
+    patientDrchronoId: text('patient')
+      .notNull()
+      .references(() => patients.drchronoId),
     appointmentDrchronoId: text('appointment').references(() => appointments.drchronoId),
     status: text('status').notNull().default('pending'),
     /** `[{ "item": "insurance_card", "done": true }]` */
@@ -26,14 +28,23 @@ export const intakeChecklists = pgTable(
   ],
 );
 
-export const taskTypes = ['note_signoff', 'billing_review', 'follow_up_scheduling', 'lab_order', 'prior_auth', 'other'] as const;
+export const taskTypes = [
+  'note_signoff',
+  'billing_review',
+  'follow_up_scheduling',
+  'lab_order',
+  'prior_auth',
+  'other',
+] as const;
 export const taskStatuses = ['open', 'in_progress', 'done', 'cancelled'] as const;
 
 export const postAppointmentTasks = pgTable(
   'post_appointment_tasks',
   {
     ...auditedColumns(),
-    appointmentDrchronoId: text('appointment').notNull().references(() => appointments.drchronoId),
+    appointmentDrchronoId: text('appointment')
+      .notNull()
+      .references(() => appointments.drchronoId),
     patientDrchronoId: text('patient').references(() => patients.drchronoId),
     taskType: text('task_type').notNull(),
     status: text('status').notNull().default('open'),
@@ -56,7 +67,9 @@ export const priorAuthorizations = pgTable(
   'prior_authorizations',
   {
     ...auditedColumns(),
-    patientDrchronoId: text('patient').notNull().references(() => patients.drchronoId),
+    patientDrchronoId: text('patient')
+      .notNull()
+      .references(() => patients.drchronoId),
     insuranceRecordId: bigint('insurance_record_id', { mode: 'number' }).references(() => insuranceRecords.id),
     serviceDescription: text('service_description').notNull(),
     cptCode: text('cpt_code'),
@@ -98,7 +111,9 @@ export const questionnaireResponses = pgTable(
   'questionnaire_responses',
   {
     ...auditedColumns(),
-    patientDrchronoId: text('patient').notNull().references(() => patients.drchronoId),
+    patientDrchronoId: text('patient')
+      .notNull()
+      .references(() => patients.drchronoId),
     appointmentDrchronoId: text('appointment').references(() => appointments.drchronoId),
     instrument: text('instrument').notNull(),
     totalScore: smallint('total_score').notNull(),
@@ -113,14 +128,23 @@ export const questionnaireResponses = pgTable(
   ],
 );
 
-export const consentTypes = ['treatment', 'telehealth', 'hipaa_notice', 'release_of_information', 'financial_policy', 'sms'] as const;
+export const consentTypes = [
+  'treatment',
+  'telehealth',
+  'hipaa_notice',
+  'release_of_information',
+  'financial_policy',
+  'sms',
+] as const;
 
 /** Versioned consents: a new version of a form is a new row; revoking sets `status` and `revoked_at`. */
 export const consentRecords = pgTable(
   'consent_records',
   {
     ...auditedColumns(),
-    patientDrchronoId: text('patient').notNull().references(() => patients.drchronoId),
+    patientDrchronoId: text('patient')
+      .notNull()
+      .references(() => patients.drchronoId),
     consentType: text('consent_type').notNull(),
     version: text('version').notNull(),
     status: text('status').notNull().default('granted'),
@@ -150,7 +174,9 @@ export const staffRoles = pgTable(
     revokedAt: timestamptz('revoked_at'),
   },
   (t) => [
-    uniqueIndex('staff_roles_active_idx').on(t.email, t.role).where(sql`revoked_at IS NULL`),
+    uniqueIndex('staff_roles_active_idx')
+      .on(t.email, t.role)
+      .where(sql`revoked_at IS NULL`),
     check('staff_roles_role_check', oneOf('role', staffRoleNames)),
     check('staff_roles_email_check', sql`email = lower(email) AND position('@' in email) > 1`),
   ],

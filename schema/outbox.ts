@@ -22,7 +22,9 @@ export const outbox = pgTable(
     lastErrorClass: text('last_error_class'),
   },
   (t) => [
-    index('outbox_pending_idx').on(t.id).where(sql`published_at IS NULL`),
+    index('outbox_pending_idx')
+      .on(t.id)
+      .where(sql`published_at IS NULL`),
     check('outbox_op_check', oneOf('op', outboxOps)),
   ],
 );

@@ -27,7 +27,11 @@ export class BootstrapStack extends TerraformStack {
       const number = new DataGoogleProject(this, `${env.name}-project`, { projectId: project }).number;
       const apis = ['cloudkms.googleapis.com', 'storage.googleapis.com'].map(
         (service) =>
-          new ProjectService(this, `${env.name}-${service.split('.')[0]}`, { project, service, disableOnDestroy: false }),
+          new ProjectService(this, `${env.name}-${service.split('.')[0]}`, {
+            project,
+            service,
+            disableOnDestroy: false,
+          }),
       );
       const ring = new KmsKeyRing(this, `${env.name}-ring`, {
         project,

@@ -18,9 +18,21 @@ import { serviceAccountMember } from '../constructs/validation.js';
 import { suppressRule } from '../constructs/policies/index.js';
 import { MigrationJob } from '../constructs/migration-job.js';
 import {
-  APP_DATABASE_ROLE, CODA_DEFAULT_BASE_URL, DATABASE_NAME, DRCHRONO_DEFAULT_BASE_URL, iamDatabaseUser, MIGRATE_JOB_NAME,
-  PRACTICE_TIME_ZONE, SECRETS, secretManagerTokenStore, SERVICE_ACCOUNT_IDS, DRCHRONO_TOKEN_SECRET,
-  type MigrateEnvName, type SecretId, type ServiceEnvName, type ServiceName,
+  APP_DATABASE_ROLE,
+  CODA_DEFAULT_BASE_URL,
+  DATABASE_NAME,
+  DRCHRONO_DEFAULT_BASE_URL,
+  iamDatabaseUser,
+  MIGRATE_JOB_NAME,
+  PRACTICE_TIME_ZONE,
+  SECRETS,
+  secretManagerTokenStore,
+  SERVICE_ACCOUNT_IDS,
+  DRCHRONO_TOKEN_SECRET,
+  type MigrateEnvName,
+  type SecretId,
+  type ServiceEnvName,
+  type ServiceName,
 } from '../contract/index.js';
 import type { EnvironmentConfig } from './environments.js';
 
@@ -30,7 +42,9 @@ type ServiceEnv<S extends ServiceName> = Partial<Record<ServiceEnvName<S>, strin
 /** The contract's secrets a service reads as variables: `{ ENV_NAME: { secretId } }`. */
 function secretEnvOf(service: ServiceName, secretId: (key: SecretId) => string) {
   return Object.fromEntries(
-    Object.entries(SECRETS).flatMap(([key, spec]) => (spec.service === service && spec.env ? [[spec.env, { secretId: secretId(key as SecretId) }]] : [])),
+    Object.entries(SECRETS).flatMap(([key, spec]) =>
+      spec.service === service && spec.env ? [[spec.env, { secretId: secretId(key as SecretId) }]] : [],
+    ),
   );
 }
 
@@ -63,7 +77,8 @@ export class PlatformStack extends TerraformStack {
 
     const image = new TerraformVariable(this, 'image', {
       type: 'string',
-      description: 'Container image (by digest) for both services, e.g. <region>-docker.pkg.dev/<project>/platform/platform@sha256:…',
+      description:
+        'Container image (by digest) for both services, e.g. <region>-docker.pkg.dev/<project>/platform/platform@sha256:…',
     });
 
     // ── guard rails, keys, network ────────────────────────────────────────────────────────────────────────────
@@ -206,7 +221,8 @@ export class PlatformStack extends TerraformStack {
     const syncSa = serviceAccountMember(drchronoSync.serviceAccountEmail);
     const pushSa = serviceAccountMember(codaPush.serviceAccountEmail);
     const readers = { 'drchrono-sync': syncSa, 'coda-push': pushSa } as const;
-    for (const [key, spec] of Object.entries(SECRETS)) secrets.grantSecretAccess(key, spec.service, readers[spec.service]);
+    for (const [key, spec] of Object.entries(SECRETS))
+      secrets.grantSecretAccess(key, spec.service, readers[spec.service]);
     secrets.grantAddVersion(DRCHRONO_TOKEN_SECRET, 'drchrono-sync', syncSa);
     events.grantPublish('drchrono-sync', syncSa);
     codaPush.grantInvoke('pubsub-push', serviceAccountMember(events.pushServiceAccount.email));
@@ -224,7 +240,10 @@ export class PlatformStack extends TerraformStack {
         DATABASE_URL: databaseUrl(SERVICE_ACCOUNT_IDS.migrate),
         DATABASE_AUTH: 'cloudsql-iam',
         // The services' IAM users get the application role after every migration (idempotent GRANT).
-        DATABASE_APP_LOGINS: [dbUser(SERVICE_ACCOUNT_IDS['drchrono-sync']), dbUser(SERVICE_ACCOUNT_IDS['coda-push'])].join(','),
+        DATABASE_APP_LOGINS: [
+          dbUser(SERVICE_ACCOUNT_IDS['drchrono-sync']),
+          dbUser(SERVICE_ACCOUNT_IDS['coda-push']),
+        ].join(','),
         DATABASE_APP_ROLE: APP_DATABASE_ROLE,
       } satisfies Partial<Record<MigrateEnvName, string>>,
     });

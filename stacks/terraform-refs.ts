@@ -21,7 +21,10 @@ export interface ApplyTimeValues {
 /** An expression the resolver does not know how to evaluate; `expression` is the text inside `${…}`. */
 export class UnresolvedReferenceError extends Error {
   override name = 'UnresolvedReferenceError';
-  constructor(readonly expression: string, reason: string) {
+  constructor(
+    readonly expression: string,
+    reason: string,
+  ) {
     super(`cannot resolve \${${expression}}: ${reason}`);
   }
 }
@@ -36,7 +39,8 @@ export function createTerraformResolver(json: TerraformJson, known: ApplyTimeVal
   };
   const literal = (attrs: Attrs, attr: string, expression: string): string => {
     const value = attrs[attr];
-    if (typeof value !== 'string' && typeof value !== 'number') throw new UnresolvedReferenceError(expression, `attribute ${attr} is not a literal`);
+    if (typeof value !== 'string' && typeof value !== 'number')
+      throw new UnresolvedReferenceError(expression, `attribute ${attr} is not a literal`);
     return resolve(String(value));
   };
 
@@ -47,16 +51,19 @@ export function createTerraformResolver(json: TerraformJson, known: ApplyTimeVal
       if (value === undefined) throw new UnresolvedReferenceError(expression, 'no value given for this variable');
       return value;
     }
-    if (parts[0] === 'data' && parts[1] === 'google_project' && parts[3] === 'number') return known.projectNumber ?? '123456789012';
+    if (parts[0] === 'data' && parts[1] === 'google_project' && parts[3] === 'number')
+      return known.projectNumber ?? '123456789012';
     const [type, name, attr] = parts;
-    if (!type || !name || !attr || parts.length !== 3) throw new UnresolvedReferenceError(expression, 'not a <type>.<name>.<attribute> reference');
+    if (!type || !name || !attr || parts.length !== 3)
+      throw new UnresolvedReferenceError(expression, 'not a <type>.<name>.<attribute> reference');
     const attrs = resource(type, name);
     if (type === 'google_service_account' && attr === 'email') {
       return `${literal(attrs, 'account_id', expression)}@${literal(attrs, 'project', expression)}.iam.gserviceaccount.com`;
     }
     if (type === 'google_compute_address' && attr === 'address') return known.address ?? '10.0.0.5';
     if (attr === 'generated_id') return known.generatedId ?? '1234567890123456789';
-    if (attr === 'id' && type === 'google_pubsub_topic') return `projects/${literal(attrs, 'project', expression)}/topics/${literal(attrs, 'name', expression)}`;
+    if (attr === 'id' && type === 'google_pubsub_topic')
+      return `projects/${literal(attrs, 'project', expression)}/topics/${literal(attrs, 'name', expression)}`;
     return literal(attrs, attr, expression);
   }
 

@@ -12,7 +12,14 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
   let f = formatters.get(timeZone);
   if (!f) {
     f = new Intl.DateTimeFormat('en-US', {
-      timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
     });
     formatters.set(timeZone, f);
   }
@@ -21,7 +28,11 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
 
 /** Wall-clock fields of `epochMs` in `timeZone`. */
 function wallClock(epochMs: number, timeZone: string) {
-  const parts = Object.fromEntries(formatter(timeZone).formatToParts(new Date(epochMs)).map((p) => [p.type, p.value]));
+  const parts = Object.fromEntries(
+    formatter(timeZone)
+      .formatToParts(new Date(epochMs))
+      .map((p) => [p.type, p.value]),
+  );
   return { y: +parts.year!, mo: +parts.month!, d: +parts.day!, h: +parts.hour!, mi: +parts.minute!, s: +parts.second! };
 }
 
@@ -83,7 +94,8 @@ export function practiceLocalToUtc(local: string, timeZone: string): string {
   const [, y, mo, d, h, mi, s, frac] = m;
   // Date.UTC rolls impossible fields over (month 13 → next year, 2026-02-30 → March 2) and maps years 0–99 to
   // 1900–1999 (0000-00-00 → 1899-11-30): check every field, and set the year separately.
-  if (!isCalendarDate(+y!, +mo!, +d!)) throw new InvalidTimestampError('expected a real calendar date with year 0001–9999');
+  if (!isCalendarDate(+y!, +mo!, +d!))
+    throw new InvalidTimestampError('expected a real calendar date with year 0001–9999');
   if (!isClockTime(+h!, +mi!, +(s ?? 0))) throw new InvalidTimestampError('expected a clock time 00:00:00–23:59:59');
   const ms = frac ? Number(frac.padEnd(3, '0').slice(0, 3)) : 0;
   const asUtc = utcMs(+y!, +mo!, +d!, +h!, +mi!, +(s ?? 0), ms);
@@ -92,7 +104,9 @@ export function practiceLocalToUtc(local: string, timeZone: string): string {
   const after = offsetMs(asUtc + DAY_MS, timeZone);
   let instant = asUtc - before;
   if (after !== before) {
-    const valid = [asUtc - before, asUtc - after].filter((candidate) => offsetMs(candidate, timeZone) === asUtc - candidate);
+    const valid = [asUtc - before, asUtc - after].filter(
+      (candidate) => offsetMs(candidate, timeZone) === asUtc - candidate,
+    );
     if (valid.length > 0) instant = Math.min(...valid);
   }
   return new Date(instant).toISOString();

@@ -1,6 +1,12 @@
 import { getTableConfig, PgDialect, type PgColumn, type PgTable } from 'drizzle-orm/pg-core';
 import type { Sql, TransactionSql } from 'postgres';
-import { allowedValuesOf, pgRow, type PgColumnRule, type PgValueWarnings, type UnstorableValue } from './db/pg-values.js';
+import {
+  allowedValuesOf,
+  pgRow,
+  type PgColumnRule,
+  type PgValueWarnings,
+  type UnstorableValue,
+} from './db/pg-values.js';
 import { inChangeTransaction, type ChangeContext } from './db/change-transaction.js';
 
 /** A row to upsert, keyed by SQL column name (`drchrono_id`, `first_name`, `raw`, `source_updated_at`, …), untyped. */
@@ -76,7 +82,9 @@ export function mirrorSpec<T extends PgTable>(table: T): MirrorSpec<T> {
     const ref = fk.reference();
     const [column] = ref.columns;
     const [foreign] = ref.foreignColumns;
-    return column && foreign?.name === 'drchrono_id' ? [{ column: column.name, table: getTableConfig(ref.foreignTable).name }] : [];
+    return column && foreign?.name === 'drchrono_id'
+      ? [{ column: column.name, table: getTableConfig(ref.foreignTable).name }]
+      : [];
   });
   const t = quote(config.name);
   const list = columns.map((c) => quote(c.name)).join(', ');
@@ -84,7 +92,9 @@ export function mirrorSpec<T extends PgTable>(table: T): MirrorSpec<T> {
   // Compare every caller-supplied column plus deleted_at (a row DrChrono returns again is no longer deleted).
   const compared = [...columns.map((c) => quote(c.name)), '"deleted_at"'];
   // jsonb_to_recordset yields NULL for a missing key; NOT NULL columns with a default get that default instead.
-  const selected = columns.map((c) => (c.fallback ? `coalesce(${quote(c.name)}, ${c.fallback})` : quote(c.name))).join(', ');
+  const selected = columns
+    .map((c) => (c.fallback ? `coalesce(${quote(c.name)}, ${c.fallback})` : quote(c.name)))
+    .join(', ');
   const upsertSql = `
 WITH input AS (
   SELECT DISTINCT ON (drchrono_id) * FROM jsonb_to_recordset($1::jsonb) AS x(${recordset})
@@ -127,7 +137,8 @@ function validate(spec: MirrorSpec, rows: readonly MirrorRow[]): void {
       throw new InvalidMirrorRowError(`${spec.table} row ${index}: raw (the source object) is required`);
     }
     for (const key of Object.keys(row)) {
-      if (!allowed.has(key)) throw new InvalidMirrorRowError(`${spec.table} has no column ${key}; map the field or drop it`);
+      if (!allowed.has(key))
+        throw new InvalidMirrorRowError(`${spec.table} has no column ${key}; map the field or drop it`);
     }
   });
 }
@@ -140,7 +151,9 @@ function validate(spec: MirrorSpec, rows: readonly MirrorRow[]): void {
 async function ensureParents(tx: TransactionSql, spec: MirrorSpec, rows: readonly MirrorRow[]): Promise<void> {
   for (const parent of spec.parents) {
     // Sorted, so concurrent transactions take the parents' locks in the same order (no deadlock).
-    const ids = [...new Set(rows.map((r) => r[parent.column]).filter((v): v is string => typeof v === 'string' && v !== ''))].sort();
+    const ids = [
+      ...new Set(rows.map((r) => r[parent.column]).filter((v): v is string => typeof v === 'string' && v !== '')),
+    ].sort();
     if (ids.length === 0) continue;
     await tx.unsafe(
       `INSERT INTO ${quote(parent.table)} (drchrono_id, raw) SELECT v, '{}'::jsonb FROM unnest($1::text[]) AS v
@@ -160,7 +173,12 @@ async function ensureParents(tx: TransactionSql, spec: MirrorSpec, rows: readonl
  * lone surrogates, out-of-range integers, impossible dates, values outside a CHECK list) is cleaned or nulled and
  * counted in `warnings`, so one odd field never fails a page or a webhook.
  */
-export async function upsertBatch<T extends PgTable>(tx: TransactionSql, spec: MirrorSpec<T>, input: readonly MirrorRowOf<T>[], warnings?: PgValueWarnings): Promise<ChangedRow[]> {
+export async function upsertBatch<T extends PgTable>(
+  tx: TransactionSql,
+  spec: MirrorSpec<T>,
+  input: readonly MirrorRowOf<T>[],
+  warnings?: PgValueWarnings,
+): Promise<ChangedRow[]> {
   if (input.length === 0) return [];
   // Typed rows are keyed by SQL name, so they are MirrorRows as they stand; validate() re-checks at run time.
   const untyped = input as readonly Record<string, unknown>[] as readonly MirrorRow[];
@@ -176,7 +194,11 @@ export async function upsertBatch<T extends PgTable>(tx: TransactionSql, spec: M
 }
 
 /** Marks rows DrChrono deleted (or no longer returns) as deleted, with their outbox rows, in the caller's transaction. */
-export async function softDeleteBatch(tx: TransactionSql, spec: MirrorSpec, drchronoIds: readonly string[]): Promise<ChangedRow[]> {
+export async function softDeleteBatch(
+  tx: TransactionSql,
+  spec: MirrorSpec,
+  drchronoIds: readonly string[],
+): Promise<ChangedRow[]> {
   if (drchronoIds.length === 0) return [];
   const result = await tx.unsafe<{ id: string; drchrono_id: string }[]>(
     `WITH deleted AS (
@@ -193,6 +215,12 @@ export async function softDeleteBatch(tx: TransactionSql, spec: MirrorSpec, drch
 }
 
 /** Convenience: one batch in its own transaction. */
-export async function upsertRows<T extends PgTable>(sql: Sql, spec: MirrorSpec<T>, rows: readonly MirrorRowOf<T>[], context: ChangeContext, warnings?: PgValueWarnings): Promise<ChangedRow[]> {
+export async function upsertRows<T extends PgTable>(
+  sql: Sql,
+  spec: MirrorSpec<T>,
+  rows: readonly MirrorRowOf<T>[],
+  context: ChangeContext,
+  warnings?: PgValueWarnings,
+): Promise<ChangedRow[]> {
   return inChangeTransaction(sql, context, (tx) => upsertBatch(tx, spec, rows, warnings));
 }

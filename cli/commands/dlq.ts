@@ -5,12 +5,16 @@ import { changeEventNames, eventBusShape } from '../../contract/index.js';
 import { parseEnv } from '../config.js';
 import type { Io } from '../io.js';
 
-const USAGE = 'usage: platform dlq replay [--limit N] [--subscription <dead-letter subscription id>]\n  env: PUBSUB_PROJECT_ID, PUBSUB_TOPIC (change-events), PUBSUB_EMULATOR_HOST\n';
+const USAGE =
+  'usage: platform dlq replay [--limit N] [--subscription <dead-letter subscription id>]\n  env: PUBSUB_PROJECT_ID, PUBSUB_TOPIC (change-events), PUBSUB_EMULATOR_HOST\n';
 
 export const dlqEnvSchema = z.object({
   PUBSUB_PROJECT_ID: z.string().min(1),
   PUBSUB_TOPIC: eventBusShape.PUBSUB_TOPIC,
-  PUBSUB_EMULATOR_HOST: z.string().regex(/^[^\s:/]+:\d+$/, 'must be host:port').optional(),
+  PUBSUB_EMULATOR_HOST: z
+    .string()
+    .regex(/^[^\s:/]+:\d+$/, 'must be host:port')
+    .optional(),
 });
 
 const line = (m: ReplayedMessage) =>
@@ -24,14 +28,26 @@ export async function dlqCommand(argv: string[], io: Io): Promise<number> {
   let values: { limit?: string | undefined; subscription?: string | undefined };
   let positionals: string[];
   try {
-    ({ values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { limit: { type: 'string' }, subscription: { type: 'string' } } }));
+    ({ values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { limit: { type: 'string' }, subscription: { type: 'string' } },
+    }));
   } catch {
     io.stderr(USAGE);
     return 64;
   }
   const limit = values.limit === undefined ? undefined : Number(values.limit);
-  if (positionals[0] !== 'replay' || positionals.length !== 1 || (limit !== undefined && !(Number.isInteger(limit) && limit >= 1))) {
-    io.stderr(limit !== undefined && !(Number.isInteger(limit) && limit >= 1) ? `--limit must be a positive integer\n${USAGE}` : USAGE);
+  if (
+    positionals[0] !== 'replay' ||
+    positionals.length !== 1 ||
+    (limit !== undefined && !(Number.isInteger(limit) && limit >= 1))
+  ) {
+    io.stderr(
+      limit !== undefined && !(Number.isInteger(limit) && limit >= 1)
+        ? `--limit must be a positive integer\n${USAGE}`
+        : USAGE,
+    );
     return 64;
   }
   const env = parseEnv(dlqEnvSchema, io.env);

@@ -38,7 +38,8 @@ export interface LocalSettings {
 export function localSettings(env: NodeJS.ProcessEnv): LocalSettings {
   const int = (name: string, fallback: number, max: number) => {
     const value = Number(env[name] ?? fallback);
-    if (!Number.isInteger(value) || value < 0 || value > max) throw new Error(`${name} must be an integer from 0 to ${max}`);
+    if (!Number.isInteger(value) || value < 0 || value > max)
+      throw new Error(`${name} must be an integer from 0 to ${max}`);
     return value;
   };
   return {
@@ -62,7 +63,8 @@ async function prepareDatabase(pg: LocalPostgres): Promise<string> {
   const owner = postgres(pg.urlFor(DATABASE), { max: 1, onnotice: () => {} });
   try {
     const [role] = await owner`SELECT 1 FROM pg_roles WHERE rolname = ${SERVICE_ROLE}`;
-    if (!role) await owner.unsafe(`CREATE ROLE ${SERVICE_ROLE} LOGIN PASSWORD '${SERVICE_PASSWORD}' IN ROLE platform_app`);
+    if (!role)
+      await owner.unsafe(`CREATE ROLE ${SERVICE_ROLE} LOGIN PASSWORD '${SERVICE_PASSWORD}' IN ROLE platform_app`);
   } finally {
     await owner.end();
   }
@@ -71,34 +73,70 @@ async function prepareDatabase(pg: LocalPostgres): Promise<string> {
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ')).join('\n');
+  return rows
+    .map((r) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '))
+    .join('\n');
 }
 
-async function summary(service: BuiltService, drchrono: RunningDrChronoSandbox, coda: LocalCoda, results: readonly ResourceSyncResult[], budget: number): Promise<string> {
-  const mapping = JSON.parse(await readFile(coda.env.CODA_MAPPING!, 'utf8')) as { tables: Record<string, { tableId: string }> };
-  const inCoda = (table: string) => (mapping.tables[table] ? String(coda.sandbox.control.rows(mapping.tables[table].tableId).length) : '-');
+async function summary(
+  service: BuiltService,
+  drchrono: RunningDrChronoSandbox,
+  coda: LocalCoda,
+  results: readonly ResourceSyncResult[],
+  budget: number,
+): Promise<string> {
+  const mapping = JSON.parse(await readFile(coda.env.CODA_MAPPING!, 'utf8')) as {
+    tables: Record<string, { tableId: string }>;
+  };
+  const inCoda = (table: string) =>
+    mapping.tables[table] ? String(coda.sandbox.control.rows(mapping.tables[table].tableId).length) : '-';
   const inPostgres = async (table: string) =>
-    String(((await service.database.sql.unsafe(`SELECT count(*)::int AS n FROM ${table} WHERE deleted_at IS NULL`)) as unknown as [{ n: number }])[0].n);
+    String(
+      (
+        (await service.database.sql.unsafe(
+          `SELECT count(*)::int AS n FROM ${table} WHERE deleted_at IS NULL`,
+        )) as unknown as [{ n: number }]
+      )[0].n,
+    );
   const rows = [['table', 'in DrChrono', 'in Postgres', 'in Coda', 'changed', 'errors']];
   for (const resource of drchronoResources) {
     const name = tableOf[resource];
     const result = results.find((r) => r.resource === resource);
-    rows.push([name, String(drchrono.control.count(resource)), await inPostgres(name), inCoda(name), String(result?.changed ?? 0), '0']);
+    rows.push([
+      name,
+      String(drchrono.control.count(resource)),
+      await inPostgres(name),
+      inCoda(name),
+      String(result?.changed ?? 0),
+      '0',
+    ]);
   }
-  rows.push(['insurance_records', '(embedded)', await inPostgres('insurance_records'), inCoda('insurance_records'), '', '0']);
+  rows.push([
+    'insurance_records',
+    '(embedded)',
+    await inPostgres('insurance_records'),
+    inCoda('insurance_records'),
+    '',
+    '0',
+  ]);
   const stats = coda.sandbox.control.stats();
   const [events] = await service.database.sql<{ published: number; pending: number }[]>`
     SELECT count(*) FILTER (WHERE published_at IS NOT NULL)::int AS published, count(*) FILTER (WHERE published_at IS NULL)::int AS pending FROM outbox`;
-  return `${table(rows)}\nclinical_notes: only locked (signed) notes are stored.\n` +
+  return (
+    `${table(rows)}\nclinical_notes: only locked (signed) notes are stored.\n` +
     `DrChrono API calls used this hour: ${drchrono.control.callsUsed()} of ${budget}\n` +
     `Change events: ${events!.published} outbox rows published, ${events!.pending} pending · Coda calls: ${stats.writeCalls} writes ` +
-    `(${stats.rowsPerUpsert.length ? Math.round(stats.rowsPerUpsert.reduce((a, b) => a + b, 0) / stats.rowsPerUpsert.length) : 0} rows per upsert), ${stats.readCalls} reads\n`;
+    `(${stats.rowsPerUpsert.length ? Math.round(stats.rowsPerUpsert.reduce((a, b) => a + b, 0) / stats.rowsPerUpsert.length) : 0} rows per upsert), ${stats.readCalls} reads\n`
+  );
 }
 
 /** A ready-to-paste curl that sends one signed PATIENT_MODIFY delivery, as DrChrono would. */
 function webhookCommand(url: string, secret: string, patientId: number): string {
   const stamp = new Date().toISOString().slice(0, 19);
-  const body = JSON.stringify({ receiver: { id: 1 }, object: { id: patientId, first_name: 'Webhook', last_name: 'Testperson', gender: 'Other', updated_at: stamp } });
+  const body = JSON.stringify({
+    receiver: { id: 1 },
+    object: { id: patientId, first_name: 'Webhook', last_name: 'Testperson', gender: 'Other', updated_at: stamp },
+  });
   const signature = createHmac('sha256', secret).update(body).digest('hex');
   return [
     `curl -sS -X POST ${url}/webhooks/drchrono \\`,
@@ -117,9 +155,15 @@ export async function localCommand(argv: string[], io: Io): Promise<number> {
   const once = argv.includes('--once');
   const settings = localSettings(io.env);
   await assertPortFree(settings.pgPort, 'PostgreSQL (LOCAL_PG_PORT)');
-  for (const name of serviceNames) await assertPortFree(settings.ports[name], `${name} (${name === 'drchrono-sync' ? 'DRCHRONO_SYNC_PORT' : 'CODA_PUSH_PORT'})`);
+  for (const name of serviceNames)
+    await assertPortFree(
+      settings.ports[name],
+      `${name} (${name === 'drchrono-sync' ? 'DRCHRONO_SYNC_PORT' : 'CODA_PUSH_PORT'})`,
+    );
 
-  io.stdout(`Starting PostgreSQL 16 (data in ${path.relative(process.cwd(), path.join(settings.dir, 'pg')) || '.'}) …\n`);
+  io.stdout(
+    `Starting PostgreSQL 16 (data in ${path.relative(process.cwd(), path.join(settings.dir, 'pg')) || '.'}) …\n`,
+  );
   const pg = await startLocalPostgres({ dataDir: path.join(settings.dir, 'pg'), port: settings.pgPort });
   const closers: (() => Promise<void>)[] = [() => pg.stop()];
   try {
@@ -134,27 +178,49 @@ export async function localCommand(argv: string[], io: Io): Promise<number> {
     closers.unshift(() => oidc.close());
     const tokenFile = path.join(settings.dir, 'drchrono-token.json');
     const pair = drchrono.control.issueTokenPair();
-    await new FileTokenStore(tokenFile).save({ accessToken: pair.access_token, refreshToken: pair.refresh_token, expiresAt: new Date(Date.now() + pair.expires_in * 1000) });
+    await new FileTokenStore(tokenFile).save({
+      accessToken: pair.access_token,
+      refreshToken: pair.refresh_token,
+      expiresAt: new Date(Date.now() + pair.expires_in * 1000),
+    });
     const coda = await startLocalCoda(settings.dir);
     closers.unshift(() => coda.sandbox.close());
-    io.stdout(`DrChrono sandbox ${drchrono.url} (${settings.patients} synthetic patients) · Coda sandbox ${coda.sandbox.url} · Google OIDC sandbox ${oidc.url}\n`);
+    io.stdout(
+      `DrChrono sandbox ${drchrono.url} (${settings.patients} synthetic patients) · Coda sandbox ${coda.sandbox.url} · Google OIDC sandbox ${oidc.url}\n`,
+    );
 
     const env: NodeJS.ProcessEnv = {
-      DATABASE_URL: databaseUrl, LOG_LEVEL: settings.logLevel, DB_POOL_MAX: '10',
-      DRCHRONO_BASE_URL: drchrono.url, DRCHRONO_CLIENT_ID: DEFAULT_CLIENT.clientId, DRCHRONO_CLIENT_SECRET: DEFAULT_CLIENT.clientSecret,
-      DRCHRONO_TOKEN_STORE: `file:${tokenFile}`, DRCHRONO_TIMEZONE: TIMEZONE, DRCHRONO_HOURLY_CALL_LIMIT: String(budget - 20),
-      DRCHRONO_WEBHOOK_SECRET: secrets.drchronoWebhookSecret, DEEPCURA_KEY: secrets.deepcuraKey,
-      AUTH_OIDC_JWKS_URL: oidc.jwksUrl, AUTH_OIDC_AUDIENCE: DRCHRONO_AUDIENCE, AUTH_OIDC_ALLOWED_EMAILS: SCHEDULER_EMAIL,
+      DATABASE_URL: databaseUrl,
+      LOG_LEVEL: settings.logLevel,
+      DB_POOL_MAX: '10',
+      DRCHRONO_BASE_URL: drchrono.url,
+      DRCHRONO_CLIENT_ID: DEFAULT_CLIENT.clientId,
+      DRCHRONO_CLIENT_SECRET: DEFAULT_CLIENT.clientSecret,
+      DRCHRONO_TOKEN_STORE: `file:${tokenFile}`,
+      DRCHRONO_TIMEZONE: TIMEZONE,
+      DRCHRONO_HOURLY_CALL_LIMIT: String(budget - 20),
+      DRCHRONO_WEBHOOK_SECRET: secrets.drchronoWebhookSecret,
+      DEEPCURA_KEY: secrets.deepcuraKey,
+      AUTH_OIDC_JWKS_URL: oidc.jwksUrl,
+      AUTH_OIDC_AUDIENCE: DRCHRONO_AUDIENCE,
+      AUTH_OIDC_ALLOWED_EMAILS: SCHEDULER_EMAIL,
       // Locally the event bus is an HTTP POST of the exact push envelope to coda-push (DESIGN §4), without a token.
-      PUSH_AUTH: 'none', EVENT_BUS: 'http',
+      PUSH_AUTH: 'none',
+      EVENT_BUS: 'http',
       ...coda.env,
     };
     const servers: Record<string, RunningServer> = {};
     const services: Partial<Record<ServiceName, BuiltService>> = {};
     // coda-push first: drchrono-sync's event bus posts to it.
     for (const name of ['coda-push', 'drchrono-sync'] as const) {
-      const pushEndpoint = servers['coda-push'] ? `${servers['coda-push'].url}/pubsub/push` : 'http://127.0.0.1:1/pubsub/push';
-      const service = await buildService(name, { ...env, PUSH_ENDPOINT: pushEndpoint, PORT: String(settings.ports[name]) });
+      const pushEndpoint = servers['coda-push']
+        ? `${servers['coda-push'].url}/pubsub/push`
+        : 'http://127.0.0.1:1/pubsub/push';
+      const service = await buildService(name, {
+        ...env,
+        PUSH_ENDPOINT: pushEndpoint,
+        PORT: String(settings.ports[name]),
+      });
       services[name] = service;
       closers.unshift(() => service.close());
       const server = await listen(service.app, { port: settings.ports[name] });
@@ -168,23 +234,36 @@ export async function localCommand(argv: string[], io: Io): Promise<number> {
     // The full sync goes through the service's own endpoint with a scheduler token, as Cloud Scheduler would call it.
     const schedulerCall = async (path: string) => {
       const token = await oidc.control.mintIdToken({ audience: DRCHRONO_AUDIENCE, email: SCHEDULER_EMAIL });
-      const res = await fetch(`${servers['drchrono-sync']!.url}${path}`, { method: 'POST', headers: { Authorization: `Bearer ${token}` } });
+      const res = await fetch(`${servers['drchrono-sync']!.url}${path}`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${token}` },
+      });
       if (res.status !== 200) throw new Error(`POST ${path} answered ${res.status}`);
       return res.json();
     };
-    const runSync = async (query: string) => ((await schedulerCall(`/sync/all${query}`)) as { results: ResourceSyncResult[] }).results;
+    const runSync = async (query: string) =>
+      ((await schedulerCall(`/sync/all${query}`)) as { results: ResourceSyncResult[] }).results;
     io.stdout('\nFull sync DrChrono → Postgres …\n');
     const started = performance.now();
     const results = await runSync('?full=true');
-    for (const r of results) io.stdout(`  ${r.resource.padEnd(16)} ${String(r.seen).padStart(7)} read  ${String(r.changed).padStart(7)} changed  ${String(r.apiCalls).padStart(4)} calls\n`);
-    io.stdout(`done in ${((performance.now() - started) / 1000).toFixed(1)} s\n\nChange events Postgres → coda-push → Coda …\n`);
+    for (const r of results)
+      io.stdout(
+        `  ${r.resource.padEnd(16)} ${String(r.seen).padStart(7)} read  ${String(r.changed).padStart(7)} changed  ${String(r.apiCalls).padStart(4)} calls\n`,
+      );
+    io.stdout(
+      `done in ${((performance.now() - started) / 1000).toFixed(1)} s\n\nChange events Postgres → coda-push → Coda …\n`,
+    );
     // The relay starts after the full sync so the initial load goes out coalesced (≤ 500 rows per Coda call).
     const pushStarted = performance.now();
     const drained = (await schedulerCall('/outbox/drain')) as { published: number; messages: number };
-    io.stdout(`  ${drained.published} changes in ${drained.messages} messages, done in ${((performance.now() - pushStarted) / 1000).toFixed(1)} s\n\n`);
+    io.stdout(
+      `  ${drained.published} changes in ${drained.messages} messages, done in ${((performance.now() - pushStarted) / 1000).toFixed(1)} s\n\n`,
+    );
     await services['drchrono-sync']!.start();
     io.stdout(`${await summary(services['drchrono-sync']!, drchrono, coda, results, budget)}\n`);
-    io.stdout(`Send a signed test webhook:\n${webhookCommand(servers['drchrono-sync']!.url, secrets.drchronoWebhookSecret, 1_000_001)}\n\n`);
+    io.stdout(
+      `Send a signed test webhook:\n${webhookCommand(servers['drchrono-sync']!.url, secrets.drchronoWebhookSecret, 1_000_001)}\n\n`,
+    );
     if (once) return 0;
 
     const timer = setInterval(() => {

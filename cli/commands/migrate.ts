@@ -9,7 +9,13 @@ import type { Io } from '../io.js';
  */
 export async function migrateCommand(_argv: string[], io: Io): Promise<number> {
   const env = parseEnv(migrateEnvSchema, io.env);
-  await migrateDatabase(env.DATABASE_URL, { auth: env.DATABASE_AUTH, appLogins: env.DATABASE_APP_LOGINS ?? [], appRole: env.DATABASE_APP_ROLE });
-  io.stdout(`migrations applied${env.DATABASE_APP_LOGINS?.length ? `; ${env.DATABASE_APP_ROLE} granted to ${env.DATABASE_APP_LOGINS.length} login(s)` : ''}\n`);
+  await migrateDatabase(env.DATABASE_URL, {
+    auth: env.DATABASE_AUTH,
+    appLogins: env.DATABASE_APP_LOGINS ?? [],
+    appRole: env.DATABASE_APP_ROLE,
+  });
+  io.stdout(
+    `migrations applied${env.DATABASE_APP_LOGINS?.length ? `; ${env.DATABASE_APP_ROLE} granted to ${env.DATABASE_APP_LOGINS.length} login(s)` : ''}\n`,
+  );
   return 0;
 }

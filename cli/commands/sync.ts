@@ -9,20 +9,34 @@ import type { Io } from '../io.js';
 
 /** Table names as operators say them, mapped to DrChrono resources. */
 const targets: Record<string, DrChronoResource> = {
-  providers: 'doctors', doctors: 'doctors', patients: 'patients', appointments: 'appointments', 'clinical-notes': 'clinical_notes',
-  clinical_notes: 'clinical_notes', medications: 'medications', problems: 'problems', allergies: 'allergies',
+  providers: 'doctors',
+  doctors: 'doctors',
+  patients: 'patients',
+  appointments: 'appointments',
+  'clinical-notes': 'clinical_notes',
+  clinical_notes: 'clinical_notes',
+  medications: 'medications',
+  problems: 'problems',
+  allergies: 'allergies',
 };
 
 const USAGE = `usage: platform sync <${Object.keys(targets).join('|')}|all> [--full | --deep] [--since YYYY-MM-DDTHH:MM:SS]\n`;
 
 export function formatResults(results: readonly ResourceSyncResult[]): string {
-  const rows = results.map((r) => `  ${r.resource.padEnd(16)} ${r.kind.padEnd(16)} seen ${String(r.seen).padStart(7)}  changed ${String(r.changed).padStart(7)}  deleted ${String(r.deleted).padStart(5)}  calls ${String(r.apiCalls).padStart(5)}`);
+  const rows = results.map(
+    (r) =>
+      `  ${r.resource.padEnd(16)} ${r.kind.padEnd(16)} seen ${String(r.seen).padStart(7)}  changed ${String(r.changed).padStart(7)}  deleted ${String(r.deleted).padStart(5)}  calls ${String(r.apiCalls).padStart(5)}`,
+  );
   return `${rows.join('\n')}\n`;
 }
 
 /** `platform sync <table|all>`: incremental by default; `--full` walks everything; `--deep` also soft-deletes what DrChrono no longer returns. */
 export async function syncCommand(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { full: { type: 'boolean' }, deep: { type: 'boolean' }, since: { type: 'string' } } });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { full: { type: 'boolean' }, deep: { type: 'boolean' }, since: { type: 'string' } },
+  });
   const [target] = positionals;
   if (!target || (target !== 'all' && !targets[target])) {
     io.stderr(USAGE);
@@ -31,15 +45,22 @@ export async function syncCommand(argv: string[], io: Io): Promise<number> {
   const kind: SyncKind = values.deep ? 'deep_reconcile' : values.full ? 'full' : 'incremental';
   const env = parseEnv(drchronoEnvSchema, io.env);
   const logger = createLogger({ service: 'drchrono-sync', level: env.LOG_LEVEL });
-  const database = createDatabase({ url: env.DATABASE_URL, auth: env.DATABASE_AUTH, maxConnections: env.DB_POOL_MAX, applicationName: 'platform-sync' });
+  const database = createDatabase({
+    url: env.DATABASE_URL,
+    auth: env.DATABASE_AUTH,
+    maxConnections: env.DB_POOL_MAX,
+    applicationName: 'platform-sync',
+  });
   try {
     const deps = drchronoSyncDeps(env, database, logger);
     const options = values.since ? { since: values.since } : {};
-    const results = target === 'all' ? await syncAll(deps, kind, options) : [await syncResource(deps, targets[target]!, kind, options)];
+    const results =
+      target === 'all'
+        ? await syncAll(deps, kind, options)
+        : [await syncResource(deps, targets[target]!, kind, options)];
     io.stdout(formatResults(results));
     return 0;
   } finally {
     await database.close();
   }
 }
-

@@ -33,10 +33,13 @@ export async function withWorktree<T>(repoRoot: string, ref: string, fn: (dir: s
   await git(repoRoot, ['worktree', 'add', '--detach', dir, commit]);
   try {
     const modules = join(repoRoot, 'node_modules');
-    if (existsSync(modules) && !existsSync(join(dir, 'node_modules'))) symlinkSync(modules, join(dir, 'node_modules'), 'dir');
+    if (existsSync(modules) && !existsSync(join(dir, 'node_modules')))
+      symlinkSync(modules, join(dir, 'node_modules'), 'dir');
     return await fn(dir);
   } finally {
-    await git(repoRoot, ['worktree', 'remove', '--force', dir]).catch(() => rmSync(dir, { recursive: true, force: true }));
+    await git(repoRoot, ['worktree', 'remove', '--force', dir]).catch(() =>
+      rmSync(dir, { recursive: true, force: true }),
+    );
     await git(repoRoot, ['worktree', 'prune']).catch(() => undefined);
   }
 }
@@ -64,7 +67,12 @@ export async function synthesizeCheckout(dir: string): Promise<CheckoutSynth> {
     try {
       const result = await exec(process.execPath, ['--import', 'tsx', 'stacks/main.ts'], {
         cwd: dir,
-        env: { ...process.env, CDKTF_OUTDIR: outdir, CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS: '1', CHECKPOINT_DISABLE: '1' },
+        env: {
+          ...process.env,
+          CDKTF_OUTDIR: outdir,
+          CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS: '1',
+          CHECKPOINT_DISABLE: '1',
+        },
         maxBuffer: 64 * 1024 * 1024,
       });
       stderr = result.stderr;

@@ -56,7 +56,10 @@ const TYPE_CATEGORIES: ReadonlyArray<[RegExp, SecurityCategory]> = [
   [/^google_project_iam_audit_config$/, 'Audit logging'],
   [/^google_logging_project_sink$/, 'Audit logging'],
   [/^google_kms_/, 'CMEK'],
-  [/^google_compute_(firewall|security_policy|global_forwarding_rule|forwarding_rule|url_map|target_https?_proxy|ssl_policy|network_peering)$/, 'Ingress'],
+  [
+    /^google_compute_(firewall|security_policy|global_forwarding_rule|forwarding_rule|url_map|target_https?_proxy|ssl_policy|network_peering)$/,
+    'Ingress',
+  ],
   [/^google_secret_manager_secret_version$/, 'Secrets'],
 ];
 
@@ -66,10 +69,19 @@ const ATTRIBUTE_CATEGORIES: ReadonlyArray<[RegExp, SecurityCategory]> = [
   [/(^|\.)service_account(_email)?$/, 'IAM'],
   [/(^|\.)(ingress|invoker_iam_disabled|iap|security_policy|egress)(\.|$)/, 'Ingress'],
   [/(^|\.)(ssl_mode|ssl_policy|min_tls_version|require_ssl)$/, 'TLS'],
-  [/(^|\.)(ipv4_enabled|authorized_networks|psc_config|public_access_prevention|uniform_bucket_level_access)(\.|$)/, 'Public access'],
+  [
+    /(^|\.)(ipv4_enabled|authorized_networks|psc_config|public_access_prevention|uniform_bucket_level_access)(\.|$)/,
+    'Public access',
+  ],
   [/(^|\.)(deletion_protection|deletion_protection_enabled|force_destroy|prevent_destroy)$/, 'Deletion protection'],
-  [/(^|\.)(retention_policy|backup_configuration|transaction_log_retention_days|point_in_time_recovery_enabled|message_retention_duration|versioning)(\.|$)/, 'Retention and backups'],
-  [/(^|\.)(encryption_key_name|kms_key_name|encryption_key|default_kms_key_name|customer_managed_encryption|encryption)(\.|$)/, 'CMEK'],
+  [
+    /(^|\.)(retention_policy|backup_configuration|transaction_log_retention_days|point_in_time_recovery_enabled|message_retention_duration|versioning)(\.|$)/,
+    'Retention and backups',
+  ],
+  [
+    /(^|\.)(encryption_key_name|kms_key_name|encryption_key|default_kms_key_name|customer_managed_encryption|encryption)(\.|$)/,
+    'CMEK',
+  ],
   [/(^|\.)(oidc_token|dead_letter_policy|attribute_condition|database_flags)(\.|$)/, 'Authentication'],
   [/(^|\.)(value_source|secret_key_ref)(\.|$)/, 'Secrets'],
 ];
@@ -118,8 +130,7 @@ export function diffStacks(
       } else if (b && !a) {
         const attributes = [...flatten(b.attrs)].map(([path, before]) => ({ path, before, after: undefined }));
         changes.push({ stack, address, type: b.type, kind: 'removed', attributes });
-      }
-      else if (b && a) {
+      } else if (b && a) {
         const left = flatten(b.attrs);
         const right = flatten(a.attrs);
         const attributes: AttributeChange[] = [];
@@ -195,14 +206,18 @@ export function renderMarkdown(diff: InfraDiff, labels: { base: string; head: st
   for (const stack of stacks) {
     const inStack = diff.changes.filter((c) => c.stack === stack);
     const count = (kind: ResourceChange['kind']): number => inStack.filter((c) => c.kind === kind).length;
-    lines.push(`### Stack \`${stack}\`: ${count('added')} added, ${count('removed')} removed, ${count('changed')} changed`, '');
+    lines.push(
+      `### Stack \`${stack}\`: ${count('added')} added, ${count('removed')} removed, ${count('changed')} changed`,
+      '',
+    );
     for (const kind of ['added', 'removed', 'changed'] as const) {
       const items = inStack.filter((c) => c.kind === kind);
       if (items.length === 0) continue;
       lines.push(`**${kind[0]!.toUpperCase()}${kind.slice(1)}**`, '');
       for (const item of items) {
         lines.push(`- \`${item.address}\``);
-        if (kind === 'changed') for (const a of item.attributes) lines.push(`  - \`${a.path}\`: ${show(a.before)} → ${show(a.after)}`);
+        if (kind === 'changed')
+          for (const a of item.attributes) lines.push(`  - \`${a.path}\`: ${show(a.before)} → ${show(a.after)}`);
       }
       lines.push('');
     }

@@ -14,7 +14,10 @@ export interface LocalCoda {
  * A Coda sandbox holding the default doc (one table per mirror and operational table) and its column map written to
  * `<dir>/coda-mapping.json`, for `npm start`, tests and `platform rehearse` (which names the doc like the stack does).
  */
-export async function startLocalCoda(dir: string, options: Partial<StartCodaSandboxOptions> & { readonly docId?: string } = {}): Promise<LocalCoda> {
+export async function startLocalCoda(
+  dir: string,
+  options: Partial<StartCodaSandboxOptions> & { readonly docId?: string } = {},
+): Promise<LocalCoda> {
   const token = options.tokens?.[0] ?? `local-${randomBytes(12).toString('hex')}`;
   const { docId = 'feel-august-local', ...sandboxOptions } = options;
   const sandbox = await startCodaSandbox({ ...sandboxOptions, tokens: [token] });

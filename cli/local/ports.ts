@@ -6,7 +6,11 @@ export async function assertPortFree(port: number, what: string): Promise<void> 
   await new Promise<void>((resolve, reject) => {
     const server = createServer();
     server.once('error', () =>
-      reject(new Error(`port ${port} for ${what} is in use — is another \`npm start\` running? Stop it or choose another port (see README).`)),
+      reject(
+        new Error(
+          `port ${port} for ${what} is in use — is another \`npm start\` running? Stop it or choose another port (see README).`,
+        ),
+      ),
     );
     server.listen(port, '127.0.0.1', () => server.close(() => resolve()));
   });

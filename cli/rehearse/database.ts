@@ -31,9 +31,16 @@ const literal = (value: string) => `'${value.replaceAll("'", "''")}'`;
  * @param tokens access token of each identity, by service-account email
  * @param migrateEmail the migration job's service account
  */
-export async function startRehearsalDatabase(stack: RehearsalStack, dir: string, port: number, tokens: ReadonlyMap<string, string>, migrateEmail: string): Promise<RehearsalDatabase> {
+export async function startRehearsalDatabase(
+  stack: RehearsalStack,
+  dir: string,
+  port: number,
+  tokens: ReadonlyMap<string, string>,
+  migrateEmail: string,
+): Promise<RehearsalDatabase> {
   const [name, ...others] = stack.databases;
-  if (!name || others.length > 0) throw new DriftError('google_sql_database', `expected one database, the stack creates ${stack.databases.length}`);
+  if (!name || others.length > 0)
+    throw new DriftError('google_sql_database', `expected one database, the stack creates ${stack.databases.length}`);
   const pg = await startLocalPostgres({ dataDir: path.join(dir, 'pg'), port, persistent: false });
   try {
     const byUser = new Map([...tokens].map(([email, token]) => [iamDatabaseUser(email), token]));

@@ -10,12 +10,28 @@ import { startLocalCoda } from '../local/coda.js';
 import { freePort } from '../local/postgres.js';
 import { startPubSubEmulator } from '../pubsub-emulator.js';
 import { buildRuntime } from './build.js';
-import { callSchedulerJob, checkSubscriptionNames, localOrigin, runDlqRunbook, sendWebhook, waitForCodaRow } from './checks.js';
+import {
+  callSchedulerJob,
+  checkSubscriptionNames,
+  localOrigin,
+  runDlqRunbook,
+  sendWebhook,
+  waitForCodaRow,
+} from './checks.js';
 import { startRehearsalDatabase } from './database.js';
 import { startMetadataServer, type RunningMetadataServer } from './metadata-server.js';
 import { createTopologyFromStack, startPushPump } from './pubsub-from-json.js';
 import { seedSecretManager, testSecretValues } from './secrets.js';
-import { imageEntrypoint, imageEnv, spawnInImage, tail, waitHealthy, workloadEnv, type Redirection, type RunningChild } from './services.js';
+import {
+  imageEntrypoint,
+  imageEnv,
+  spawnInImage,
+  tail,
+  waitHealthy,
+  workloadEnv,
+  type Redirection,
+  type RunningChild,
+} from './services.js';
 import { DriftError, readStack, REHEARSAL_APPLY_TIME_VALUES, type CloudRunWorkload } from './stack.js';
 
 // `platform rehearse <stack>`: the deploy, rehearsed on this machine against stand-ins (README "Deploy rehearsal").
@@ -62,7 +78,10 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalResul
   let current = 'synth';
 
   /** Runs one step; its `detail` goes on the ✓ line, extra lines are indented under it. */
-  async function step<T>(name: string, run: () => Promise<{ value: T; detail?: string; lines?: string[]; ms?: number }>): Promise<T> {
+  async function step<T>(
+    name: string,
+    run: () => Promise<{ value: T; detail?: string; lines?: string[]; ms?: number }>,
+  ): Promise<T> {
     current = name;
     const t = performance.now();
     const { value, detail, lines, ms: startedBefore = 0 } = await run();
@@ -80,33 +99,56 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalResul
     const json = await step(`synth ${options.stackName}`, async () => {
       if (options.stack) return { value: options.stack, detail: 'given JSON' };
       const result = synthesizeAll();
-      if (result.errors.length > 0) throw new DriftError(`stack ${options.stackName}`, `policy rule pack: ${result.errors.map((e) => `${e.ruleId} ${e.path}: ${e.message}`).join('; ')}`);
+      if (result.errors.length > 0)
+        throw new DriftError(
+          `stack ${options.stackName}`,
+          `policy rule pack: ${result.errors.map((e) => `${e.ruleId} ${e.path}: ${e.message}`).join('; ')}`,
+        );
       const found = result.stacks[options.stackName];
-      if (!found) throw new DriftError(`stack ${options.stackName}`, `no such stack (synthesized: ${Object.keys(result.stacks).join(', ')})`);
+      if (!found)
+        throw new DriftError(
+          `stack ${options.stackName}`,
+          `no such stack (synthesized: ${Object.keys(result.stacks).join(', ')})`,
+        );
       return { value: found, detail: 'cdk.tf.json in-process, policy rule pack clean' };
     });
     const stack = readStack(json);
     const services = Object.fromEntries(stack.services.map((s) => [s.name, s])) as Record<string, CloudRunWorkload>;
-    for (const name of SERVICE_NAMES) if (!services[name]) throw new DriftError(`service ${name}`, 'the stack does not deploy it');
+    for (const name of SERVICE_NAMES)
+      if (!services[name]) throw new DriftError(`service ${name}`, 'the stack does not deploy it');
     const migrateJob = stack.jobs[0];
     if (!migrateJob?.command) throw new DriftError('google_cloud_run_v2_job', 'the stack has no migration job');
     const projectId = services['drchrono-sync']!.project;
 
     // ── stand-ins ───────────────────────────────────────────────────────────────────────────────────────────
     const ports = { pg: await freePort(), 'drchrono-sync': await freePort(), 'coda-push': await freePort() };
-    const origins: Record<string, string> = { 'drchrono-sync': `http://127.0.0.1:${ports['drchrono-sync']}`, 'coda-push': `http://127.0.0.1:${ports['coda-push']}` };
+    const origins: Record<string, string> = {
+      'drchrono-sync': `http://127.0.0.1:${ports['drchrono-sync']}`,
+      'coda-push': `http://127.0.0.1:${ports['coda-push']}`,
+    };
     const standIns = await step('stand-ins', async () => {
-      const drchrono = await startDrChronoSandbox({ patientCount: options.patients ?? 25, seed: 1, hourlyCallBudget: 100_000 });
+      const drchrono = await startDrChronoSandbox({
+        patientCount: options.patients ?? 25,
+        seed: 1,
+        hourlyCallBudget: 100_000,
+      });
       closers.push(() => drchrono.close());
       const oidc = await startGoogleOidcSandbox();
       closers.push(() => oidc.close());
-      const codaDocId = stack.resolve(services['coda-push']!.env.find((e) => e.name === 'CODA_DOC_ID')?.value ?? 'rehearsal-doc', 'coda-push env CODA_DOC_ID');
+      const codaDocId = stack.resolve(
+        services['coda-push']!.env.find((e) => e.name === 'CODA_DOC_ID')?.value ?? 'rehearsal-doc',
+        'coda-push env CODA_DOC_ID',
+      );
       const coda = await startLocalCoda(path.join(scratch, 'coda'), { docId: codaDocId });
       closers.push(() => coda.sandbox.close());
       const metadata = new Map<string, RunningMetadataServer>();
       for (const workload of [...stack.services, ...stack.jobs]) {
         if (metadata.has(workload.serviceAccountEmail)) continue;
-        const server = await startMetadataServer({ email: workload.serviceAccountEmail, projectId: workload.project, projectNumber: REHEARSAL_APPLY_TIME_VALUES.projectNumber! });
+        const server = await startMetadataServer({
+          email: workload.serviceAccountEmail,
+          projectId: workload.project,
+          projectNumber: REHEARSAL_APPLY_TIME_VALUES.projectNumber!,
+        });
         closers.push(() => server.close());
         metadata.set(workload.serviceAccountEmail, server);
       }
@@ -120,23 +162,45 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalResul
 
     const secrets = await step('secrets', async () => {
       const mappingJson = await readFile(coda.env.CODA_MAPPING!, 'utf8');
-      const values = testSecretValues({ drchronoTokenPair: drchrono.control.issueTokenPair(), codaToken: coda.env.CODA_API_TOKEN!, codaMappingJson: mappingJson });
+      const values = testSecretValues({
+        drchronoTokenPair: drchrono.control.issueTokenPair(),
+        codaToken: coda.env.CODA_API_TOKEN!,
+        codaMappingJson: mappingJson,
+      });
       // Secret Manager is read by drchrono-sync's own identity (the token store); the sandbox admits its token.
       const store = await seedSecretManager(stack, values, tokenOf(services['drchrono-sync']!.serviceAccountEmail));
       closers.push(() => store.close());
-      return { value: store, detail: `Secret Manager sandbox holds ${store.created.length} secrets under the synthesized ids (${store.created.map((n) => n.split('/').pop()).join(', ')})` };
+      return {
+        value: store,
+        detail: `Secret Manager sandbox holds ${store.created.length} secrets under the synthesized ids (${store.created.map((n) => n.split('/').pop()).join(', ')})`,
+      };
     });
 
     // ── environments, checked before anything starts ──────────────────────────────────────────────────────
     const emulatorPort = await freePort();
     const emulatorHost = `127.0.0.1:${emulatorPort}`;
     const redirectionsFor = (workload: CloudRunWorkload): Redirection[] => [
-      { name: 'GCE_METADATA_HOST', value: metadata.get(workload.serviceAccountEmail)!.host, kind: 'add', why: `metadata-server stand-in for ${workload.serviceAccountEmail} (google-auth-library: Cloud SQL IAM login, Secret Manager)` },
+      {
+        name: 'GCE_METADATA_HOST',
+        value: metadata.get(workload.serviceAccountEmail)!.host,
+        kind: 'add',
+        why: `metadata-server stand-in for ${workload.serviceAccountEmail} (google-auth-library: Cloud SQL IAM login, Secret Manager)`,
+      },
       { name: 'PUBSUB_EMULATOR_HOST', value: emulatorHost, kind: 'add', why: 'Pub/Sub emulator' },
-      { name: 'SECRET_MANAGER_BASE_URL', value: secrets.sandbox.url, kind: 'add', why: 'Secret Manager sandbox (DrChrono token store)' },
+      {
+        name: 'SECRET_MANAGER_BASE_URL',
+        value: secrets.sandbox.url,
+        kind: 'add',
+        why: 'Secret Manager sandbox (DrChrono token store)',
+      },
       { name: 'DRCHRONO_BASE_URL', value: drchrono.url, kind: 'replace', why: 'DrChrono sandbox' },
       { name: 'CODA_BASE_URL', value: coda.sandbox.url, kind: 'replace', why: 'Coda sandbox' },
-      { name: 'AUTH_OIDC_JWKS_URL', value: oidc.jwksUrl, kind: 'add', why: "Google OIDC sandbox's JWKS (the default is Google's)" },
+      {
+        name: 'AUTH_OIDC_JWKS_URL',
+        value: oidc.jwksUrl,
+        kind: 'add',
+        why: "Google OIDC sandbox's JWKS (the default is Google's)",
+      },
     ];
     const home = path.join(scratch, 'home');
     const baseEnv = imageEnv(root, home);
@@ -145,22 +209,50 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalResul
       for (const name of SERVICE_NAMES) {
         const workload = services[name]!;
         const { env, redirected } = await workloadEnv(workload, {
-          stack, projectId: workload.project, schema: serviceEnvSchemas[name], secrets, pgPort: ports.pg,
-          redirections: redirectionsFor(workload), cloudRun: { K_SERVICE: name, PORT: String(ports[name]) },
+          stack,
+          projectId: workload.project,
+          schema: serviceEnvSchemas[name],
+          secrets,
+          pgPort: ports.pg,
+          redirections: redirectionsFor(workload),
+          cloudRun: { K_SERVICE: name, PORT: String(ports[name]) },
         });
         // GCE_METADATA_HOST is read by google-auth-library, not by the service's schema: added outside it.
-        result[name] = { env: { ...env, GCE_METADATA_HOST: metadata.get(workload.serviceAccountEmail)!.host }, redirected: [...redirected, 'GCE_METADATA_HOST'] };
+        result[name] = {
+          env: { ...env, GCE_METADATA_HOST: metadata.get(workload.serviceAccountEmail)!.host },
+          redirected: [...redirected, 'GCE_METADATA_HOST'],
+        };
       }
-      const job = await workloadEnv(migrateJob, { stack, projectId: migrateJob.project, schema: migrateEnvSchema, secrets, pgPort: ports.pg, redirections: [] });
-      result[migrateJob.name] = { env: { ...job.env, GCE_METADATA_HOST: metadata.get(migrateJob.serviceAccountEmail)!.host }, redirected: [...job.redirected, 'GCE_METADATA_HOST'] };
-      const lines = Object.entries(result).map(([name, { env, redirected }]) => `${name}: ${Object.keys(env).length} variables, stand-in redirections: ${redirected.join(', ')}`);
+      const job = await workloadEnv(migrateJob, {
+        stack,
+        projectId: migrateJob.project,
+        schema: migrateEnvSchema,
+        secrets,
+        pgPort: ports.pg,
+        redirections: [],
+      });
+      result[migrateJob.name] = {
+        env: { ...job.env, GCE_METADATA_HOST: metadata.get(migrateJob.serviceAccountEmail)!.host },
+        redirected: [...job.redirected, 'GCE_METADATA_HOST'],
+      };
+      const lines = Object.entries(result).map(
+        ([name, { env, redirected }]) =>
+          `${name}: ${Object.keys(env).length} variables, stand-in redirections: ${redirected.join(', ')}`,
+      );
       lines.push(
         'redirections (the closed list): DATABASE_URL host:port → 127.0.0.1 local PostgreSQL, sslmode=require → disable (no TLS locally); ' +
           'GCE_METADATA_HOST → metadata stand-in per identity; PUBSUB_EMULATOR_HOST → emulator; SECRET_MANAGER_BASE_URL → Secret Manager sandbox; ' +
           'DRCHRONO_BASE_URL → DrChrono sandbox; CODA_BASE_URL → Coda sandbox; AUTH_OIDC_JWKS_URL → OIDC sandbox JWKS',
-        `also set, as Cloud Run and the image do: K_SERVICE, PORT (local port), ${Object.keys(baseEnv).filter((k) => k !== 'PORT').join(', ')}`,
+        `also set, as Cloud Run and the image do: K_SERVICE, PORT (local port), ${Object.keys(baseEnv)
+          .filter((k) => k !== 'PORT')
+          .join(', ')}`,
       );
-      return { value: result, detail: 'synthesized env of both services and the migration job accepted by their schemas, every secret reference resolved', lines };
+      return {
+        value: result,
+        detail:
+          'synthesized env of both services and the migration job accepted by their schemas, every secret reference resolved',
+        lines,
+      };
     });
 
     // ── the image, the database, the bus (independent; started together) ─────────────────────────────────
@@ -169,8 +261,16 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalResul
       return p.then((value) => ({ value, ms: performance.now() - t }));
     };
     const buildP = timed(buildRuntime(root));
-    const emulatorStarted = timed(startPubSubEmulator({ port: emulatorPort, projectId }).then((e) => (closers.push(() => e.stop()), e)));
-    const dbP = startRehearsalDatabase(stack, scratch, ports.pg, new Map([...metadata].map(([email, m]) => [email, m.accessToken])), migrateJob.serviceAccountEmail);
+    const emulatorStarted = timed(
+      startPubSubEmulator({ port: emulatorPort, projectId }).then((e) => (closers.push(() => e.stop()), e)),
+    );
+    const dbP = startRehearsalDatabase(
+      stack,
+      scratch,
+      ports.pg,
+      new Map([...metadata].map(([email, m]) => [email, m.accessToken])),
+      migrateJob.serviceAccountEmail,
+    );
     const dbStarted = timed(dbP.then((d) => (closers.push(() => d.stop()), d)));
     const [buildR, emulatorR, dbR] = await Promise.allSettled([buildP, emulatorStarted, dbStarted]);
     const build = await step('build', async () => {
@@ -185,18 +285,27 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalResul
     const database = await step('database', async () => {
       if (dbR.status === 'rejected') throw dbR.reason;
       const d = dbR.value.value;
-      return { value: d, ms: dbR.value.ms, detail: `PostgreSQL 16 stands in for Cloud SQL: database ${d.name}, IAM logins ${d.logins.join(', ')} (password = the identity's metadata token); migrate login: CREATEROLE + database owner (cloudsqlsuperuser's share)` };
+      return {
+        value: d,
+        ms: dbR.value.ms,
+        detail: `PostgreSQL 16 stands in for Cloud SQL: database ${d.name}, IAM logins ${d.logins.join(', ')} (password = the identity's metadata token); migrate login: CREATEROLE + database owner (cloudsqlsuperuser's share)`,
+      };
     });
     await step('pubsub', async () => {
       if (emulatorR.status === 'rejected') throw emulatorR.reason;
       const emulatorMs = emulatorR.value.ms;
       const topology = await createTopologyFromStack(stack, emulatorHost, projectId);
-      const push = topology.subscriptions.filter((s) => s.push).map((s) => `${s.name} (→ ${s.push!.endpoint}, OIDC ${s.push!.serviceAccountEmail})`);
+      const push = topology.subscriptions
+        .filter((s) => s.push)
+        .map((s) => `${s.name} (→ ${s.push!.endpoint}, OIDC ${s.push!.serviceAccountEmail})`);
       return {
         value: topology,
         ms: emulatorMs,
         detail: `emulator ${emulatorHost}: topics ${topology.topics.join(', ')}; subscriptions ${topology.subscriptions.map((s) => `${s.name}${s.deadLetter ? ` (dead letters → ${s.deadLetter.topic} after ${s.deadLetter.maxDeliveryAttempts})` : ''}`).join(', ')}`,
-        lines: push.map((p) => `substitution: push subscription ${p} is created as a pull subscription and a push driver POSTs each envelope with an OIDC token from the OIDC sandbox (the emulator's push sends none)`),
+        lines: push.map(
+          (p) =>
+            `substitution: push subscription ${p} is created as a pull subscription and a push driver POSTs each envelope with an OIDC token from the OIDC sandbox (the emulator's push sends none)`,
+        ),
       };
     });
 
@@ -204,8 +313,15 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalResul
     await step(`migrate (job ${migrateJob.name})`, async () => {
       const child = spawnInImage(migrateJob.command!, build.dir, { ...baseEnv, ...envs[migrateJob.name]!.env });
       const code = await child.exited;
-      if (code !== 0) throw new DriftError(`job ${migrateJob.name}`, `\`${migrateJob.command!.join(' ')}\` exited ${code}:\n${tail(child.output())}`);
-      return { value: undefined, detail: `\`${migrateJob.command!.join(' ')}\` as ${migrateJob.serviceAccountEmail}: ${child.output().trim().split('\n').pop()}` };
+      if (code !== 0)
+        throw new DriftError(
+          `job ${migrateJob.name}`,
+          `\`${migrateJob.command!.join(' ')}\` exited ${code}:\n${tail(child.output())}`,
+        );
+      return {
+        value: undefined,
+        detail: `\`${migrateJob.command!.join(' ')}\` as ${migrateJob.serviceAccountEmail}: ${child.output().trim().split('\n').pop()}`,
+      };
     });
     const entrypoint = imageEntrypoint(root);
     const children: Partial<Record<ServiceName, RunningChild>> = {};
@@ -216,44 +332,73 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalResul
         closers.push(() => child.kill());
         children[name] = child;
         await waitHealthy(name, origins[name]!, child);
-        return { value: undefined, detail: `ENTRYPOINT ${entrypoint.slice(0, 2).join(' ')} "…serve \\"$SERVICE\\"" on ${origins[name]}, GET /health 200` };
+        return {
+          value: undefined,
+          detail: `ENTRYPOINT ${entrypoint.slice(0, 2).join(' ')} "…serve \\"$SERVICE\\"" on ${origins[name]}, GET /health 200`,
+        };
       });
     }
     const pumps = await step('push', async () => {
-      const started = stack.subscriptions.filter((s) => s.push).map((s) => {
-        const endpoint = new URL(s.push!.endpoint);
-        const local = `${localOrigin(s.push!.endpoint, origins, `subscription ${s.name} push_endpoint`)}${endpoint.pathname}`;
-        const pump = startPushPump({
-          host: emulatorHost, projectId, subscription: s.name, endpoint: local,
-          token: () => oidc.control.mintIdToken({ audience: s.push!.audience, email: s.push!.serviceAccountEmail }),
+      const started = stack.subscriptions
+        .filter((s) => s.push)
+        .map((s) => {
+          const endpoint = new URL(s.push!.endpoint);
+          const local = `${localOrigin(s.push!.endpoint, origins, `subscription ${s.name} push_endpoint`)}${endpoint.pathname}`;
+          const pump = startPushPump({
+            host: emulatorHost,
+            projectId,
+            subscription: s.name,
+            endpoint: local,
+            token: () => oidc.control.mintIdToken({ audience: s.push!.audience, email: s.push!.serviceAccountEmail }),
+          });
+          closers.push(() => pump.stop());
+          return { subscription: s.name, pump };
         });
-        closers.push(() => pump.stop());
-        return { subscription: s.name, pump };
-      });
       return { value: started, detail: started.map((p) => `${p.subscription} → coda-push /pubsub/push`).join(', ') };
     });
 
     // ── what the deployed system must do ───────────────────────────────────────────────────────────────────
     const webhook = await step('webhook', async () => {
-      const sent = await sendWebhook({ stack, services: origins, drchrono, secret: envs['drchrono-sync']!.env.DRCHRONO_WEBHOOK_SECRET! });
-      return { value: sent, detail: `signed PATIENT_MODIFY for patient ${sent.id} via the ingress route /webhooks/* → ${sent.target}: ${sent.status}` };
+      const sent = await sendWebhook({
+        stack,
+        services: origins,
+        drchrono,
+        secret: envs['drchrono-sync']!.env.DRCHRONO_WEBHOOK_SECRET!,
+      });
+      return {
+        value: sent,
+        detail: `signed PATIENT_MODIFY for patient ${sent.id} via the ingress route /webhooks/* → ${sent.target}: ${sent.status}`,
+      };
     });
     for (const job of stack.scheduler) {
       await step(`scheduler ${job.name}`, async () => {
         const status = await callSchedulerJob(job, origins, oidc);
-        return { value: undefined, detail: `${job.method} ${new URL(job.uri).pathname}${new URL(job.uri).search} as ${job.serviceAccountEmail}: ${status}` };
+        return {
+          value: undefined,
+          detail: `${job.method} ${new URL(job.uri).pathname}${new URL(job.uri).search} as ${job.serviceAccountEmail}: ${status}`,
+        };
       });
     }
     await step('coda', async () => {
-      await waitForCodaRow(coda.sandbox, JSON.parse(await readFile(coda.env.CODA_MAPPING!, 'utf8')), webhook.id, webhook.firstName);
+      await waitForCodaRow(
+        coda.sandbox,
+        JSON.parse(await readFile(coda.env.CODA_MAPPING!, 'utf8')),
+        webhook.id,
+        webhook.firstName,
+      );
       const delivered = pumps.reduce((n, p) => n + p.pump.driver.deliveries.filter((d) => d.acked).length, 0);
-      return { value: undefined, detail: `the webhook's patient ${webhook.id} is in the Coda patients table (${delivered} push deliveries acked)` };
+      return {
+        value: undefined,
+        detail: `the webhook's patient ${webhook.id} is in the Coda patients table (${delivered} push deliveries acked)`,
+      };
     });
     await step('dlq runbook', async () => {
       const admin = postgres(database.adminUrl, { max: 1, onnotice: () => {} });
       let rowId: number;
       try {
-        const [row] = await admin<{ id: number }[]>`SELECT id::int AS id FROM patients WHERE drchrono_id = ${webhook.id}`;
+        const [row] = await admin<
+          { id: number }[]
+        >`SELECT id::int AS id FROM patients WHERE drchrono_id = ${webhook.id}`;
         rowId = row?.id ?? 1;
       } finally {
         await admin.end();
@@ -269,7 +414,12 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalResul
     print(`rehearsal of ${options.stackName} passed in ${seconds(totalMs)}`);
     return { ok: true, steps, totalMs };
   } catch (error) {
-    const message = error instanceof DriftError ? error.message : error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    const message =
+      error instanceof DriftError
+        ? error.message
+        : error instanceof Error
+          ? `${error.name}: ${error.message}`
+          : String(error);
     print(`✗ ${current}: ${message}`);
     return { ok: false, steps, failure: { step: current, message }, totalMs: performance.now() - started };
   } finally {

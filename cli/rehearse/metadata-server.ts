@@ -30,7 +30,7 @@ export async function startMetadataServer(identity: MetadataIdentity): Promise<R
   const accessToken = identity.accessToken ?? `ya29.rehearse-${randomBytes(24).toString('hex')}`;
   let tokens = 0;
   const answers: Record<string, () => string> = {
-    'instance': () => 'attributes/\nhostname\nid\nservice-accounts/\n',
+    instance: () => 'attributes/\nhostname\nid\nservice-accounts/\n',
     'instance/service-accounts/default/token': () => {
       tokens += 1;
       return JSON.stringify({ access_token: accessToken, expires_in: 3599, token_type: 'Bearer' });
@@ -45,11 +45,17 @@ export async function startMetadataServer(identity: MetadataIdentity): Promise<R
     const url = new URL(req.url ?? '/', 'http://metadata');
     const key = url.pathname.startsWith(PREFIX) ? url.pathname.slice(PREFIX.length).replace(/\/$/, '') : undefined;
     const headers = { 'Metadata-Flavor': 'Google' };
-    if (req.headers['metadata-flavor'] !== 'Google') return void res.writeHead(403, headers).end('Missing Metadata-Flavor:Google header.');
-    const answer = key === undefined ? undefined : answers[key.replace(/^instance\/service-accounts\/[^/]+@[^/]+\//, 'instance/service-accounts/default/')];
+    if (req.headers['metadata-flavor'] !== 'Google')
+      return void res.writeHead(403, headers).end('Missing Metadata-Flavor:Google header.');
+    const answer =
+      key === undefined
+        ? undefined
+        : answers[key.replace(/^instance\/service-accounts\/[^/]+@[^/]+\//, 'instance/service-accounts/default/')];
     if (!answer) return void res.writeHead(404, headers).end('Not Found');
     const body = answer();
-    res.writeHead(200, { ...headers, 'Content-Type': body.startsWith('{') ? 'application/json' : 'application/text' }).end(body);
+    res
+      .writeHead(200, { ...headers, 'Content-Type': body.startsWith('{') ? 'application/json' : 'application/text' })
+      .end(body);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
@@ -59,9 +65,10 @@ export async function startMetadataServer(identity: MetadataIdentity): Promise<R
     email: identity.email,
     accessToken,
     tokenRequests: () => tokens,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

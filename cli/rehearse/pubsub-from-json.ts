@@ -14,7 +14,11 @@ export interface CreatedTopology {
 }
 
 /** Creates every topic, then every subscription, of the stack in the emulator at `host` under `projectId`. */
-export async function createTopologyFromStack(stack: RehearsalStack, host: string, projectId: string): Promise<CreatedTopology> {
+export async function createTopologyFromStack(
+  stack: RehearsalStack,
+  host: string,
+  projectId: string,
+): Promise<CreatedTopology> {
   const clients = pubsubClients({ projectId, apiEndpoint: host });
   try {
     for (const topic of stack.topics) await clients.publisher.createTopic({ name: clients.topicName(topic) });
@@ -23,8 +27,18 @@ export async function createTopologyFromStack(stack: RehearsalStack, host: strin
         name: clients.subscriptionName(s.name),
         topic: clients.topicName(s.topic),
         ackDeadlineSeconds: s.ackDeadlineSeconds,
-        ...(s.retry && { retryPolicy: { minimumBackoff: { seconds: s.retry.minimumBackoffSeconds }, maximumBackoff: { seconds: s.retry.maximumBackoffSeconds } } }),
-        ...(s.deadLetter && { deadLetterPolicy: { deadLetterTopic: clients.topicName(s.deadLetter.topic), maxDeliveryAttempts: s.deadLetter.maxDeliveryAttempts } }),
+        ...(s.retry && {
+          retryPolicy: {
+            minimumBackoff: { seconds: s.retry.minimumBackoffSeconds },
+            maximumBackoff: { seconds: s.retry.maximumBackoffSeconds },
+          },
+        }),
+        ...(s.deadLetter && {
+          deadLetterPolicy: {
+            deadLetterTopic: clients.topicName(s.deadLetter.topic),
+            maxDeliveryAttempts: s.deadLetter.maxDeliveryAttempts,
+          },
+        }),
       });
     }
     return { topics: stack.topics, subscriptions: stack.subscriptions };
@@ -42,17 +56,25 @@ export async function subscriptionExists(host: string, projectId: string, id: st
   } catch (error) {
     if ((error as { code?: unknown }).code === 5) return false;
     throw error;
-  }
-  finally {
+  } finally {
     await clients.close();
   }
 }
 
 /** Publishes one message straight to a topic (the rehearsal's stand-in for a dead-lettered change event). */
-export async function publishTo(host: string, projectId: string, topic: string, data: string, attributes: Record<string, string>): Promise<string> {
+export async function publishTo(
+  host: string,
+  projectId: string,
+  topic: string,
+  data: string,
+  attributes: Record<string, string>,
+): Promise<string> {
   const clients = pubsubClients({ projectId, apiEndpoint: host });
   try {
-    const [result] = await clients.publisher.publish({ topic: clients.topicName(topic), messages: [{ data: Buffer.from(data), attributes }] });
+    const [result] = await clients.publisher.publish({
+      topic: clients.topicName(topic),
+      messages: [{ data: Buffer.from(data), attributes }],
+    });
     return result.messageIds?.[0] ?? '';
   } finally {
     await clients.close();
@@ -68,7 +90,13 @@ export interface PushPump {
 }
 
 /** Runs a push driver in the background until stopped: Pub/Sub's push, as the deployed subscription would do it. */
-export function startPushPump(options: { host: string; projectId: string; subscription: string; endpoint: string; token: () => Promise<string> }): PushPump {
+export function startPushPump(options: {
+  host: string;
+  projectId: string;
+  subscription: string;
+  endpoint: string;
+  token: () => Promise<string>;
+}): PushPump {
   const driver = createPushDriver({
     host: options.host,
     projectId: options.projectId,

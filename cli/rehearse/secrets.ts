@@ -23,7 +23,11 @@ export function testSecretValues(inputs: SecretInputs): Record<SecretId, string>
   return {
     'drchrono-client-id': DEFAULT_CLIENT.clientId,
     'drchrono-client-secret': DEFAULT_CLIENT.clientSecret,
-    'drchrono-token': serializeTokenPair({ accessToken: pair.access_token, refreshToken: pair.refresh_token, expiresAt: new Date(Date.now() + pair.expires_in * 1000) }),
+    'drchrono-token': serializeTokenPair({
+      accessToken: pair.access_token,
+      refreshToken: pair.refresh_token,
+      expiresAt: new Date(Date.now() + pair.expires_in * 1000),
+    }),
     'drchrono-webhook-secret': randomBytes(24).toString('hex'),
     'deepcura-key': randomBytes(32).toString('base64'),
     'coda-api-token': inputs.codaToken,
@@ -45,14 +49,25 @@ export interface SecretStore {
  * every `google_secret_manager_secret` of the stack and adds the contract's test value to each.
  * @throws {DriftError} naming a secret the contract has and the stack does not create, or the reverse
  */
-export async function seedSecretManager(stack: RehearsalStack, values: Record<SecretId, string>, accessToken: string): Promise<SecretStore> {
+export async function seedSecretManager(
+  stack: RehearsalStack,
+  values: Record<SecretId, string>,
+  accessToken: string,
+): Promise<SecretStore> {
   const sandbox = await startSecretManagerSandbox({ accessToken });
   const request = async (path: string, init: RequestInit = {}) =>
-    fetch(`${sandbox.url}/${path}`, { ...init, headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' } });
+    fetch(`${sandbox.url}/${path}`, {
+      ...init,
+      headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
+    });
   try {
     const createdIds = new Set(stack.secrets.map((s) => s.id));
     for (const id of Object.keys(SECRETS)) {
-      if (!createdIds.has(id)) throw new DriftError(`secret ${id}`, `the contract's secret (${SECRETS[id as SecretId].env ?? 'DRCHRONO_TOKEN_STORE'} of ${SECRETS[id as SecretId].service}) is not created by the stack`);
+      if (!createdIds.has(id))
+        throw new DriftError(
+          `secret ${id}`,
+          `the contract's secret (${SECRETS[id as SecretId].env ?? 'DRCHRONO_TOKEN_STORE'} of ${SECRETS[id as SecretId].service}) is not created by the stack`,
+        );
     }
     const created: string[] = [];
     for (const secret of stack.secrets) {
@@ -60,7 +75,10 @@ export async function seedSecretManager(stack: RehearsalStack, values: Record<Se
       sandbox.control.createSecret(name);
       created.push(name);
       if (!Object.hasOwn(values, secret.id)) {
-        throw new DriftError(`secret ${secret.id}`, 'the stack creates it but the contract (SECRETS) has no such secret, so nothing ever adds a value to it');
+        throw new DriftError(
+          `secret ${secret.id}`,
+          'the stack creates it but the contract (SECRETS) has no such secret, so nothing ever adds a value to it',
+        );
       }
       const data = Buffer.from(values[secret.id as SecretId], 'utf8').toString('base64');
       const res = await request(`${name}:addVersion`, { method: 'POST', body: JSON.stringify({ payload: { data } }) });
@@ -73,7 +91,8 @@ export async function seedSecretManager(stack: RehearsalStack, values: Record<Se
       async access(name, version) {
         const res = await request(`${name}/versions/${version}:access`);
         if (res.status === 404) return (await res.arrayBuffer(), null);
-        if (!res.ok) throw new Error(`Secret Manager sandbox answered ${res.status} to access ${name}/versions/${version}`);
+        if (!res.ok)
+          throw new Error(`Secret Manager sandbox answered ${res.status} to access ${name}/versions/${version}`);
         const body = (await res.json()) as { payload: { data: string } };
         return Buffer.from(body.payload.data, 'base64').toString('utf8');
       },

@@ -38,7 +38,8 @@ export function imageEntrypoint(root: string): string[] {
   return JSON.parse(line) as string[];
 }
 
-const keysOf = (schema: z.ZodType): string[] => Object.keys((schema as unknown as { shape?: Record<string, unknown> }).shape ?? {});
+const keysOf = (schema: z.ZodType): string[] =>
+  Object.keys((schema as unknown as { shape?: Record<string, unknown> }).shape ?? {});
 
 export interface WorkloadEnvOptions {
   readonly stack: RehearsalStack;
@@ -68,12 +69,22 @@ export async function workloadEnv(workload: CloudRunWorkload, options: WorkloadE
   const env: Record<string, string> = {};
   for (const entry of workload.env) {
     if (!known.has(entry.name)) {
-      throw new DriftError(workload.name, `env ${entry.name} is not read by the service (schema: ${keysOf(options.schema).join(', ')})`);
+      throw new DriftError(
+        workload.name,
+        `env ${entry.name} is not read by the service (schema: ${keysOf(options.schema).join(', ')})`,
+      );
     }
     if (entry.value_source) {
       const id = options.stack.resolve(entry.value_source.secret_key_ref.secret, `${workload.name} env ${entry.name}`);
-      const value = await options.secrets.access(`projects/${options.projectId}/secrets/${id}`, entry.value_source.secret_key_ref.version);
-      if (value === null) throw new DriftError(workload.name, `secret ${id} (${entry.name}) does not exist (the stack creates: ${options.secrets.created.map((n) => n.split('/').pop()).join(', ')})`);
+      const value = await options.secrets.access(
+        `projects/${options.projectId}/secrets/${id}`,
+        entry.value_source.secret_key_ref.version,
+      );
+      if (value === null)
+        throw new DriftError(
+          workload.name,
+          `secret ${id} (${entry.name}) does not exist (the stack creates: ${options.secrets.created.map((n) => n.split('/').pop()).join(', ')})`,
+        );
       env[entry.name] = value;
     } else {
       env[entry.name] = options.stack.resolve(entry.value ?? '', `${workload.name} env ${entry.name}`);
@@ -146,11 +157,16 @@ export async function waitHealthy(name: string, url: string, child: RunningChild
   void child.exited.then((code) => (gone = code));
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (gone !== undefined) throw new DriftError(name, `exited (${gone}) before GET /health answered 200:\n${tail(child.output())}`);
+    if (gone !== undefined)
+      throw new DriftError(name, `exited (${gone}) before GET /health answered 200:\n${tail(child.output())}`);
     const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2_000) }).catch(() => undefined);
     await res?.arrayBuffer().catch(() => undefined);
     if (res?.status === 200) return;
-    if (Date.now() > deadline) throw new DriftError(name, `GET /health did not answer 200 within ${timeoutMs / 1000} s (last: ${res?.status ?? 'no answer'}):\n${tail(child.output())}`);
+    if (Date.now() > deadline)
+      throw new DriftError(
+        name,
+        `GET /health did not answer 200 within ${timeoutMs / 1000} s (last: ${res?.status ?? 'no answer'}):\n${tail(child.output())}`,
+      );
     await new Promise((r) => setTimeout(r, 200));
   }
 }

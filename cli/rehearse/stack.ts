@@ -1,5 +1,9 @@
 import type { TerraformJson } from '../../stacks/synth.js';
-import { createTerraformResolver, UnresolvedReferenceError, type ApplyTimeValues } from '../../stacks/terraform-refs.js';
+import {
+  createTerraformResolver,
+  UnresolvedReferenceError,
+  type ApplyTimeValues,
+} from '../../stacks/terraform-refs.js';
 
 // What the rehearsal reads from a synthesized stack: the Cloud Run services and job, Pub/Sub, secrets, Cloud SQL users
 // and scheduler jobs, each with its Terraform references resolved to the local stand-ins' values.
@@ -7,7 +11,10 @@ import { createTerraformResolver, UnresolvedReferenceError, type ApplyTimeValues
 /** A step found the stack, the contract and the running system disagreeing; `resource` names what drifted. */
 export class DriftError extends Error {
   override name = 'DriftError';
-  constructor(readonly resource: string, detail: string) {
+  constructor(
+    readonly resource: string,
+    detail: string,
+  ) {
     super(`${resource}: ${detail}`);
   }
 }
@@ -47,10 +54,15 @@ export interface SchedulerJob {
 }
 
 /** The values only known after apply, as the rehearsal stands in for them (the SQL endpoint is local Postgres). */
-export const REHEARSAL_APPLY_TIME_VALUES: ApplyTimeValues = { address: '127.0.0.1', projectNumber: '123456789012', generatedId: '4242424242424242424' };
+export const REHEARSAL_APPLY_TIME_VALUES: ApplyTimeValues = {
+  address: '127.0.0.1',
+  projectNumber: '123456789012',
+  generatedId: '4242424242424242424',
+};
 
 type Attrs = Record<string, any>;
-const seconds = (value: unknown, fallback: number) => (typeof value === 'string' && /^\d+s$/.test(value) ? Number(value.slice(0, -1)) : fallback);
+const seconds = (value: unknown, fallback: number) =>
+  typeof value === 'string' && /^\d+s$/.test(value) ? Number(value.slice(0, -1)) : fallback;
 
 /** The rehearsal's view of one synthesized stack; every getter resolves references and throws DriftError when it cannot. */
 export function readStack(json: TerraformJson) {
@@ -88,8 +100,18 @@ export function readStack(json: TerraformJson) {
       name: s.name,
       topic: topicName(s.topic, where),
       ackDeadlineSeconds: s.ack_deadline_seconds ?? 10,
-      ...(s.retry_policy && { retry: { minimumBackoffSeconds: seconds(s.retry_policy.minimum_backoff, 10), maximumBackoffSeconds: seconds(s.retry_policy.maximum_backoff, 600) } }),
-      ...(s.dead_letter_policy && { deadLetter: { topic: topicName(s.dead_letter_policy.dead_letter_topic, where), maxDeliveryAttempts: s.dead_letter_policy.max_delivery_attempts ?? 5 } }),
+      ...(s.retry_policy && {
+        retry: {
+          minimumBackoffSeconds: seconds(s.retry_policy.minimum_backoff, 10),
+          maximumBackoffSeconds: seconds(s.retry_policy.maximum_backoff, 600),
+        },
+      }),
+      ...(s.dead_letter_policy && {
+        deadLetter: {
+          topic: topicName(s.dead_letter_policy.dead_letter_topic, where),
+          maxDeliveryAttempts: s.dead_letter_policy.max_delivery_attempts ?? 5,
+        },
+      }),
       ...(s.push_config && {
         push: {
           endpoint: resolve(s.push_config.push_endpoint, where),
@@ -126,7 +148,8 @@ export function readStack(json: TerraformJson) {
         const backend = referenced(rule.service, where);
         const neg = referenced(backend.backend?.[0]?.group, `backend service ${backend.name}`);
         const service = neg.cloud_run?.service;
-        if (typeof service !== 'string') throw new DriftError(`network endpoint group ${neg.name}`, 'has no cloud_run.service');
+        if (typeof service !== 'string')
+          throw new DriftError(`network endpoint group ${neg.name}`, 'has no cloud_run.service');
         return service;
       }
     }
@@ -141,8 +164,14 @@ export function readStack(json: TerraformJson) {
     subscriptions,
     scheduler,
     /** `projects/<p>/secrets/<id>` of every secret the stack creates. */
-    secrets: all('google_secret_manager_secret').map((s) => ({ project: s.project as string, id: s.secret_id as string })),
-    sqlUsers: all('google_sql_user').map((u) => ({ name: resolve(u.name, 'google_sql_user'), type: u.type as string | undefined })),
+    secrets: all('google_secret_manager_secret').map((s) => ({
+      project: s.project as string,
+      id: s.secret_id as string,
+    })),
+    sqlUsers: all('google_sql_user').map((u) => ({
+      name: resolve(u.name, 'google_sql_user'),
+      type: u.type as string | undefined,
+    })),
     databases: all('google_sql_database').map((d) => d.name as string),
   };
 }

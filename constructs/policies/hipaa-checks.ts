@@ -1,5 +1,13 @@
 import type { IConstruct } from 'constructs';
-import { Annotations, DefaultTokenResolver, StringConcat, TerraformResource, TerraformStack, Tokenization, type IAspect } from 'cdktf';
+import {
+  Annotations,
+  DefaultTokenResolver,
+  StringConcat,
+  TerraformResource,
+  TerraformStack,
+  Tokenization,
+  type IAspect,
+} from 'cdktf';
 import type { Attributes } from './attributes.js';
 import { appliesTo, RESOURCE_RULES, STACK_RULES } from './rules.js';
 

@@ -85,7 +85,9 @@ export const RESOURCE_RULES: readonly ResourceRule[] = [
     fix: 'Remove settings.ip_configuration.authorized_networks; clients connect through the private endpoint.',
     safeguard: '164.312(e)(1)',
     check: (a) =>
-      list(a, 'settings.ip_configuration.authorized_networks').length > 0 ? 'authorized_networks is not empty' : undefined,
+      list(a, 'settings.ip_configuration.authorized_networks').length > 0
+        ? 'authorized_networks is not empty'
+        : undefined,
   },
   {
     id: 'HIPAA-SQL-3',
@@ -145,10 +147,13 @@ export const RESOURCE_RULES: readonly ResourceRule[] = [
       if (f.get('cloudsql.enable_pgaudit') !== 'on') problems.push('cloudsql.enable_pgaudit is not on');
       if (f.get('cloudsql.iam_authentication') !== 'on') problems.push('cloudsql.iam_authentication is not on');
       const duration = f.get('log_min_duration_statement');
-      if (duration !== undefined && duration !== '-1') problems.push(`log_min_duration_statement=${duration} logs statement text (PHI)`);
+      if (duration !== undefined && duration !== '-1')
+        problems.push(`log_min_duration_statement=${duration} logs statement text (PHI)`);
       const statement = f.get('log_statement');
-      if (statement === 'all' || statement === 'mod') problems.push(`log_statement=${statement} logs statement text (PHI)`);
-      if (f.get('pgaudit.log_parameter') === 'on') problems.push('pgaudit.log_parameter=on logs parameter values (PHI)');
+      if (statement === 'all' || statement === 'mod')
+        problems.push(`log_statement=${statement} logs statement text (PHI)`);
+      if (f.get('pgaudit.log_parameter') === 'on')
+        problems.push('pgaudit.log_parameter=on logs parameter values (PHI)');
       return problems.length ? problems.join('; ') : undefined;
     },
   },
@@ -200,7 +205,10 @@ export const RESOURCE_RULES: readonly ResourceRule[] = [
     description: 'Workload identity providers restrict which external identities may federate.',
     fix: 'Set attribute_condition, e.g. assertion.repository == "owner/name".',
     safeguard: '164.312(d)',
-    check: (a) => (isSet(a['attribute_condition']) ? undefined : 'attribute_condition is empty: any GitHub repository could federate'),
+    check: (a) =>
+      isSet(a['attribute_condition'])
+        ? undefined
+        : 'attribute_condition is empty: any GitHub repository could federate',
   },
   // ── Cloud Storage ─────────────────────────────────────────────────────────────────────────────────────────
   {
@@ -217,7 +225,8 @@ export const RESOURCE_RULES: readonly ResourceRule[] = [
     description: 'Buckets enforce public access prevention.',
     fix: 'Set public_access_prevention = "enforced".',
     safeguard: '164.312(a)(1)',
-    check: (a) => (a['public_access_prevention'] === 'enforced' ? undefined : 'public_access_prevention is not "enforced"'),
+    check: (a) =>
+      a['public_access_prevention'] === 'enforced' ? undefined : 'public_access_prevention is not "enforced"',
   },
   {
     id: 'HIPAA-GCS-3',
@@ -225,12 +234,19 @@ export const RESOURCE_RULES: readonly ResourceRule[] = [
     description: 'Buckets are encrypted with a customer-managed key.',
     fix: 'Set encryption.default_kms_key_name (HipaaProject.keys.keyId("storage")).',
     safeguard: '164.312(a)(2)(iv)',
-    check: (a) => (isSet(at(a, 'encryption.default_kms_key_name')) ? undefined : 'encryption.default_kms_key_name is not set'),
+    check: (a) =>
+      isSet(at(a, 'encryption.default_kms_key_name')) ? undefined : 'encryption.default_kms_key_name is not set',
   },
   {
     id: 'HIPAA-GCS-4',
-    appliesTo: ['google_storage_bucket_acl', 'google_storage_bucket_access_control', 'google_storage_object_acl',
-      'google_storage_object_access_control', 'google_storage_default_object_acl', 'google_storage_default_object_access_control'],
+    appliesTo: [
+      'google_storage_bucket_acl',
+      'google_storage_bucket_access_control',
+      'google_storage_object_acl',
+      'google_storage_object_access_control',
+      'google_storage_default_object_acl',
+      'google_storage_default_object_access_control',
+    ],
     description: 'No legacy ACLs on buckets or objects.',
     fix: 'Use bucket IAM members (uniform access) instead of ACL resources.',
     safeguard: '164.312(a)(1)',
@@ -311,7 +327,8 @@ export const RESOURCE_RULES: readonly ResourceRule[] = [
   {
     id: 'HIPAA-RUN-3',
     appliesTo: ['google_cloud_run_v2_service'],
-    description: 'Cloud Run keeps its IAM invoker check, except on the documented webhook ingress behind the load balancer.',
+    description:
+      'Cloud Run keeps its IAM invoker check, except on the documented webhook ingress behind the load balancer.',
     fix:
       'Remove invoker_iam_disabled, or — for the webhook service only — use ingress INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER ' +
       'and record the exception with suppressRule(service, "HIPAA-RUN-3", reason).',
@@ -348,7 +365,9 @@ export const RESOURCE_RULES: readonly ResourceRule[] = [
     fix: 'Set template.service_account to a dedicated account (CloudRunService creates one).',
     safeguard: '164.312(a)(1)',
     check: (a) =>
-      isSet(at(a, 'template.service_account')) ? undefined : 'no template.service_account (would run as the default compute account)',
+      isSet(at(a, 'template.service_account'))
+        ? undefined
+        : 'no template.service_account (would run as the default compute account)',
   },
   // ── Secret Manager ────────────────────────────────────────────────────────────────────────────────────────
   {
@@ -435,7 +454,9 @@ export const RESOURCE_RULES: readonly ResourceRule[] = [
     fix: 'Narrow source_ranges; public traffic enters only through the HTTPS load balancer.',
     safeguard: '164.312(e)(1)',
     check: (a) =>
-      a['direction'] !== 'EGRESS' && list(a, 'source_ranges').includes('0.0.0.0/0') ? 'source_ranges includes 0.0.0.0/0' : undefined,
+      a['direction'] !== 'EGRESS' && list(a, 'source_ranges').includes('0.0.0.0/0')
+        ? 'source_ranges includes 0.0.0.0/0'
+        : undefined,
   },
   {
     id: 'HIPAA-LB-1',
@@ -454,7 +475,9 @@ export const RESOURCE_RULES: readonly ResourceRule[] = [
     check: (a, type) => {
       if (type === 'google_compute_target_https_proxy') return isSet(a['ssl_policy']) ? undefined : 'no ssl_policy';
       const tls = a['min_tls_version'];
-      return tls === 'TLS_1_2' || tls === 'TLS_1_3' ? undefined : `min_tls_version is ${JSON.stringify(tls ?? 'TLS_1_0 (default)')}`;
+      return tls === 'TLS_1_2' || tls === 'TLS_1_3'
+        ? undefined
+        : `min_tls_version is ${JSON.stringify(tls ?? 'TLS_1_0 (default)')}`;
     },
   },
   {
@@ -478,7 +501,9 @@ export const STACK_RULES: readonly StackRule[] = [
       const configs = resources.get('google_project_iam_audit_config') ?? [];
       const ok = configs.some((c) => {
         const types = list(c, 'audit_log_config').map((l) => at(l, 'log_type'));
-        return c['service'] === 'allServices' && ['ADMIN_READ', 'DATA_READ', 'DATA_WRITE'].every((t) => types.includes(t));
+        return (
+          c['service'] === 'allServices' && ['ADMIN_READ', 'DATA_READ', 'DATA_WRITE'].every((t) => types.includes(t))
+        );
       });
       return ok ? undefined : 'no allServices audit config with ADMIN_READ, DATA_READ and DATA_WRITE';
     },

@@ -35,7 +35,10 @@ export function createCodaPushApp(deps: CodaPushDeps) {
   const { sql, logger } = deps;
   const app = createBaseApp({ sql, logger, service: 'coda-push' });
   const push = {
-    sql, logger, client: deps.coda, mapping: deps.mapping,
+    sql,
+    logger,
+    client: deps.coda,
+    mapping: deps.mapping,
     ...(deps.mutationTimeoutMs !== undefined && { mutationTimeoutMs: deps.mutationTimeoutMs }),
     ...(deps.pollIntervalMs !== undefined && { pollIntervalMs: deps.pollIntervalMs }),
   };

@@ -1,6 +1,13 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import {
-  CodaError, CodaHttpError, CodaMutationTimeoutError, CodaNetworkError, CodaRateLimitedError, PushAbandonedError, RowsMissingError, UnknownTableError,
+  CodaError,
+  CodaHttpError,
+  CodaMutationTimeoutError,
+  CodaNetworkError,
+  CodaRateLimitedError,
+  PushAbandonedError,
+  RowsMissingError,
+  UnknownTableError,
 } from '../../sync/coda/errors.js';
 import { pushChangeEvent, type PushDeps } from '../../sync/coda/push.js';
 import { decodePushEnvelope, PushEnvelopeError, type DecodedPush } from '../../sync/events/push-envelope.js';
@@ -55,7 +62,10 @@ export function pubsubPushRoutes(deps: PubsubPushRouteDeps) {
   const body = jsonBody({
     maxBytes: MAX_BODY_BYTES,
     onRefuse: (c, { status, reason }) => {
-      logger.warn({ requestId: c.get('requestId'), reason, ...(status === 413 && { maxBytes: MAX_BODY_BYTES }) }, 'push envelope rejected');
+      logger.warn(
+        { requestId: c.get('requestId'), reason, ...(status === 413 && { maxBytes: MAX_BODY_BYTES }) },
+        'push envelope rejected',
+      );
     },
   });
 
@@ -67,7 +77,10 @@ export function pubsubPushRoutes(deps: PubsubPushRouteDeps) {
     } catch (error) {
       if (!(error instanceof PushEnvelopeError)) throw error;
       const fields = error.fields.length > 0 ? [...error.fields] : undefined;
-      logger.warn({ requestId, reason: error.reason, ...(fields && { fields }), ...error.where }, 'push envelope rejected');
+      logger.warn(
+        { requestId, reason: error.reason, ...(fields && { fields }), ...error.where },
+        'push envelope rejected',
+      );
       throw httpError(400, error.reason, fields && { fields });
     }
     const { messageId, subscription, deliveryAttempt, publishedAt, event } = decoded;
@@ -75,20 +88,41 @@ export function pubsubPushRoutes(deps: PubsubPushRouteDeps) {
     const about = { requestId, ...where, table: event.table, idCount: event.ids.length };
 
     try {
-      const result = await pushChangeEvent(deps.push, event, { messageId, subscription, requestId, publishedAt, signal: c.req.raw.signal });
+      const result = await pushChangeEvent(deps.push, event, {
+        messageId,
+        subscription,
+        requestId,
+        publishedAt,
+        signal: c.req.raw.signal,
+      });
       logger.info({ ...about, outcome: result.status }, 'push handled');
       return c.body(null, 204);
     } catch (error) {
       const known = statusFor(error, pushErrorStatus);
       if (!known) throw error;
       if (error instanceof UnknownTableError) {
-        logger.warn({ requestId, reason: known.phrase, fields: ['data.table'], ...where, table: event.table }, 'push envelope rejected');
+        logger.warn(
+          { requestId, reason: known.phrase, fields: ['data.table'], ...where, table: event.table },
+          'push envelope rejected',
+        );
         throw httpError(known.status, known.phrase, { fields: ['data.table'] }, { cause: error });
       }
-      if (error instanceof RowsMissingError) logger.warn({ ...about, missingCount: error.missingIds.length, err: error }, 'push refused: rows missing (poison)');
+      if (error instanceof RowsMissingError)
+        logger.warn(
+          { ...about, missingCount: error.missingIds.length, err: error },
+          'push refused: rows missing (poison)',
+        );
       else if (known.status === 503) logger.warn({ ...about, err: error }, 'push failed; Pub/Sub will redeliver');
       else if (error instanceof CodaError) {
-        logger.error({ ...about, err: error, ...(error instanceof CodaHttpError && { status: error.status }), pathTemplate: error.pathTemplate }, 'Coda refused the push');
+        logger.error(
+          {
+            ...about,
+            err: error,
+            ...(error instanceof CodaHttpError && { status: error.status }),
+            pathTemplate: error.pathTemplate,
+          },
+          'Coda refused the push',
+        );
       }
       throw httpError(known.status, known.phrase, undefined, { cause: error });
     }

@@ -31,8 +31,26 @@ export interface DrChronoSyncDeps {
 /** The drchrono-sync Cloud Run service: DrChrono webhooks, Deep Cura Gridhooks, sync triggers. */
 export function createDrChronoSyncApp(deps: DrChronoSyncDeps) {
   const app = createBaseApp({ sql: deps.sql, logger: deps.logger, service: 'drchrono-sync' });
-  app.route('/', drchronoWebhookRoutes({ sql: deps.sql, logger: deps.logger, timeZone: deps.timeZone, secret: deps.webhookSecret, afterApply: deps.sync.afterApply }));
-  app.route('/', deepcuraWebhookRoutes({ sql: deps.sql, logger: deps.logger, key: deps.deepcuraKey, timeZone: deps.timeZone, ...(deps.clock ? { clock: deps.clock } : {}) }));
+  app.route(
+    '/',
+    drchronoWebhookRoutes({
+      sql: deps.sql,
+      logger: deps.logger,
+      timeZone: deps.timeZone,
+      secret: deps.webhookSecret,
+      afterApply: deps.sync.afterApply,
+    }),
+  );
+  app.route(
+    '/',
+    deepcuraWebhookRoutes({
+      sql: deps.sql,
+      logger: deps.logger,
+      key: deps.deepcuraKey,
+      timeZone: deps.timeZone,
+      ...(deps.clock ? { clock: deps.clock } : {}),
+    }),
+  );
   app.route('/', syncRoutes({ sync: deps.sync, guard: deps.operatorGuard }));
   app.route('/', outboxRoutes({ relay: deps.relay, guard: deps.operatorGuard }));
   return app;

@@ -51,17 +51,27 @@ export function deepcuraWebhookRoutes(deps: DeepcuraWebhookDeps) {
         return c.json({ status: 'duplicate' }, 200);
       }
       result.valueWarnings?.log(logger, { requestId, source: 'deepcura-gridhook' });
-      logger.info({ requestId, outcome: result.status, deepcuraNoteRowId: result.id, linkStatus: result.linkStatus }, 'gridhook received');
+      logger.info(
+        { requestId, outcome: result.status, deepcuraNoteRowId: result.id, linkStatus: result.linkStatus },
+        'gridhook received',
+      );
       return c.json({ status: result.status, link_status: result.linkStatus }, 200);
     } catch (error) {
       const known = statusFor(error, gridhookErrorStatus);
       if (!known) throw error;
       const payload = error instanceof GridhookPayloadError ? error : undefined;
       logger.warn(
-        { requestId, err: error, ...(payload && { fields: payload.fields }), ...(error instanceof GridhookStaleError && { skewSeconds: error.skewSeconds }) },
+        {
+          requestId,
+          err: error,
+          ...(payload && { fields: payload.fields }),
+          ...(error instanceof GridhookStaleError && { skewSeconds: error.skewSeconds }),
+        },
         'gridhook rejected',
       );
-      throw httpError(known.status, known.phrase, payload && { fields: payload.fields, problems: payload.problems }, { cause: error });
+      throw httpError(known.status, known.phrase, payload && { fields: payload.fields, problems: payload.problems }, {
+        cause: error,
+      });
     }
   });
   return app;

@@ -1,6 +1,11 @@
 import { Hono, type Context } from 'hono';
 import { receiveDrChronoWebhook, WebhookPayloadError, type WebhookDeps } from '../../sync/drchrono/webhook.js';
-import { handshakeToken, isHandshakeMessage, verifyDrChronoSignature, type SignatureForm } from '../../sync/drchrono/webhook-signature.js';
+import {
+  handshakeToken,
+  isHandshakeMessage,
+  verifyDrChronoSignature,
+  type SignatureForm,
+} from '../../sync/drchrono/webhook-signature.js';
 import type { AppEnv } from '../app.js';
 import { httpError, statusFor, type ErrorStatusRow } from '../middleware/http-error.js';
 import { jsonBody, type JsonBodyVariables } from '../middleware/json-body.js';
@@ -58,13 +63,32 @@ export function drchronoWebhookRoutes(deps: DrChronoWebhookRouteDeps) {
     const { signatureForm, event, deliveryId } = c.get('delivery');
     if (event === 'PING') return c.json({ status: 'pong' });
     try {
-      const outcome = await receiveDrChronoWebhook(deps, { event, deliveryId, body: c.get('jsonBody'), requestId: c.get('requestId') });
-      deps.logger.info({ event, deliveryId, signatureForm, outcome: outcome.status, changed: 'changed' in outcome ? outcome.changed : 0 }, 'drchrono webhook');
-      return outcome.status === 'ignored' ? c.json({ status: outcome.status, reason: outcome.reason }, 202) : c.json({ status: outcome.status }, 200);
+      const outcome = await receiveDrChronoWebhook(deps, {
+        event,
+        deliveryId,
+        body: c.get('jsonBody'),
+        requestId: c.get('requestId'),
+      });
+      deps.logger.info(
+        {
+          event,
+          deliveryId,
+          signatureForm,
+          outcome: outcome.status,
+          changed: 'changed' in outcome ? outcome.changed : 0,
+        },
+        'drchrono webhook',
+      );
+      return outcome.status === 'ignored'
+        ? c.json({ status: outcome.status, reason: outcome.reason }, 202)
+        : c.json({ status: outcome.status }, 200);
     } catch (error) {
       const known = statusFor(error, webhookErrorStatus);
       if (!known) throw error;
-      deps.logger.warn({ event, deliveryId, field: (error as WebhookPayloadError).field }, 'drchrono webhook refused: invalid payload');
+      deps.logger.warn(
+        { event, deliveryId, field: (error as WebhookPayloadError).field },
+        'drchrono webhook refused: invalid payload',
+      );
       throw httpError(known.status, known.phrase, undefined, { cause: error });
     }
   });

@@ -7,7 +7,8 @@ import { actorFor, type GoogleAuthVariables } from '../middleware/google-auth.js
 import { httpError, statusFor, type ErrorStatusRow } from '../middleware/http-error.js';
 
 /** What on-call reads when DrChrono refuses our authorisation (also the runbook's title). */
-export const DRCHRONO_REAUTHORISE = 'DrChrono authorisation missing or revoked: re-authorise DrChrono (docs/runbooks/drchrono-token-refresh.md)';
+export const DRCHRONO_REAUTHORISE =
+  'DrChrono authorisation missing or revoked: re-authorise DrChrono (docs/runbooks/drchrono-token-refresh.md)';
 
 /** What a sync trigger answers for the errors it knows; anything else is the app's generic 500. */
 const syncErrorStatus: readonly ErrorStatusRow[] = [
@@ -19,10 +20,15 @@ const syncErrorStatus: readonly ErrorStatusRow[] = [
   [RateLimitedError, 503, 'DrChrono call budget exhausted'],
 ];
 
-const retryAfterSeconds = (resetsAt: Date, nowMs: number) => Math.max(1, Math.ceil((resetsAt.getTime() - nowMs) / 1000));
+const retryAfterSeconds = (resetsAt: Date, nowMs: number) =>
+  Math.max(1, Math.ceil((resetsAt.getTime() - nowMs) / 1000));
 
 const targets: Record<string, DrChronoResource | 'all'> = {
-  patients: 'patients', appointments: 'appointments', 'clinical-notes': 'clinical_notes', medications: 'medications', all: 'all',
+  patients: 'patients',
+  appointments: 'appointments',
+  'clinical-notes': 'clinical_notes',
+  medications: 'medications',
+  all: 'all',
 };
 
 /**
@@ -35,15 +41,20 @@ export function syncRoutes(deps: { sync: SyncDeps; guard: MiddlewareHandler }) {
   app.post('/sync/:target', deps.guard, async (c) => {
     const target = targets[c.req.param('target')];
     if (!target) throw httpError(404, 'not found');
-    const kind: SyncKind = c.req.query('deep') === 'true' ? 'deep_reconcile' : c.req.query('full') === 'true' ? 'full' : 'incremental';
+    const kind: SyncKind =
+      c.req.query('deep') === 'true' ? 'deep_reconcile' : c.req.query('full') === 'true' ? 'full' : 'incremental';
     const options = { requestId: c.get('requestId'), actor: actorFor(c.get('principal')) };
     try {
-      const results = target === 'all' ? await syncAll(deps.sync, kind, options) : [await syncResource(deps.sync, target, kind, options)];
+      const results =
+        target === 'all'
+          ? await syncAll(deps.sync, kind, options)
+          : [await syncResource(deps.sync, target, kind, options)];
       return c.json({ kind, results: results.map(({ changedPatients: _, ...r }) => r) });
     } catch (error) {
       const known = statusFor(error, syncErrorStatus);
       if (!known) throw error;
-      const resetsAt = error instanceof CallBudgetExhaustedError || error instanceof RateLimitedError ? error.resetsAt : undefined;
+      const resetsAt =
+        error instanceof CallBudgetExhaustedError || error instanceof RateLimitedError ? error.resetsAt : undefined;
       const headers = resetsAt && { 'Retry-After': String(retryAfterSeconds(resetsAt, clock())) };
       throw httpError(known.status, known.phrase, undefined, { cause: error, ...(headers && { headers }) });
     }

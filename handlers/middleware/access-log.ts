@@ -10,7 +10,11 @@ export const accessLog = (logger: Logger) =>
     if (c.req.path === '/health') return;
     logger.info(
       {
-        httpRequest: { requestMethod: c.req.method, status: c.res.status, latency: `${((performance.now() - started) / 1000).toFixed(3)}s` },
+        httpRequest: {
+          requestMethod: c.req.method,
+          status: c.res.status,
+          latency: `${((performance.now() - started) / 1000).toFixed(3)}s`,
+        },
         route: c.req.routePath,
         requestId: c.get('requestId'),
       },

@@ -17,7 +17,10 @@ export function errorHandler(logger: Logger): ErrorHandler {
       return c.json({ error: error.message || 'error' }, error.status);
     }
     if (c.req.raw.signal.aborted) {
-      logger.info({ path: c.req.routePath, requestId: c.get('requestId' as never), errorClass: error.name }, 'client closed the request');
+      logger.info(
+        { path: c.req.routePath, requestId: c.get('requestId' as never), errorClass: error.name },
+        'client closed the request',
+      );
       return new Response(null, { status: CLIENT_CLOSED_REQUEST });
     }
     logger.error({ err: error, path: c.req.routePath, requestId: c.get('requestId' as never) }, 'unhandled error');

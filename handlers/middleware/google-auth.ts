@@ -55,17 +55,27 @@ function worse(a: AuthError | undefined, b: AuthError): AuthError {
 /** 503 (verifier unreachable, callers retry), 401 (with the `WWW-Authenticate` challenge) or 403. */
 function refusal(error: AuthError, presented: boolean): HTTPException {
   const options = { cause: error };
-  if (error.status === 503) return httpError(503, 'service unavailable', undefined, { ...options, headers: { 'Retry-After': '10' } });
+  if (error.status === 503)
+    return httpError(503, 'service unavailable', undefined, { ...options, headers: { 'Retry-After': '10' } });
   if (error.status === 401) {
     const challenge = presented ? `Bearer error="invalid_token", error_description="${error.reason}"` : 'Bearer';
     return httpError(401, 'unauthorized', undefined, { ...options, headers: { 'WWW-Authenticate': challenge } });
   }
-  return httpError(403, 'forbidden', undefined, { ...options, headers: { 'WWW-Authenticate': `Bearer error="insufficient_scope", error_description="${error.reason}"` } });
+  return httpError(403, 'forbidden', undefined, {
+    ...options,
+    headers: { 'WWW-Authenticate': `Bearer error="insufficient_scope", error_description="${error.reason}"` },
+  });
 }
 
 function refuse(c: Context, logger: Logger, error: AuthError, scheme: Scheme): never {
   const fields = {
-    auth: { outcome: 'refused', status: error.status, reason: error.reason, scheme, ...(error.identityHash && { callerHash: error.identityHash }) },
+    auth: {
+      outcome: 'refused',
+      status: error.status,
+      reason: error.reason,
+      scheme,
+      ...(error.identityHash && { callerHash: error.identityHash }),
+    },
     route: c.req.routePath,
     requestId: c.get('requestId' as never) as string | undefined,
     ...(error.status === 503 && { err: error.cause }),
@@ -187,7 +197,8 @@ export type RequirePushAuthOptions = {
 export function requirePushAuth(options: RequirePushAuthOptions) {
   const { logger } = options;
   const mode: PushAuthMode = options.mode;
-  if (mode !== 'oidc' && mode !== 'none') throw new Error(`requirePushAuth: mode must be 'oidc' or 'none', got "${String(mode)}"`);
+  if (mode !== 'oidc' && mode !== 'none')
+    throw new Error(`requirePushAuth: mode must be 'oidc' or 'none', got "${String(mode)}"`);
   if (mode === 'none' && options.kService) {
     throw new Error("requirePushAuth: mode 'none' is refused on Cloud Run (K_SERVICE is set); use 'oidc'");
   }

@@ -46,7 +46,9 @@ export interface JsonBodyOptions {
 export function jsonBody(options: JsonBodyOptions = {}) {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BODY_BYTES;
   if (!Number.isSafeInteger(maxBytes) || maxBytes <= 0) {
-    throw new Error(`jsonBody: maxBytes must be a positive integer (bytes), got ${String(maxBytes)}; omit it for 1 MiB`);
+    throw new Error(
+      `jsonBody: maxBytes must be a positive integer (bytes), got ${String(maxBytes)}; omit it for 1 MiB`,
+    );
   }
   const { verify, onRefuse } = options;
   const refuse = (c: Context, refusal: JsonBodyRefusal, extra?: Record<string, unknown>) => {

@@ -7,7 +7,14 @@ import { CodaApiError, codaErrorBody } from './errors.js';
 import { createFaultSwitch } from './faults.js';
 import type { FaultSpec } from './faults.js';
 import { createMutationQueue } from './mutations.js';
-import { DEFAULT_PAGE_SIZE, MAX_COLUMNS_PAGE_SIZE, MAX_ROWS_PAGE_SIZE, decodeToken, encodeToken, parseLimit } from './paging.js';
+import {
+  DEFAULT_PAGE_SIZE,
+  MAX_COLUMNS_PAGE_SIZE,
+  MAX_ROWS_PAGE_SIZE,
+  decodeToken,
+  encodeToken,
+  parseLimit,
+} from './paging.js';
 import { createSlidingWindowLimiter } from './rate-limit.js';
 import { columnJson, rowJson, tableHref, tableJson } from './serialize.js';
 import { baseOf, comparableValue, createCodaStore } from './store.js';
@@ -143,7 +150,13 @@ export function createCodaSandbox(options: CodaSandboxOptions) {
       return;
     }
     const rows = c.res.status === 202 ? c.get('upsertRows') : undefined;
-    calls.write({ at, method: c.req.method, path: c.req.path, status: c.res.status, ...(rows !== undefined && { rows }) });
+    calls.write({
+      at,
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      ...(rows !== undefined && { rows }),
+    });
   });
 
   app.use('*', async function codaAuth(c, next) {
@@ -160,7 +173,8 @@ export function createCodaSandbox(options: CodaSandboxOptions) {
     const isWrite = WRITE_METHODS.has(c.req.method);
     const fault = faults.take(isWrite);
     if (fault) {
-      const headers = fault.retryAfterSeconds === undefined ? undefined : { 'Retry-After': String(fault.retryAfterSeconds) };
+      const headers =
+        fault.retryAfterSeconds === undefined ? undefined : { 'Retry-After': String(fault.retryAfterSeconds) };
       return fail(c, fault.status, fault.status === 429 ? 'Rate limit exceeded.' : 'Injected fault.', headers);
     }
     const taken = (isWrite ? writeLimiter : readLimiter).tryTake(c.get('token'));
@@ -182,12 +196,21 @@ export function createCodaSandbox(options: CodaSandboxOptions) {
 
   app.get('/docs/:docId', (c) => {
     const doc = store.getDoc(c.req.param('docId'));
-    return c.json({ id: doc.id, type: 'doc', name: doc.name, href: `${apiBase(c)}/docs/${doc.id}`, createdAt: new Date(doc.createdAt).toISOString() });
+    return c.json({
+      id: doc.id,
+      type: 'doc',
+      name: doc.name,
+      href: `${apiBase(c)}/docs/${doc.id}`,
+      createdAt: new Date(doc.createdAt).toISOString(),
+    });
   });
 
   app.get('/docs/:docId/tables', (c) => {
     const doc = store.getDoc(c.req.param('docId'));
-    return c.json({ items: doc.tables.map((t) => tableJson(apiBase(c), t)), href: `${apiBase(c)}/docs/${doc.id}/tables` });
+    return c.json({
+      items: doc.tables.map((t) => tableJson(apiBase(c), t)),
+      href: `${apiBase(c)}/docs/${doc.id}/tables`,
+    });
   });
 
   app.get('/docs/:docId/tables/:tableIdOrName', (c) =>

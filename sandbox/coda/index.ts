@@ -1,4 +1,11 @@
-export { createCodaSandbox, CODA_API_PREFIX, CODA_MAX_BODY_BYTES, CODA_RATE_WINDOW_MS, CODA_READS_PER_WINDOW, CODA_WRITES_PER_WINDOW } from './app.js';
+export {
+  createCodaSandbox,
+  CODA_API_PREFIX,
+  CODA_MAX_BODY_BYTES,
+  CODA_RATE_WINDOW_MS,
+  CODA_READS_PER_WINDOW,
+  CODA_WRITES_PER_WINDOW,
+} from './app.js';
 export type {
   CodaRateLimitOptions,
   CodaSandbox,

@@ -13,7 +13,8 @@ interface Mutation {
 }
 
 function checkDelay(ms: number): number {
-  if (!Number.isFinite(ms) || ms < 0) throw new Error(`applyDelayMs must be a non-negative number of milliseconds, got ${ms}`);
+  if (!Number.isFinite(ms) || ms < 0)
+    throw new Error(`applyDelayMs must be a non-negative number of milliseconds, got ${ms}`);
   return ms;
 }
 
@@ -66,7 +67,8 @@ export function createMutationQueue(options: MutationQueueOptions) {
       delayMs = checkDelay(ms);
     },
     stallNext(count: number): void {
-      if (!Number.isInteger(count) || count < 1) throw new Error(`stallNextMutations: count must be a positive integer, got ${count}`);
+      if (!Number.isInteger(count) || count < 1)
+        throw new Error(`stallNextMutations: count must be a positive integer, got ${count}`);
       stallBudget += count;
     },
     dispose(): void {

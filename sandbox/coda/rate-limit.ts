@@ -8,7 +8,8 @@ export interface SlidingWindowLimiterOptions {
   readonly clock: () => number;
 }
 
-export type TakeResult = { readonly ok: true } | { readonly ok: false; /** until a slot frees */ readonly retryAfterMs: number };
+export type TakeResult =
+  { readonly ok: true } | { readonly ok: false; /** until a slot frees */ readonly retryAfterMs: number };
 
 /**
  * Counts accepted requests per key over a sliding window: a request is allowed when fewer than

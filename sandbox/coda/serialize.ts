@@ -52,9 +52,17 @@ export const tableJson = (apiBase: string, table: CodaTable) => {
     rowCount: base.rows.size,
     createdAt: new Date(table.createdAt).toISOString(),
     updatedAt: new Date(table.createdAt).toISOString(),
-    ...(display && { displayColumn: { id: display.id, type: 'column', href: `${tableHref(apiBase, table)}/columns/${display.id}` } }),
+    ...(display && {
+      displayColumn: { id: display.id, type: 'column', href: `${tableHref(apiBase, table)}/columns/${display.id}` },
+    }),
     ...(table.tableType === 'view' && {
-      parentTable: { id: table.base.id, type: 'table', tableType: 'table', href: tableHref(apiBase, table.base), name: table.base.name },
+      parentTable: {
+        id: table.base.id,
+        type: 'table',
+        tableType: 'table',
+        href: tableHref(apiBase, table.base),
+        name: table.base.name,
+      },
     }),
   };
 };

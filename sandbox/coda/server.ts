@@ -18,5 +18,9 @@ export type RunningCodaSandbox = RunningSandbox<CodaSandboxControl>;
  */
 export async function startCodaSandbox(options: StartCodaSandboxOptions): Promise<RunningCodaSandbox> {
   const { app, control } = createCodaSandbox(options);
-  return startSandbox(app, control, { port: options.port ?? 0, pathPrefix: CODA_API_PREFIX, onClose: () => control.dispose() });
+  return startSandbox(app, control, {
+    port: options.port ?? 0,
+    pathPrefix: CODA_API_PREFIX,
+    onClose: () => control.dispose(),
+  });
 }

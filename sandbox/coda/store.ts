@@ -41,7 +41,9 @@ export interface CodaDocSpec {
 /** Ids of a created doc: table name → `{ id: 'grid-…', columns: { column name → 'c-…' } }`. */
 export interface CreatedCodaDoc {
   readonly docId: string;
-  readonly tables: Readonly<Record<string, { readonly id: string; readonly columns: Readonly<Record<string, string>> }>>;
+  readonly tables: Readonly<
+    Record<string, { readonly id: string; readonly columns: Readonly<Record<string, string>> }>
+  >;
 }
 
 export interface CodaColumn {
@@ -149,7 +151,8 @@ export function createCodaStore(options: CodaStoreOptions) {
     const byName = new Map<string, CodaBaseTable>();
 
     for (const tableSpec of spec.tables.filter((t) => t.viewOf === undefined)) {
-      if (ids[tableSpec.name]) throw new Error(`createDoc: table name "${tableSpec.name}" is used twice in doc "${docId}"`);
+      if (ids[tableSpec.name])
+        throw new Error(`createDoc: table name "${tableSpec.name}" is used twice in doc "${docId}"`);
       const columns: CodaColumn[] = [];
       const columnIds: Record<string, string> = {};
       for (const col of tableSpec.columns ?? []) {
@@ -162,17 +165,28 @@ export function createCodaStore(options: CodaStoreOptions) {
       }
       const id = tableSpec.id ?? `grid-${derivedIdBody(docId, tableSpec.name)}`;
       if (tablesById.has(id)) throw new Error(`createDoc: table id "${id}" already exists`);
-      const table: CodaBaseTable = { id, name: tableSpec.name, docId, tableType: 'table', columns, rows: new Map(), createdAt };
+      const table: CodaBaseTable = {
+        id,
+        name: tableSpec.name,
+        docId,
+        tableType: 'table',
+        columns,
+        rows: new Map(),
+        createdAt,
+      };
       tables.push(table);
       byName.set(table.name, table);
       ids[table.name] = { id, columns: columnIds };
     }
 
     for (const viewSpec of spec.tables.filter((t) => t.viewOf !== undefined)) {
-      if (ids[viewSpec.name]) throw new Error(`createDoc: table name "${viewSpec.name}" is used twice in doc "${docId}"`);
+      if (ids[viewSpec.name])
+        throw new Error(`createDoc: table name "${viewSpec.name}" is used twice in doc "${docId}"`);
       const base = byName.get(viewSpec.viewOf ?? '');
       if (!base) {
-        throw new Error(`createDoc: view "${viewSpec.name}" names base table "${viewSpec.viewOf}", which the spec does not define`);
+        throw new Error(
+          `createDoc: view "${viewSpec.name}" names base table "${viewSpec.viewOf}", which the spec does not define`,
+        );
       }
       const id = viewSpec.id ?? `table-${derivedIdBody(docId, viewSpec.name)}`;
       if (tablesById.has(id)) throw new Error(`createDoc: table id "${id}" already exists`);

@@ -48,18 +48,27 @@ export function sealGridhook(payload: unknown, key: Buffer, iv: Buffer = randomB
   if (key.length !== 32) throw new Error(`sealGridhook: key must be 32 bytes; got ${key.length}`);
   const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: 16 });
   const ciphertext = Buffer.concat([cipher.update(JSON.stringify(payload), 'utf8'), cipher.final()]);
-  return { v: 1, iv: iv.toString('base64'), ciphertext: ciphertext.toString('base64'), tag: cipher.getAuthTag().toString('base64') };
+  return {
+    v: 1,
+    iv: iv.toString('base64'),
+    ciphertext: ciphertext.toString('base64'),
+    tag: cipher.getAuthTag().toString('base64'),
+  };
 }
 
 /** A Gridhook sender that behaves like Deep Cura's (as far as our contract describes it). */
 export function createDeepcuraSender(options: DeepcuraSenderOptions): DeepcuraSender {
-  if (!Buffer.isBuffer(options.key) || options.key.length !== 32) throw new Error('createDeepcuraSender: key must be a 32-byte Buffer');
+  if (!Buffer.isBuffer(options.key) || options.key.length !== 32)
+    throw new Error('createDeepcuraSender: key must be a 32-byte Buffer');
   new URL(options.url); // a malformed URL fails at setup, not at first send
   const doFetch = options.fetch ?? fetch;
   const clock = options.clock ?? Date.now;
 
   const build: DeepcuraSender['build'] = (note, buildOptions = {}) => {
-    const payload: GridhookPayloadInput = { ...note, sent_at: buildOptions.sentAt?.toISOString() ?? note.sent_at ?? new Date(clock()).toISOString() };
+    const payload: GridhookPayloadInput = {
+      ...note,
+      sent_at: buildOptions.sentAt?.toISOString() ?? note.sent_at ?? new Date(clock()).toISOString(),
+    };
     const body = JSON.stringify(sealGridhook(payload, options.key, buildOptions.iv));
     return { body, payload, headers: { 'Content-Type': 'application/json' } };
   };
@@ -98,10 +107,16 @@ export function buildSyntheticDeepcuraNote(options: SyntheticNoteOptions): Deepc
   const appointmentId = appointment === null ? null : idOf(appointment);
   const scheduled = typeof appointment === 'object' && appointment !== null ? appointment['scheduled_time'] : undefined;
   const visitDate =
-    options.visitDate ?? (typeof scheduled === 'string' ? scheduled.slice(0, 10) : (options.createdAt ?? new Date()).toISOString().slice(0, 10));
+    options.visitDate ??
+    (typeof scheduled === 'string'
+      ? scheduled.slice(0, 10)
+      : (options.createdAt ?? new Date()).toISOString().slice(0, 10));
   const noteId =
     options.noteId ??
-    `dc-${createHash('sha256').update(`${patientId}|${appointmentId ?? ''}|${visitDate}`).digest('hex').slice(0, 16)}`;
+    `dc-${createHash('sha256')
+      .update(`${patientId}|${appointmentId ?? ''}|${visitDate}`)
+      .digest('hex')
+      .slice(0, 16)}`;
   const tag = `[SYNTHETIC TEST NOTE ${noteId} — not a real patient]`;
   return {
     note_id: noteId,

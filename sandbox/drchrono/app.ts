@@ -118,19 +118,31 @@ export interface DrChronoSandbox {
  */
 export function createDrChronoSandbox(options: DrChronoSandboxOptions = {}): DrChronoSandbox {
   const clock = options.clock ?? Date.now;
-  const dataset = options.dataset ?? createSyntheticDataset({
-    seed: options.seed, patientCount: options.patientCount, doctorCount: options.doctorCount, epochMs: options.epochMs,
-  });
+  const dataset =
+    options.dataset ??
+    createSyntheticDataset({
+      seed: options.seed,
+      patientCount: options.patientCount,
+      doctorCount: options.doctorCount,
+      epochMs: options.epochMs,
+    });
   const lifetime = options.accessTokenLifetimeSeconds ?? 172_800;
   const clients = options.clients ?? [DEFAULT_CLIENT];
   const scanBudget = options.scanBudget ?? 100_000;
   const log = options.logger ?? (() => undefined);
   const budget = createCallBudget(options.hourlyCallBudget ?? 500, clock);
-  if (!Number.isInteger(lifetime) || lifetime <= 0) throw new Error(`accessTokenLifetimeSeconds must be a positive integer, got ${String(lifetime)}`);
+  if (!Number.isInteger(lifetime) || lifetime <= 0)
+    throw new Error(`accessTokenLifetimeSeconds must be a positive integer, got ${String(lifetime)}`);
   if (clients.length === 0) throw new Error('clients must list at least one OAuth client');
-  if (!Number.isInteger(scanBudget) || scanBudget < 1000) throw new Error(`scanBudget must be an integer >= 1000, got ${String(scanBudget)}`);
+  if (!Number.isInteger(scanBudget) || scanBudget < 1000)
+    throw new Error(`scanBudget must be an integer >= 1000, got ${String(scanBudget)}`);
 
-  const oauth = new OAuthState(clients, clock, lifetime, options.scope ?? 'user:read patients:read calendar:read clinical:read');
+  const oauth = new OAuthState(
+    clients,
+    clock,
+    lifetime,
+    options.scope ?? 'user:read patients:read calendar:read clinical:read',
+  );
   const store: SandboxStore = createSandboxStore(dataset);
   const nowTimestamp = (): string => formatTimestamp(clock());
   const faults = createFaultInjector();
@@ -159,7 +171,8 @@ export function createDrChronoSandbox(options: DrChronoSandboxOptions = {}): DrC
 
   app.post('/o/token', async (c) => {
     const body = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
-    const field = (name: string): string | undefined => (typeof body[name] === 'string' ? (body[name] as string) : undefined);
+    const field = (name: string): string | undefined =>
+      typeof body[name] === 'string' ? (body[name] as string) : undefined;
     let clientId = field('client_id');
     let clientSecret = field('client_secret');
     const basic = /^Basic\s+(.+)$/i.exec(c.req.header('authorization') ?? '');
@@ -175,11 +188,12 @@ export function createDrChronoSandbox(options: DrChronoSandboxOptions = {}): DrC
       log({ event: 'token', path: '/o/token/', status: 401, grantType });
       return c.json({ error: 'invalid_client' }, 401);
     }
-    const result = grantType === 'authorization_code'
-      ? oauth.exchangeCode(client, field('code'), field('redirect_uri'))
-      : grantType === 'refresh_token'
-        ? oauth.refresh(client, field('refresh_token'))
-        : ({ status: 400, body: { error: 'unsupported_grant_type' } } as const);
+    const result =
+      grantType === 'authorization_code'
+        ? oauth.exchangeCode(client, field('code'), field('redirect_uri'))
+        : grantType === 'refresh_token'
+          ? oauth.refresh(client, field('refresh_token'))
+          : ({ status: 400, body: { error: 'unsupported_grant_type' } } as const);
     const status = 'status' in result ? result.status : 200;
     log({ event: 'token', path: '/o/token/', status, clientId: client.clientId, grantType });
     return 'status' in result ? c.json(result.body, result.status) : c.json(result, 200);
@@ -207,7 +221,13 @@ export function createDrChronoSandbox(options: DrChronoSandboxOptions = {}): DrC
       return c.text(`Server Error (${fault})`, fault as 500);
     }
     await next();
-    log({ event: 'request', method: c.req.method, path: c.req.routePath, status: c.res.status, clientId: access.clientId });
+    log({
+      event: 'request',
+      method: c.req.method,
+      path: c.req.routePath,
+      status: c.res.status,
+      clientId: access.clientId,
+    });
   });
 
   for (const resource of RESOURCES) {

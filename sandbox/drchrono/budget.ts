@@ -12,7 +12,8 @@ export interface CallBudget {
 }
 
 function checkBudget(budget: number): void {
-  if (!Number.isInteger(budget) || budget < 0) throw new Error(`hourlyCallBudget must be an integer >= 0, got ${String(budget)}`);
+  if (!Number.isInteger(budget) || budget < 0)
+    throw new Error(`hourlyCallBudget must be an integer >= 0, got ${String(budget)}`);
 }
 
 /**

@@ -7,8 +7,21 @@ export const APPOINTMENT_DATE_RANGE_MAX_DAYS = 190;
 
 /** Resources where DrChrono honours `since`; elsewhere it is ignored like any unknown query parameter. */
 const SINCE_RESOURCES: ReadonlySet<ResourceName> = new Set(['patients', 'appointments', 'clinical_notes']);
-const PATIENT_FILTER_RESOURCES: ReadonlySet<ResourceName> = new Set(['appointments', 'clinical_notes', 'medications', 'problems', 'allergies']);
-const DOCTOR_FILTER_RESOURCES: ReadonlySet<ResourceName> = new Set(['patients', 'appointments', 'clinical_notes', 'medications', 'problems', 'allergies']);
+const PATIENT_FILTER_RESOURCES: ReadonlySet<ResourceName> = new Set([
+  'appointments',
+  'clinical_notes',
+  'medications',
+  'problems',
+  'allergies',
+]);
+const DOCTOR_FILTER_RESOURCES: ReadonlySet<ResourceName> = new Set([
+  'patients',
+  'appointments',
+  'clinical_notes',
+  'medications',
+  'problems',
+  'allergies',
+]);
 
 /** What a list request's query selects, in the form the store's scan takes. */
 export interface ListFilter {
@@ -71,7 +84,8 @@ export function listFilter(resource: ResourceName, q: URLSearchParams, epochTime
       const [startRaw, endRaw] = rangeRaw.split('/');
       const start = parseDate(startRaw ?? '');
       const end = parseDate(endRaw ?? '');
-      if (!start || !end || end < start) throw new BadRequest({ date_range: ['Enter a valid date range: YYYY-MM-DD/YYYY-MM-DD.'] });
+      if (!start || !end || end < start)
+        throw new BadRequest({ date_range: ['Enter a valid date range: YYYY-MM-DD/YYYY-MM-DD.'] });
       const days = (Date.parse(`${end}T00:00:00Z`) - Date.parse(`${start}T00:00:00Z`)) / 86_400_000;
       if (days > APPOINTMENT_DATE_RANGE_MAX_DAYS) {
         throw new BadRequest({ date_range: [`Date range may not exceed ${APPOINTMENT_DATE_RANGE_MAX_DAYS} days.`] });

@@ -10,4 +10,11 @@ export type { SandboxOAuthClient, TokenResponse } from './oauth.js';
 export { RESOURCES, SandboxRecordNotFoundError } from './store.js';
 export type { ResourceName } from './store.js';
 export { createDrChronoWebhookSender, signDrChronoWebhookBody, verifyWebhookHandshake } from './webhook-sender.js';
-export type { DrChronoWebhookEvent, DrChronoWebhookSender, HandshakeResult, WebhookDelivery, WebhookSendResult, WebhookSenderOptions } from './webhook-sender.js';
+export type {
+  DrChronoWebhookEvent,
+  DrChronoWebhookSender,
+  HandshakeResult,
+  WebhookDelivery,
+  WebhookSendResult,
+  WebhookSenderOptions,
+} from './webhook-sender.js';

@@ -25,11 +25,25 @@ export interface TokenResponse {
 
 export type OAuthError = { status: 400 | 401; body: { error: string; error_description?: string } };
 
-interface AccessToken { clientId: string; expiresAtMs: number; refreshToken: string; revoked: boolean }
-interface RefreshToken { clientId: string; used: boolean }
-interface AuthorizationCode { clientId: string; redirectUri: string; expiresAtMs: number; used: boolean }
+interface AccessToken {
+  clientId: string;
+  expiresAtMs: number;
+  refreshToken: string;
+  revoked: boolean;
+}
+interface RefreshToken {
+  clientId: string;
+  used: boolean;
+}
+interface AuthorizationCode {
+  clientId: string;
+  redirectUri: string;
+  expiresAtMs: number;
+  used: boolean;
+}
 
-export type AccessCheck = { ok: true; clientId: string } | { ok: false; reason: 'missing' | 'unknown' | 'expired' | 'revoked' };
+export type AccessCheck =
+  { ok: true; clientId: string } | { ok: false; reason: 'missing' | 'unknown' | 'expired' | 'revoked' };
 
 const CODE_LIFETIME_MS = 10 * 60_000;
 
@@ -75,7 +89,12 @@ export class OAuthState {
     const client = this.clients.get(clientId);
     if (!client) throw new Error(`unknown OAuth client ${clientId}`);
     const code = token();
-    this.codes.set(code, { clientId, redirectUri: redirectUri ?? client.redirectUri, expiresAtMs: this.clock() + CODE_LIFETIME_MS, used: false });
+    this.codes.set(code, {
+      clientId,
+      redirectUri: redirectUri ?? client.redirectUri,
+      expiresAtMs: this.clock() + CODE_LIFETIME_MS,
+      used: false,
+    });
     return code;
   }
 
@@ -84,23 +103,40 @@ export class OAuthState {
     const access = token();
     const refresh = token();
     this.refreshTokens.set(refresh, { clientId, used: false });
-    this.accessTokens.set(access, { clientId, expiresAtMs: this.clock() + this.lifetimeSeconds * 1000, refreshToken: refresh, revoked: false });
-    return { access_token: access, refresh_token: refresh, expires_in: this.lifetimeSeconds, token_type: 'Bearer', scope: this.scope };
+    this.accessTokens.set(access, {
+      clientId,
+      expiresAtMs: this.clock() + this.lifetimeSeconds * 1000,
+      refreshToken: refresh,
+      revoked: false,
+    });
+    return {
+      access_token: access,
+      refresh_token: refresh,
+      expires_in: this.lifetimeSeconds,
+      token_type: 'Bearer',
+      scope: this.scope,
+    };
   }
 
-  exchangeCode(client: SandboxOAuthClient, code: string | undefined, redirectUri: string | undefined): TokenResponse | OAuthError {
+  exchangeCode(
+    client: SandboxOAuthClient,
+    code: string | undefined,
+    redirectUri: string | undefined,
+  ): TokenResponse | OAuthError {
     const entry = code === undefined ? undefined : this.codes.get(code);
     if (!entry || entry.used || entry.clientId !== client.clientId || entry.expiresAtMs <= this.clock()) {
       return { status: 400, body: { error: 'invalid_grant' } };
     }
-    if (redirectUri !== entry.redirectUri) return { status: 400, body: { error: 'invalid_grant', error_description: 'Mismatching redirect URI.' } };
+    if (redirectUri !== entry.redirectUri)
+      return { status: 400, body: { error: 'invalid_grant', error_description: 'Mismatching redirect URI.' } };
     entry.used = true;
     return this.issuePair(client.clientId);
   }
 
   refresh(client: SandboxOAuthClient, refreshToken: string | undefined): TokenResponse | OAuthError {
     const entry = refreshToken === undefined ? undefined : this.refreshTokens.get(refreshToken);
-    if (!entry || entry.used || entry.clientId !== client.clientId) return { status: 400, body: { error: 'invalid_grant' } };
+    if (!entry || entry.used || entry.clientId !== client.clientId)
+      return { status: 400, body: { error: 'invalid_grant' } };
     entry.used = true;
     for (const access of this.accessTokens.values()) if (access.refreshToken === refreshToken) access.revoked = true;
     this.refreshes.set(client.clientId, (this.refreshes.get(client.clientId) ?? 0) + 1);

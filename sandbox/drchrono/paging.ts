@@ -13,7 +13,10 @@ export interface ListPage {
 }
 
 /** A page's start slot `s` and where the previous page started: `p` = -1 for the first page, null when unknown. */
-interface Cursor { s: number; p: number | null }
+interface Cursor {
+  s: number;
+  p: number | null;
+}
 
 function encodeCursor(cursor: Cursor): string {
   return Buffer.from(JSON.stringify(cursor)).toString('base64url');
@@ -69,7 +72,15 @@ export function createListPager(options: ListPagerOptions): (url: URL, resource:
     const cursor = rawCursor === null ? { s: 0, p: -1 } : decodeCursor(rawCursor);
     if (!cursor) throw new BadRequest({ detail: 'Invalid cursor' });
     const table = store[resource];
-    const forward = table.scan({ from: cursor.s, direction: 1, limit: pageSize + 1, budget: scanBudget, match, patientId, overlayOnly });
+    const forward = table.scan({
+      from: cursor.s,
+      direction: 1,
+      limit: pageSize + 1,
+      budget: scanBudget,
+      match,
+      patientId,
+      overlayOnly,
+    });
     const results = forward.items.slice(0, pageSize);
     const nextStart = forward.items.length > pageSize ? forward.items[pageSize]!.slot : forward.resume;
 
@@ -84,7 +95,15 @@ export function createListPager(options: ListPagerOptions): (url: URL, resource:
       if (cursor.p === -1) previous = linkTo('first');
       else if (cursor.p !== null) previous = linkTo({ s: cursor.p, p: null });
       else {
-        const back = table.scan({ from: cursor.s, direction: -1, limit: pageSize, budget: scanBudget, match, patientId, overlayOnly });
+        const back = table.scan({
+          from: cursor.s,
+          direction: -1,
+          limit: pageSize,
+          budget: scanBudget,
+          match,
+          patientId,
+          overlayOnly,
+        });
         if (back.items.length === pageSize || (back.resume !== null && back.items.length > 0)) {
           previous = linkTo({ s: back.items[back.items.length - 1]!.slot, p: null });
         } else if (back.items.length > 0) previous = linkTo('first');

@@ -13,7 +13,8 @@ export function createSerializer(store: SandboxStore): Serializer {
   /** An appointment's verbose `clinical_note` summary, from the live note record (generated or created later). */
   const noteSummaryFor = (appointment: DrChronoRecord): DrChronoRecord | null => {
     const slot = store.appointments.slotOfId(String(appointment['id']));
-    let note: DrChronoRecord | null = slot !== null && slot < store.appointments.generatedSlots ? store.clinical_notes.recordAt(slot) : null;
+    let note: DrChronoRecord | null =
+      slot !== null && slot < store.appointments.generatedSlots ? store.clinical_notes.recordAt(slot) : null;
     if (!note || note['appointment'] !== appointment['id']) {
       note = null;
       for (const entry of store.clinical_notes.overlay.values()) {
@@ -26,9 +27,10 @@ export function createSerializer(store: SandboxStore): Serializer {
     const out: DrChronoRecord = { ...record };
     if (resource === 'clinical_notes') {
       const signee = out['signee'] && typeof out['signee'] === 'object' ? (out['signee'] as DrChronoRecord) : null;
-      out['signee'] = out['locked'] === true
-        ? { locked_by: out['doctor'] ?? null, locked_at: out['updated_at'] ?? null, ...signee }
-        : null;
+      out['signee'] =
+        out['locked'] === true
+          ? { locked_by: out['doctor'] ?? null, locked_at: out['updated_at'] ?? null, ...signee }
+          : null;
       delete out['locked'];
       return out;
     }

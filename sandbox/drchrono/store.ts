@@ -2,7 +2,15 @@ import { ID_BASE, SLOTS_PER_PATIENT } from '../synthetic/dataset.js';
 import type { ChildResource, DrChronoRecord, SyntheticDataset } from '../synthetic/dataset.js';
 
 /** The DrChrono list endpoints this sandbox serves. */
-export const RESOURCES = ['patients', 'doctors', 'appointments', 'clinical_notes', 'medications', 'problems', 'allergies'] as const;
+export const RESOURCES = [
+  'patients',
+  'doctors',
+  'appointments',
+  'clinical_notes',
+  'medications',
+  'problems',
+  'allergies',
+] as const;
 export type ResourceName = (typeof RESOURCES)[number];
 
 /** Thrown by mutations addressing a record that does not exist (or is deleted). */
@@ -71,9 +79,12 @@ export class ResourceTable {
   private generated(slot: number): DrChronoRecord | null {
     if (slot < 0 || slot >= this.generatedSlots) return null;
     switch (this.resource) {
-      case 'patients': return this.dataset.patient(slot);
-      case 'doctors': return this.dataset.doctor(slot);
-      default: return this.dataset.child(this.resource, slot);
+      case 'patients':
+        return this.dataset.patient(slot);
+      case 'doctors':
+        return this.dataset.doctor(slot);
+      default:
+        return this.dataset.child(this.resource, slot);
     }
   }
 
@@ -178,7 +189,14 @@ export class ResourceTable {
     let budget = options.budget;
     const accept = (slot: number): boolean => {
       const record = this.recordAt(slot);
-      if (record && (options.patientId === undefined || this.resource === 'patients' || this.resource === 'doctors' || record['patient'] === options.patientId) && options.match(record)) {
+      if (
+        record &&
+        (options.patientId === undefined ||
+          this.resource === 'patients' ||
+          this.resource === 'doctors' ||
+          record['patient'] === options.patientId) &&
+        options.match(record)
+      ) {
         items.push({ slot, record });
       }
       budget -= 1;
@@ -195,7 +213,9 @@ export class ResourceTable {
       }
       return { items, resume: null };
     }
-    const ordered = (options.overlayOnly ? this.overlaySlots().map((s): [number, number] => [s, s + 1]) : ranges).slice().reverse();
+    const ordered = (options.overlayOnly ? this.overlaySlots().map((s): [number, number] => [s, s + 1]) : ranges)
+      .slice()
+      .reverse();
     for (const [start, end] of ordered) {
       if (options.overlayOnly && !ranges.some(([a, b]) => start >= a && start < b)) continue;
       for (let slot = Math.min(end, options.from) - 1; slot >= start; slot -= 1) {
@@ -214,9 +234,15 @@ export class ResourceTable {
     let total = 0;
     const generated = this.generatedSlots;
     if (this.resource === 'patients' || this.resource === 'doctors') total = generated;
-    else for (let slot = 0; slot < generated; slot += 1) if (this.dataset.childPresent(this.resource as ChildResource, slot)) total += 1;
+    else
+      for (let slot = 0; slot < generated; slot += 1)
+        if (this.dataset.childPresent(this.resource as ChildResource, slot)) total += 1;
     for (const [slot, entry] of this.overlay) {
-      const wasGenerated = slot < generated && (this.resource === 'patients' || this.resource === 'doctors' || this.dataset.childPresent(this.resource as ChildResource, slot));
+      const wasGenerated =
+        slot < generated &&
+        (this.resource === 'patients' ||
+          this.resource === 'doctors' ||
+          this.dataset.childPresent(this.resource as ChildResource, slot));
       if (wasGenerated && entry.hidden) total -= 1;
       if (!wasGenerated && !entry.hidden) total += 1;
     }

@@ -3,14 +3,27 @@ import type { DrChronoRecord } from '../synthetic/dataset.js';
 
 /** DrChrono webhook event names (subset DESIGN §7.1 lists) plus PING. */
 export type DrChronoWebhookEvent =
-  | 'PATIENT_CREATE' | 'PATIENT_MODIFY'
-  | 'APPOINTMENT_CREATE' | 'APPOINTMENT_MODIFY' | 'APPOINTMENT_DELETE'
-  | 'CLINICAL_NOTE_LOCK' | 'CLINICAL_NOTE_UNLOCK'
-  | 'PATIENT_MEDICATION_CREATE' | 'PATIENT_MEDICATION_MODIFY'
-  | 'PATIENT_PROBLEM_CREATE' | 'PATIENT_PROBLEM_MODIFY'
-  | 'PATIENT_ALLERGY_CREATE' | 'PATIENT_ALLERGY_MODIFY'
-  | 'LINE_ITEM_CREATE' | 'LINE_ITEM_MODIFY' | 'LINE_ITEM_DELETE' | 'LINE_ITEM_TRANSACTION_DELETE' | 'CASH_PAYMENT_DELETE'
-  | 'LAB_ORDER_CREATE' | 'LAB_ORDER_MODIFY' | 'LAB_ORDER_DELETE'
+  | 'PATIENT_CREATE'
+  | 'PATIENT_MODIFY'
+  | 'APPOINTMENT_CREATE'
+  | 'APPOINTMENT_MODIFY'
+  | 'APPOINTMENT_DELETE'
+  | 'CLINICAL_NOTE_LOCK'
+  | 'CLINICAL_NOTE_UNLOCK'
+  | 'PATIENT_MEDICATION_CREATE'
+  | 'PATIENT_MEDICATION_MODIFY'
+  | 'PATIENT_PROBLEM_CREATE'
+  | 'PATIENT_PROBLEM_MODIFY'
+  | 'PATIENT_ALLERGY_CREATE'
+  | 'PATIENT_ALLERGY_MODIFY'
+  | 'LINE_ITEM_CREATE'
+  | 'LINE_ITEM_MODIFY'
+  | 'LINE_ITEM_DELETE'
+  | 'LINE_ITEM_TRANSACTION_DELETE'
+  | 'CASH_PAYMENT_DELETE'
+  | 'LAB_ORDER_CREATE'
+  | 'LAB_ORDER_MODIFY'
+  | 'LAB_ORDER_DELETE'
   | 'PING'
   | (string & {});
 
@@ -48,7 +61,11 @@ export interface DrChronoWebhookSender {
   /** Builds the exact body and headers of a delivery without sending it. */
   build(event: DrChronoWebhookEvent, object: DrChronoRecord, options?: { deliveryId?: string }): WebhookDelivery;
   /** POSTs a delivery (a fixed `deliveryId` replays one). */
-  send(event: DrChronoWebhookEvent, object: DrChronoRecord, options?: { deliveryId?: string }): Promise<WebhookSendResult>;
+  send(
+    event: DrChronoWebhookEvent,
+    object: DrChronoRecord,
+    options?: { deliveryId?: string },
+  ): Promise<WebhookSendResult>;
   /** POSTs a pre-built delivery as is (e.g. after tampering with the body in a test). */
   sendRaw(delivery: WebhookDelivery): Promise<WebhookSendResult>;
   /** Runs the registration handshake against the callback URL; see {@link verifyWebhookHandshake}. */
@@ -123,7 +140,11 @@ export function createDrChronoWebhookSender(options: WebhookSenderOptions): DrCh
     };
   };
   const sendRaw: DrChronoWebhookSender['sendRaw'] = async (delivery) => {
-    const response = await doFetch(options.callbackUrl, { method: 'POST', headers: delivery.headers, body: delivery.body });
+    const response = await doFetch(options.callbackUrl, {
+      method: 'POST',
+      headers: delivery.headers,
+      body: delivery.body,
+    });
     return { status: response.status, deliveryId: delivery.deliveryId, responseBody: await response.text() };
   };
   return {

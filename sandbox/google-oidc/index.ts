@@ -1,11 +1,4 @@
-export {
-  createGoogleOidcSandbox,
-  DISCOVERY_PATH,
-  GOOGLE_ISSUER,
-  IAP_ISSUER,
-  IAP_JWKS_PATH,
-  JWKS_PATH,
-} from './app.js';
+export { createGoogleOidcSandbox, DISCOVERY_PATH, GOOGLE_ISSUER, IAP_ISSUER, IAP_JWKS_PATH, JWKS_PATH } from './app.js';
 export type {
   GoogleOidcSandbox,
   GoogleOidcSandboxControl,

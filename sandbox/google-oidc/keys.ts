@@ -11,7 +11,10 @@ export interface SigningKey {
 }
 
 /** A fresh key pair with a random hex `kid`, like Google's 40-hex-character key ids. */
-export async function createSigningKey(alg: 'RS256' | 'ES256', kid = randomBytes(20).toString('hex')): Promise<SigningKey> {
+export async function createSigningKey(
+  alg: 'RS256' | 'ES256',
+  kid = randomBytes(20).toString('hex'),
+): Promise<SigningKey> {
   const { privateKey, publicKey } = await generateKeyPair(alg, alg === 'RS256' ? { modulusLength: 2048 } : {});
   const jwk = await exportJWK(publicKey);
   return { kid, alg, privateKey, publicJwk: { ...jwk, kid, alg, use: 'sig' } };

@@ -16,7 +16,9 @@ export interface RunningGoogleOidcSandbox extends RunningSandbox<GoogleOidcSandb
 }
 
 /** Starts the Google OIDC issuer stand-in on a loopback port. */
-export async function startGoogleOidcSandbox(options: StartGoogleOidcSandboxOptions = {}): Promise<RunningGoogleOidcSandbox> {
+export async function startGoogleOidcSandbox(
+  options: StartGoogleOidcSandboxOptions = {},
+): Promise<RunningGoogleOidcSandbox> {
   const { app, control } = await createGoogleOidcSandbox(options);
   const running = await startSandbox(app, control, { port: options.port ?? 0 });
   return { ...running, jwksUrl: `${running.url}${JWKS_PATH}`, iapJwksUrl: `${running.url}${IAP_JWKS_PATH}` };

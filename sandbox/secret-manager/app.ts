@@ -46,11 +46,18 @@ export interface SecretManagerSandbox {
   readonly control: SecretManagerSandboxControl;
 }
 
-interface StoredVersion { number: number; createTime: string; state: SecretVersionState; etag: string; data: Buffer }
+interface StoredVersion {
+  number: number;
+  createTime: string;
+  state: SecretVersionState;
+  etag: string;
+  data: Buffer;
+}
 
 const SECRET_NAME = /^projects\/[A-Za-z0-9_-]+\/secrets\/[A-Za-z0-9_-]+$/;
 /** `/v1/projects/p/secrets/s:addVersion`, `/v1/projects/p/secrets/s/versions`, `/v1/projects/p/secrets/s/versions/7:disable`… */
-const ROUTE = /^\/v1\/(projects\/[A-Za-z0-9_-]+\/secrets\/[A-Za-z0-9_-]+)(?::(addVersion)|\/versions(?:\/(latest|[0-9]+):(access|disable))?)$/;
+const ROUTE =
+  /^\/v1\/(projects\/[A-Za-z0-9_-]+\/secrets\/[A-Za-z0-9_-]+)(?::(addVersion)|\/versions(?:\/(latest|[0-9]+):(access|disable))?)$/;
 
 /** Google API error body (`google.rpc.Status` in JSON). */
 function googleError(c: Context, code: 400 | 401 | 404 | 500 | 503, status: string, message: string) {
@@ -81,12 +88,18 @@ export function createSecretManagerSandbox(options: SecretManagerSandboxOptions 
     state: v.state,
     etag: v.etag,
   });
-  const etagOf = (v: Omit<StoredVersion, 'etag'>) => `"${createHash('sha256').update(`${v.number}:${v.state}:${v.createTime}`).digest('hex').slice(0, 12)}"`;
+  const etagOf = (v: Omit<StoredVersion, 'etag'>) =>
+    `"${createHash('sha256').update(`${v.number}:${v.state}:${v.createTime}`).digest('hex').slice(0, 12)}"`;
 
   const app = new Hono();
   app.use('*', async (c, next) => {
     if (c.req.header('authorization') !== `Bearer ${accessToken}`) {
-      return googleError(c, 401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials. Expected OAuth 2 access token.');
+      return googleError(
+        c,
+        401,
+        'UNAUTHENTICATED',
+        'Request had invalid authentication credentials. Expected OAuth 2 access token.',
+      );
     }
     if (faults.remaining > 0) {
       faults.remaining -= 1;
@@ -98,7 +111,13 @@ export function createSecretManagerSandbox(options: SecretManagerSandboxOptions 
   app.all('*', async (c) => {
     const match = ROUTE.exec(new URL(c.req.url).pathname);
     if (!match?.[1]) return googleError(c, 404, 'NOT_FOUND', 'Method not found.');
-    const [, secret, addVersion, version, verb] = match as unknown as [string, string, string | undefined, string | undefined, string | undefined];
+    const [, secret, addVersion, version, verb] = match as unknown as [
+      string,
+      string,
+      string | undefined,
+      string | undefined,
+      string | undefined,
+    ];
     const versions = secrets.get(secret);
     if (!versions) return googleError(c, 404, 'NOT_FOUND', `Secret [${secret}] not found or has no versions.`);
 
@@ -110,7 +129,12 @@ export function createSecretManagerSandbox(options: SecretManagerSandboxOptions 
       if (typeof data !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(data)) {
         return googleError(c, 400, 'INVALID_ARGUMENT', 'payload.data must be base64.');
       }
-      const base = { number: versions.length + 1, createTime: new Date(clock()).toISOString(), state: 'ENABLED' as const, data: Buffer.from(data, 'base64') };
+      const base = {
+        number: versions.length + 1,
+        createTime: new Date(clock()).toISOString(),
+        state: 'ENABLED' as const,
+        data: Buffer.from(data, 'base64'),
+      };
       const stored: StoredVersion = { ...base, etag: etagOf(base) };
       versions.push(stored);
       return c.json(resource(secret, stored));
@@ -120,9 +144,16 @@ export function createSecretManagerSandbox(options: SecretManagerSandboxOptions 
       if (c.req.method !== 'GET') return googleError(c, 404, 'NOT_FOUND', 'Method not found.');
       counts.list += 1;
       const filter = c.req.query('filter');
-      const stateFilter = filter === undefined || filter === '' ? null : /^state\s*[:=]\s*(ENABLED|DISABLED|DESTROYED)$/.exec(filter)?.[1];
-      if (stateFilter === undefined) return googleError(c, 400, 'INVALID_ARGUMENT', 'Unsupported filter (the sandbox knows state:<STATE>).');
-      const listed = [...versions].reverse().filter((v) => stateFilter === null || v.state === stateFilter).map((v) => resource(secret, v));
+      const stateFilter =
+        filter === undefined || filter === ''
+          ? null
+          : /^state\s*[:=]\s*(ENABLED|DISABLED|DESTROYED)$/.exec(filter)?.[1];
+      if (stateFilter === undefined)
+        return googleError(c, 400, 'INVALID_ARGUMENT', 'Unsupported filter (the sandbox knows state:<STATE>).');
+      const listed = [...versions]
+        .reverse()
+        .filter((v) => stateFilter === null || v.state === stateFilter)
+        .map((v) => resource(secret, v));
       return c.json(listed.length > 0 ? { versions: listed, totalSize: stateFilter === null ? listed.length : 0 } : {});
     }
 
@@ -131,7 +162,12 @@ export function createSecretManagerSandbox(options: SecretManagerSandboxOptions 
     if (verb === 'access' && c.req.method === 'GET') {
       counts.access += 1;
       if (stored.state !== 'ENABLED') {
-        return googleError(c, 400, 'FAILED_PRECONDITION', `Secret Version [${secret}/versions/${stored.number}] is in ${stored.state} state.`);
+        return googleError(
+          c,
+          400,
+          'FAILED_PRECONDITION',
+          `Secret Version [${secret}/versions/${stored.number}] is in ${stored.state} state.`,
+        );
       }
       return c.json({ name: `${secret}/versions/${stored.number}`, payload: { data: stored.data.toString('base64') } });
     }
@@ -149,7 +185,11 @@ export function createSecretManagerSandbox(options: SecretManagerSandboxOptions 
     accessToken,
     createSecret,
     versions: (name) => (secrets.get(name) ?? []).map((v) => resource(name, v)),
-    payload: (name, number) => secrets.get(name)?.find((v) => v.number === number)?.data.toString('utf8') ?? null,
+    payload: (name, number) =>
+      secrets
+        .get(name)
+        ?.find((v) => v.number === number)
+        ?.data.toString('utf8') ?? null,
     requestCount: (method) => counts[method],
     failNext: (count, status) => {
       faults = { remaining: count, status };

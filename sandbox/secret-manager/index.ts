@@ -3,7 +3,13 @@ import { createSecretManagerSandbox } from './app.js';
 import type { SecretManagerSandboxControl, SecretManagerSandboxOptions } from './app.js';
 
 export { createSecretManagerSandbox } from './app.js';
-export type { SandboxSecretVersion, SecretManagerSandbox, SecretManagerSandboxControl, SecretManagerSandboxOptions, SecretVersionState } from './app.js';
+export type {
+  SandboxSecretVersion,
+  SecretManagerSandbox,
+  SecretManagerSandboxControl,
+  SecretManagerSandboxOptions,
+  SecretVersionState,
+} from './app.js';
 
 export interface StartSecretManagerSandboxOptions extends SecretManagerSandboxOptions {
   /** Loopback port; 0 picks a free one. @default 0 */
@@ -14,7 +20,9 @@ export interface StartSecretManagerSandboxOptions extends SecretManagerSandboxOp
 export type RunningSecretManagerSandbox = RunningSandbox<SecretManagerSandboxControl>;
 
 /** Starts the Secret Manager stand-in on 127.0.0.1 and resolves once it is listening. */
-export async function startSecretManagerSandbox(options: StartSecretManagerSandboxOptions = {}): Promise<RunningSecretManagerSandbox> {
+export async function startSecretManagerSandbox(
+  options: StartSecretManagerSandboxOptions = {},
+): Promise<RunningSecretManagerSandbox> {
   const { app, control } = createSecretManagerSandbox(options);
   return startSandbox(app, control, { port: options.port ?? 0, pathPrefix: '/v1' });
 }

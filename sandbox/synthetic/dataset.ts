@@ -1,7 +1,22 @@
 import { RecordRandom, hash32 } from './prng.js';
 import {
-  ALLERGIES, APPOINTMENT_REASONS, AREA_CODES, BILLING_STATUSES, CITIES, DOCTOR_SPECIALTIES, FIRST_NAMES, FUTURE_STATUSES,
-  INS_STATUSES, MEDICATIONS, MIDDLE_NAMES, NOTE_PHRASES, PAST_STATUSES, PAYERS, PROBLEMS, STREETS, SURNAME_STEMS,
+  ALLERGIES,
+  APPOINTMENT_REASONS,
+  AREA_CODES,
+  BILLING_STATUSES,
+  CITIES,
+  DOCTOR_SPECIALTIES,
+  FIRST_NAMES,
+  FUTURE_STATUSES,
+  INS_STATUSES,
+  MEDICATIONS,
+  MIDDLE_NAMES,
+  NOTE_PHRASES,
+  PAST_STATUSES,
+  PAYERS,
+  PROBLEMS,
+  STREETS,
+  SURNAME_STEMS,
 } from './vocab.js';
 
 /**
@@ -99,7 +114,16 @@ interface ChildContext {
   readonly r: RecordRandom;
 }
 
-const STREAM = { doctor: 1, patient: 2, appointments: 3, clinical_notes: 4, medications: 5, problems: 6, allergies: 7, counts: 8 } as const;
+const STREAM = {
+  doctor: 1,
+  patient: 2,
+  appointments: 3,
+  clinical_notes: 4,
+  medications: 5,
+  problems: 6,
+  allergies: 7,
+  counts: 8,
+} as const;
 
 /** Formats epoch ms as DrChrono's zone-less ISO 8601 timestamp, e.g. `2026-03-04T10:15:00`. */
 export function formatTimestamp(ms: number): string {
@@ -133,11 +157,29 @@ function fakePhone(r: RecordRandom): string {
 
 function emptyInsurance(): DrChronoRecord {
   return {
-    insurance_company: '', insurance_payer_id: '', insurance_plan_type: '', insurance_plan_name: '', insurance_id_number: '',
-    insurance_group_number: '', insurance_group_name: '', insurance_claim_office_number: '', is_subscriber_the_patient: true,
-    patient_relationship_to_subscriber: '', subscriber_first_name: '', subscriber_middle_name: '', subscriber_last_name: '',
-    subscriber_suffix: '', subscriber_date_of_birth: null, subscriber_gender: '', subscriber_address: '', subscriber_city: '',
-    subscriber_state: '', subscriber_zip_code: '', subscriber_country: '', subscriber_social_security: '', photo_front: null,
+    insurance_company: '',
+    insurance_payer_id: '',
+    insurance_plan_type: '',
+    insurance_plan_name: '',
+    insurance_id_number: '',
+    insurance_group_number: '',
+    insurance_group_name: '',
+    insurance_claim_office_number: '',
+    is_subscriber_the_patient: true,
+    patient_relationship_to_subscriber: '',
+    subscriber_first_name: '',
+    subscriber_middle_name: '',
+    subscriber_last_name: '',
+    subscriber_suffix: '',
+    subscriber_date_of_birth: null,
+    subscriber_gender: '',
+    subscriber_address: '',
+    subscriber_city: '',
+    subscriber_state: '',
+    subscriber_zip_code: '',
+    subscriber_country: '',
+    subscriber_social_security: '',
+    photo_front: null,
     photo_back: null,
   };
 }
@@ -152,12 +194,15 @@ export function createSyntheticDataset(options: SyntheticDatasetOptions = {}): S
   const doctorCount = options.doctorCount ?? 5;
   const epochMs = options.epochMs ?? Date.UTC(2026, 2, 1);
   if (!Number.isInteger(patientCount) || patientCount < 0 || patientCount > MAX_PATIENTS) {
-    throw new Error(`createSyntheticDataset: patientCount must be an integer 0..${MAX_PATIENTS}, got ${String(patientCount)}`);
+    throw new Error(
+      `createSyntheticDataset: patientCount must be an integer 0..${MAX_PATIENTS}, got ${String(patientCount)}`,
+    );
   }
   if (!Number.isInteger(doctorCount) || doctorCount < 1 || doctorCount > 50) {
     throw new Error(`createSyntheticDataset: doctorCount must be an integer 1..50, got ${String(doctorCount)}`);
   }
-  if (!Number.isFinite(epochMs)) throw new Error(`createSyntheticDataset: epochMs must be a finite number, got ${String(epochMs)}`);
+  if (!Number.isFinite(epochMs))
+    throw new Error(`createSyntheticDataset: epochMs must be a finite number, got ${String(epochMs)}`);
   const epochDayMs = Math.floor(epochMs / DAY_MS) * DAY_MS;
   const epochTimestamp = formatTimestamp(epochMs);
   const clampToEpoch = (ms: number): number => (ms > epochMs ? epochMs : ms);
@@ -176,7 +221,9 @@ export function createSyntheticDataset(options: SyntheticDatasetOptions = {}): S
     const dayOffset = (h1 % 425) - 60; // 60 days ahead .. 364 days back
     const scheduledMs = epochDayMs - dayOffset * DAY_MS + (9 + (h2 % 8)) * HOUR_MS + ((h2 >>> 8) % 2) * 30 * 60_000;
     const past = scheduledMs < epochMs;
-    const status = past ? PAST_STATUSES[(h2 >>> 12) % PAST_STATUSES.length]! : FUTURE_STATUSES[(h2 >>> 12) % FUTURE_STATUSES.length]!;
+    const status = past
+      ? PAST_STATUSES[(h2 >>> 12) % PAST_STATUSES.length]!
+      : FUTURE_STATUSES[(h2 >>> 12) % FUTURE_STATUSES.length]!;
     return { patientIndex, k, scheduledMs, past, status, h1, h2 };
   };
 
@@ -184,7 +231,9 @@ export function createSyntheticDataset(options: SyntheticDatasetOptions = {}): S
     // DrChrono documents appointment ids as strings that are "not always" numeric (recurring instances).
     // Slot 3 of a patient is rendered like a recurring instance id.
     const numeric = ID_BASE.appointments + slot;
-    return slot % SLOTS_PER_PATIENT.appointments === 3 ? `${numeric}_${formatDate(scheduledMs).replaceAll('-', '')}` : String(numeric);
+    return slot % SLOTS_PER_PATIENT.appointments === 3
+      ? `${numeric}_${formatDate(scheduledMs).replaceAll('-', '')}`
+      : String(numeric);
   };
 
   const doctor = (index: number): DrChronoRecord => {
@@ -214,7 +263,13 @@ export function createSyntheticDataset(options: SyntheticDatasetOptions = {}): S
     };
   };
 
-  const insurance = (r: RecordRandom, patientFirst: string, patientLast: string, dob: string, gender: string): DrChronoRecord => {
+  const insurance = (
+    r: RecordRandom,
+    patientFirst: string,
+    patientLast: string,
+    dob: string,
+    gender: string,
+  ): DrChronoRecord => {
     const payer = r.pick(PAYERS);
     const self = r.chance(0.8);
     const loc = r.pick(CITIES);
@@ -363,7 +418,14 @@ export function createSyntheticDataset(options: SyntheticDatasetOptions = {}): S
       updated_at: formatTimestamp(updatedMs),
       // verbose-only fields; `clinical_note` is recomputed by the API from the live note record
       clinical_note: note ? { locked: note['locked'], pdf: null, updated_at: note['updated_at'] } : null,
-      vitals: { blood_pressure_1: null, blood_pressure_2: null, temperature: null, pulse: null, weight: null, height: null },
+      vitals: {
+        blood_pressure_1: null,
+        blood_pressure_2: null,
+        temperature: null,
+        pulse: null,
+        weight: null,
+        height: null,
+      },
       custom_vitals: [],
       reminders: [],
       status_transitions: [],
@@ -397,7 +459,9 @@ export function createSyntheticDataset(options: SyntheticDatasetOptions = {}): S
         {
           clinical_note_template: 700,
           name: 'Assessment and Plan',
-          values: [{ clinical_note_field: 7003, value: `Continue current plan; follow up in ${r.pick([2, 4, 6])} weeks.` }],
+          values: [
+            { clinical_note_field: 7003, value: `Continue current plan; follow up in ${r.pick([2, 4, 6])} weeks.` },
+          ],
         },
       ],
       created_at: formatTimestamp(core.scheduledMs),
@@ -500,7 +564,11 @@ export function createSyntheticDataset(options: SyntheticDatasetOptions = {}): S
     epochMs,
     epochTimestamp,
     slotCount: (resource) =>
-      resource === 'patients' ? patientCount : resource === 'doctors' ? doctorCount : patientCount * SLOTS_PER_PATIENT[resource],
+      resource === 'patients'
+        ? patientCount
+        : resource === 'doctors'
+          ? doctorCount
+          : patientCount * SLOTS_PER_PATIENT[resource],
     doctor,
     patient,
     child,
@@ -518,7 +586,17 @@ export function syntheticPhiValues(dataset: SyntheticDataset, patientIndex: numb
   const add = (value: unknown): void => {
     if (typeof value === 'string' && value.trim().length >= 3) values.add(value);
   };
-  for (const key of ['first_name', 'last_name', 'date_of_birth', 'email', 'home_phone', 'cell_phone', 'address', 'emergency_contact_name', 'emergency_contact_phone']) {
+  for (const key of [
+    'first_name',
+    'last_name',
+    'date_of_birth',
+    'email',
+    'home_phone',
+    'cell_phone',
+    'address',
+    'emergency_contact_name',
+    'emergency_contact_phone',
+  ]) {
     add(p[key]);
   }
   add(`${String(p['first_name'])} ${String(p['last_name'])}`);

@@ -1,5 +1,11 @@
 export {
-  createSyntheticDataset, syntheticPhiValues, formatDate, formatTimestamp, ID_BASE, SLOTS_PER_PATIENT, MAX_PATIENTS,
+  createSyntheticDataset,
+  syntheticPhiValues,
+  formatDate,
+  formatTimestamp,
+  ID_BASE,
+  SLOTS_PER_PATIENT,
+  MAX_PATIENTS,
 } from './dataset.js';
 export type { ChildResource, DrChronoRecord, SyntheticDataset, SyntheticDatasetOptions } from './dataset.js';
 export { hash32, RecordRandom } from './prng.js';

@@ -1,21 +1,74 @@
 /** Word lists for clearly fake people and plausible (non-real) clinical content. */
 
 export const FIRST_NAMES = [
-  'Avery', 'Blake', 'Casey', 'Dakota', 'Emerson', 'Finley', 'Gray', 'Harper', 'Indigo', 'Jordan',
-  'Kendall', 'Logan', 'Morgan', 'Noel', 'Oakley', 'Parker', 'Quinn', 'Reese', 'Sage', 'Taylor',
-  'Umber', 'Vesper', 'Wren', 'Xen', 'Yael', 'Zephyr', 'Alder', 'Briar', 'Cove', 'Dune',
+  'Avery',
+  'Blake',
+  'Casey',
+  'Dakota',
+  'Emerson',
+  'Finley',
+  'Gray',
+  'Harper',
+  'Indigo',
+  'Jordan',
+  'Kendall',
+  'Logan',
+  'Morgan',
+  'Noel',
+  'Oakley',
+  'Parker',
+  'Quinn',
+  'Reese',
+  'Sage',
+  'Taylor',
+  'Umber',
+  'Vesper',
+  'Wren',
+  'Xen',
+  'Yael',
+  'Zephyr',
+  'Alder',
+  'Briar',
+  'Cove',
+  'Dune',
 ] as const;
 
 export const MIDDLE_NAMES = ['A', 'B', 'C', 'D', 'E', 'J', 'K', 'L', 'M', 'R', 'S', 'T', ''] as const;
 
 /** Surname stems; every synthetic last name is `Testperson-<stem>` so no record can pass for a real person. */
 export const SURNAME_STEMS = [
-  'Ashgrove', 'Birchwell', 'Copperfield', 'Dunmore', 'Elmstead', 'Fernhill', 'Glenrock', 'Hollowby',
-  'Ivybank', 'Juniper', 'Kestrel', 'Larchmont', 'Meadowes', 'Northcote', 'Oakhurst', 'Pinecrest',
-  'Quarry', 'Rowan', 'Stonebridge', 'Thornbury', 'Underhill', 'Valewood', 'Westbrook', 'Yarrow',
+  'Ashgrove',
+  'Birchwell',
+  'Copperfield',
+  'Dunmore',
+  'Elmstead',
+  'Fernhill',
+  'Glenrock',
+  'Hollowby',
+  'Ivybank',
+  'Juniper',
+  'Kestrel',
+  'Larchmont',
+  'Meadowes',
+  'Northcote',
+  'Oakhurst',
+  'Pinecrest',
+  'Quarry',
+  'Rowan',
+  'Stonebridge',
+  'Thornbury',
+  'Underhill',
+  'Valewood',
+  'Westbrook',
+  'Yarrow',
 ] as const;
 
-export const DOCTOR_SPECIALTIES = ['Psychiatry', 'Psychiatric Nurse Practitioner', 'Clinical Psychology', 'Family Medicine'] as const;
+export const DOCTOR_SPECIALTIES = [
+  'Psychiatry',
+  'Psychiatric Nurse Practitioner',
+  'Clinical Psychology',
+  'Family Medicine',
+] as const;
 
 export const CITIES = [
   { city: 'Springfield', state: 'IL', zip: '62701' },
@@ -32,29 +85,109 @@ export const STREETS = ['Test Lane', 'Sample Street', 'Example Avenue', 'Placeho
 export const AREA_CODES = ['212', '312', '415', '503', '617', '702', '808'] as const;
 
 export const PAYERS = [
-  { insurance_company: 'Testcare Health Plan', insurance_payer_id: '99001', insurance_plan_type: 'CI', insurance_plan_name: 'Testcare PPO' },
-  { insurance_company: 'Sample Mutual Insurance', insurance_payer_id: '99002', insurance_plan_type: 'HM', insurance_plan_name: 'Sample HMO Gold' },
-  { insurance_company: 'Example Medicare Administrative Contractor', insurance_payer_id: '99003', insurance_plan_type: 'MB', insurance_plan_name: 'Medicare Part B' },
-  { insurance_company: 'Fixture Medicaid Managed Care', insurance_payer_id: '99004', insurance_plan_type: 'MC', insurance_plan_name: 'State Medicaid' },
-  { insurance_company: 'Placeholder Blue Cross', insurance_payer_id: '99005', insurance_plan_type: 'BL', insurance_plan_name: 'Blue Choice' },
+  {
+    insurance_company: 'Testcare Health Plan',
+    insurance_payer_id: '99001',
+    insurance_plan_type: 'CI',
+    insurance_plan_name: 'Testcare PPO',
+  },
+  {
+    insurance_company: 'Sample Mutual Insurance',
+    insurance_payer_id: '99002',
+    insurance_plan_type: 'HM',
+    insurance_plan_name: 'Sample HMO Gold',
+  },
+  {
+    insurance_company: 'Example Medicare Administrative Contractor',
+    insurance_payer_id: '99003',
+    insurance_plan_type: 'MB',
+    insurance_plan_name: 'Medicare Part B',
+  },
+  {
+    insurance_company: 'Fixture Medicaid Managed Care',
+    insurance_payer_id: '99004',
+    insurance_plan_type: 'MC',
+    insurance_plan_name: 'State Medicaid',
+  },
+  {
+    insurance_company: 'Placeholder Blue Cross',
+    insurance_payer_id: '99005',
+    insurance_plan_type: 'BL',
+    insurance_plan_name: 'Blue Choice',
+  },
 ] as const;
 
 export const APPOINTMENT_REASONS = [
-  'Medication management', 'Psychotherapy 45 min', 'Initial psychiatric evaluation', 'Follow-up visit', 'Telehealth check-in',
+  'Medication management',
+  'Psychotherapy 45 min',
+  'Initial psychiatric evaluation',
+  'Follow-up visit',
+  'Telehealth check-in',
 ] as const;
 
-export const PAST_STATUSES = ['Complete', 'Complete', 'Complete', 'Complete', 'Complete', 'Complete', 'No Show', 'Cancelled'] as const;
+export const PAST_STATUSES = [
+  'Complete',
+  'Complete',
+  'Complete',
+  'Complete',
+  'Complete',
+  'Complete',
+  'No Show',
+  'Cancelled',
+] as const;
 export const FUTURE_STATUSES = ['', 'Confirmed', 'Confirmed', 'Rescheduled'] as const;
 export const BILLING_STATUSES = ['Billed', 'Paid', 'Paid', 'Partially Paid', 'Unbilled'] as const;
 export const INS_STATUSES = ['', 'Paid in Full', 'Partially Paid', 'Denied', 'In Process', 'Balance Due'] as const;
 
 export const MEDICATIONS = [
-  { name: 'Sertraline 50 mg tablet', rxnorm: '312940', ndc: '00000-0001-01', dosage_quantity: '50', dosage_units: 'mg', frequency: 'once daily' },
-  { name: 'Escitalopram 10 mg tablet', rxnorm: '349332', ndc: '00000-0002-01', dosage_quantity: '10', dosage_units: 'mg', frequency: 'once daily' },
-  { name: 'Bupropion XL 150 mg tablet', rxnorm: '993541', ndc: '00000-0003-01', dosage_quantity: '150', dosage_units: 'mg', frequency: 'every morning' },
-  { name: 'Lamotrigine 100 mg tablet', rxnorm: '198429', ndc: '00000-0004-01', dosage_quantity: '100', dosage_units: 'mg', frequency: 'twice daily' },
-  { name: 'Trazodone 50 mg tablet', rxnorm: '856377', ndc: '00000-0005-01', dosage_quantity: '50', dosage_units: 'mg', frequency: 'at bedtime as needed' },
-  { name: 'Aripiprazole 5 mg tablet', rxnorm: '349545', ndc: '00000-0006-01', dosage_quantity: '5', dosage_units: 'mg', frequency: 'once daily' },
+  {
+    name: 'Sertraline 50 mg tablet',
+    rxnorm: '312940',
+    ndc: '00000-0001-01',
+    dosage_quantity: '50',
+    dosage_units: 'mg',
+    frequency: 'once daily',
+  },
+  {
+    name: 'Escitalopram 10 mg tablet',
+    rxnorm: '349332',
+    ndc: '00000-0002-01',
+    dosage_quantity: '10',
+    dosage_units: 'mg',
+    frequency: 'once daily',
+  },
+  {
+    name: 'Bupropion XL 150 mg tablet',
+    rxnorm: '993541',
+    ndc: '00000-0003-01',
+    dosage_quantity: '150',
+    dosage_units: 'mg',
+    frequency: 'every morning',
+  },
+  {
+    name: 'Lamotrigine 100 mg tablet',
+    rxnorm: '198429',
+    ndc: '00000-0004-01',
+    dosage_quantity: '100',
+    dosage_units: 'mg',
+    frequency: 'twice daily',
+  },
+  {
+    name: 'Trazodone 50 mg tablet',
+    rxnorm: '856377',
+    ndc: '00000-0005-01',
+    dosage_quantity: '50',
+    dosage_units: 'mg',
+    frequency: 'at bedtime as needed',
+  },
+  {
+    name: 'Aripiprazole 5 mg tablet',
+    rxnorm: '349545',
+    ndc: '00000-0006-01',
+    dosage_quantity: '5',
+    dosage_units: 'mg',
+    frequency: 'once daily',
+  },
 ] as const;
 
 export const PROBLEMS = [

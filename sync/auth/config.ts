@@ -22,7 +22,9 @@ export interface AuthSettings {
 
 export function authSettingsFromEnv(env: AuthEnv): AuthSettings {
   const oidcFor = (allowedEmails: string[] | undefined): GoogleIdTokenVerifierOptions | undefined =>
-    env.AUTH_OIDC_AUDIENCE && allowedEmails ? { jwksUrl: env.AUTH_OIDC_JWKS_URL, audience: env.AUTH_OIDC_AUDIENCE, allowedEmails } : undefined;
+    env.AUTH_OIDC_AUDIENCE && allowedEmails
+      ? { jwksUrl: env.AUTH_OIDC_JWKS_URL, audience: env.AUTH_OIDC_AUDIENCE, allowedEmails }
+      : undefined;
   return {
     oidc: oidcFor(env.AUTH_OIDC_ALLOWED_EMAILS),
     pushOidc: oidcFor(env.PUSH_OIDC_ALLOWED_EMAILS ?? env.AUTH_OIDC_ALLOWED_EMAILS),

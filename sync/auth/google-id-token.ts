@@ -92,7 +92,8 @@ export function createGoogleIdTokenVerifier(options: GoogleIdTokenVerifierOption
       if (typeof payload.sub !== 'string' || payload.sub === '') throw new InvalidTokenError('invalid_claims');
       const claimed = typeof payload['email'] === 'string' ? payload['email'].toLowerCase() : undefined;
       const identityHash = hashIdentity(claimed ?? payload.sub);
-      if (!audienceMatches(payload.aud, audiences)) throw new ForbiddenIdentityError('wrong_audience', { identityHash });
+      if (!audienceMatches(payload.aud, audiences))
+        throw new ForbiddenIdentityError('wrong_audience', { identityHash });
       if (claimed === undefined) throw new ForbiddenIdentityError('email_not_allowed', { identityHash });
       if (payload['email_verified'] !== true && payload['email_verified'] !== 'true') {
         throw new ForbiddenIdentityError('email_not_verified', { identityHash });

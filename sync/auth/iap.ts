@@ -1,7 +1,15 @@
 import { jwtVerify } from 'jose';
 import { hashIdentity } from './identity-hash.js';
 import { ForbiddenIdentityError, InvalidTokenError, MissingCredentialsError } from './errors.js';
-import { audienceMatches, classifyJoseError, clockTolerance, looksLikeCompactJws, nonEmptyStrings, parseJwksUrl, remoteJwks } from './jwt.js';
+import {
+  audienceMatches,
+  classifyJoseError,
+  clockTolerance,
+  looksLikeCompactJws,
+  nonEmptyStrings,
+  parseJwksUrl,
+  remoteJwks,
+} from './jwt.js';
 import type { JwksOptions } from './jwt.js';
 
 /** IAP's signing keys as a JWKS. */

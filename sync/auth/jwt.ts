@@ -65,7 +65,8 @@ export function classifyJoseError(error: unknown): AuthError {
   if (error instanceof errors.JWTClaimValidationFailed) {
     return new InvalidTokenError(error.claim === 'iss' ? 'wrong_issuer' : 'invalid_claims', { cause: error });
   }
-  if (error instanceof errors.JWSSignatureVerificationFailed) return new InvalidTokenError('bad_signature', { cause: error });
+  if (error instanceof errors.JWSSignatureVerificationFailed)
+    return new InvalidTokenError('bad_signature', { cause: error });
   if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) {
     return new InvalidTokenError('unknown_key', { cause: error });
   }

@@ -1,5 +1,13 @@
 import type { Sql } from 'postgres';
-import { createOutsideCaller, fail, ok, parseRetryAfter, retry, type OutsideAnswer, type Verdict } from '../http/outside-call.js';
+import {
+  createOutsideCaller,
+  fail,
+  ok,
+  parseRetryAfter,
+  retry,
+  type OutsideAnswer,
+  type Verdict,
+} from '../http/outside-call.js';
 import type { Logger } from '../observability/logger.js';
 import { CodaHttpError, CodaNetworkError, CodaProtocolError, CodaRateLimitedError } from './errors.js';
 import { sharedCodaRateLimiter, type CodaRateLimiter, type SlidingWindowGate } from './rate-limiter.js';
@@ -59,7 +67,13 @@ export interface CodaClient {
   /** Every column of a table (follows `nextPageToken`). */
   listColumns(docId: string, tableId: string, options?: CodaCallOptions): Promise<CodaColumn[]>;
   /** Upserts ≤ 500 rows matched on `keyColumns`; resolves with Coda's mutation `requestId` (202). */
-  upsertRows(docId: string, tableId: string, rows: readonly CodaRowInput[], keyColumns: readonly string[], options?: CodaCallOptions): Promise<string>;
+  upsertRows(
+    docId: string,
+    tableId: string,
+    rows: readonly CodaRowInput[],
+    keyColumns: readonly string[],
+    options?: CodaCallOptions,
+  ): Promise<string>;
   mutationStatus(requestId: string, options?: CodaCallOptions): Promise<MutationStatus>;
   /** Every row of a table, values keyed by column id (follows `nextPageToken`); for checks and benches. */
   listRows(docId: string, tableId: string, options?: CodaCallOptions): Promise<CodaRowOutput[]>;
@@ -139,19 +153,30 @@ export function createCodaClient(options: CodaClientOptions): CodaClient {
   try {
     base = new URL(options.baseUrl ?? CODA_DEFAULT_BASE_URL);
   } catch {
-    throw new Error(`createCodaClient: baseUrl must be an absolute URL such as ${CODA_DEFAULT_BASE_URL}, got "${options.baseUrl}"`);
+    throw new Error(
+      `createCodaClient: baseUrl must be an absolute URL such as ${CODA_DEFAULT_BASE_URL}, got "${options.baseUrl}"`,
+    );
   }
-  if (base.protocol !== 'https:' && base.protocol !== 'http:') throw new Error(`createCodaClient: baseUrl must be http(s), got ${base.protocol}`);
+  if (base.protocol !== 'https:' && base.protocol !== 'http:')
+    throw new Error(`createCodaClient: baseUrl must be http(s), got ${base.protocol}`);
   if (!options.token) throw new Error('createCodaClient: token (CODA_API_TOKEN) is required');
   const retries = options.retries ?? 6;
-  if (!Number.isInteger(retries) || retries < 0) throw new Error(`createCodaClient: retries must be an integer >= 0, got ${String(retries)}`);
+  if (!Number.isInteger(retries) || retries < 0)
+    throw new Error(`createCodaClient: retries must be an integer >= 0, got ${String(retries)}`);
   const root = base.href.replace(/\/+$/, '');
   const limiter = options.rateLimiter ?? sharedCodaRateLimiter(options.token);
   const { token } = options;
   const caller = createOutsideCaller({
-    service: 'coda', sql: options.sql, fetch: options.fetch, logger: options.logger, retries,
-    timeoutMs: options.requestTimeoutMs, minDelayMs: options.retryMinDelayMs, maxDelayMs: options.retryMaxDelayMs,
-    random: options.random, sleep: options.sleep,
+    service: 'coda',
+    sql: options.sql,
+    fetch: options.fetch,
+    logger: options.logger,
+    retries,
+    timeoutMs: options.requestTimeoutMs,
+    minDelayMs: options.retryMinDelayMs,
+    maxDelayMs: options.retryMaxDelayMs,
+    random: options.random,
+    sleep: options.sleep,
   });
 
   const gate = (kind: Kind): SlidingWindowGate => (kind === 'write' ? limiter.writes : limiter.reads);
@@ -166,8 +191,15 @@ export function createCodaClient(options: CodaClientOptions): CodaClient {
         async prepare() {
           // Coda has counted the call by the time its answer starts: the pipeline releases the turn then.
           const release = await gate(a.kind).acquire();
-          const headers = { authorization: `Bearer ${token}`, accept: 'application/json', ...(a.body !== undefined && { 'content-type': 'application/json' }) };
-          return { request: { method: a.method, url: a.url, headers, ...(a.body !== undefined && { body: a.body }) }, release };
+          const headers = {
+            authorization: `Bearer ${token}`,
+            accept: 'application/json',
+            ...(a.body !== undefined && { 'content-type': 'application/json' }),
+          };
+          return {
+            request: { method: a.method, url: a.url, headers, ...(a.body !== undefined && { body: a.body }) },
+            release,
+          };
         },
         classify: (answer) => classifyAnswer(answer, a),
       },
@@ -175,9 +207,16 @@ export function createCodaClient(options: CodaClientOptions): CodaClient {
     );
   }
 
-  const tableUrl = (docId: string, tableId: string, rest: string) => new URL(`${root}/docs/${seg(docId)}/tables/${seg(tableId)}/${rest}`);
+  const tableUrl = (docId: string, tableId: string, rest: string) =>
+    new URL(`${root}/docs/${seg(docId)}/tables/${seg(tableId)}/${rest}`);
 
-  async function listPaged<T>(docId: string, tableId: string, what: 'columns' | 'rows', map: (item: Record<string, unknown>) => T, callOptions?: CodaCallOptions): Promise<T[]> {
+  async function listPaged<T>(
+    docId: string,
+    tableId: string,
+    what: 'columns' | 'rows',
+    map: (item: Record<string, unknown>) => T,
+    callOptions?: CodaCallOptions,
+  ): Promise<T[]> {
     const template = `/docs/{docId}/tables/{tableId}/${what}`;
     const out: T[] = [];
     let pageToken: string | undefined;
@@ -186,7 +225,14 @@ export function createCodaClient(options: CodaClientOptions): CodaClient {
       url.searchParams.set('limit', what === 'columns' ? '100' : '500');
       if (pageToken) url.searchParams.set('pageToken', pageToken);
       const body = (await call(
-        { method: 'GET', url, template, kind: 'read', countRecords: (b) => (Array.isArray((b as { items?: unknown })?.items) ? (b as { items: unknown[] }).items.length : null) },
+        {
+          method: 'GET',
+          url,
+          template,
+          kind: 'read',
+          countRecords: (b) =>
+            Array.isArray((b as { items?: unknown })?.items) ? (b as { items: unknown[] }).items.length : null,
+        },
         callOptions,
       )) as { items?: unknown; nextPageToken?: unknown } | null;
       if (!body || !Array.isArray(body.items)) throw new CodaProtocolError(template, 'no items array');
@@ -201,25 +247,45 @@ export function createCodaClient(options: CodaClientOptions): CodaClient {
 
   return {
     listColumns(docId, tableId, callOptions) {
-      return listPaged(docId, tableId, 'columns', (item) => ({ id: String(item.id), name: String(item.name), calculated: item.calculated === true }), callOptions);
+      return listPaged(
+        docId,
+        tableId,
+        'columns',
+        (item) => ({ id: String(item.id), name: String(item.name), calculated: item.calculated === true }),
+        callOptions,
+      );
     },
 
     async upsertRows(docId, tableId, rows, keyColumns, callOptions) {
       const template = '/docs/{docId}/tables/{tableId}/rows';
       if (rows.length === 0) throw new Error('upsertRows: rows must not be empty');
-      if (rows.length > CODA_MAX_ROWS_PER_UPSERT) throw new Error(`upsertRows: at most ${CODA_MAX_ROWS_PER_UPSERT} rows per call, got ${rows.length}; split the batch`);
+      if (rows.length > CODA_MAX_ROWS_PER_UPSERT)
+        throw new Error(
+          `upsertRows: at most ${CODA_MAX_ROWS_PER_UPSERT} rows per call, got ${rows.length}; split the batch`,
+        );
       const body = JSON.stringify({ rows, keyColumns });
       const answer = (await call(
-        { method: 'POST', url: tableUrl(docId, tableId, 'rows'), template, kind: 'write', body, recordCount: rows.length },
+        {
+          method: 'POST',
+          url: tableUrl(docId, tableId, 'rows'),
+          template,
+          kind: 'write',
+          body,
+          recordCount: rows.length,
+        },
         callOptions,
       )) as { requestId?: unknown } | null;
-      if (!answer || typeof answer.requestId !== 'string' || answer.requestId === '') throw new CodaProtocolError(template, 'no requestId');
+      if (!answer || typeof answer.requestId !== 'string' || answer.requestId === '')
+        throw new CodaProtocolError(template, 'no requestId');
       return answer.requestId;
     },
 
     async mutationStatus(requestId, callOptions) {
       const template = '/mutationStatus/{requestId}';
-      const answer = (await call({ method: 'GET', url: new URL(`${root}/mutationStatus/${seg(requestId)}`), template, kind: 'read' }, callOptions)) as {
+      const answer = (await call(
+        { method: 'GET', url: new URL(`${root}/mutationStatus/${seg(requestId)}`), template, kind: 'read' },
+        callOptions,
+      )) as {
         completed?: unknown;
         warning?: unknown;
       } | null;
@@ -240,7 +306,10 @@ export function createCodaClient(options: CodaClientOptions): CodaClient {
         docId,
         tableId,
         'rows',
-        (item) => ({ id: String(item.id), values: (item.values && typeof item.values === 'object' ? item.values : {}) as Record<string, unknown> }),
+        (item) => ({
+          id: String(item.id),
+          values: (item.values && typeof item.values === 'object' ? item.values : {}) as Record<string, unknown>,
+        }),
         callOptions,
       );
     },

@@ -23,8 +23,14 @@ export interface CodaPushSyncDeps {
  * serving.
  * @throws {CodaMappingError} when the map file is unreadable or does not fit the schema
  */
-export function codaPushDepsFromEnv(env: CodaEnv, deps: { sql: Sql; logger: Logger; fetch?: typeof globalThis.fetch }): CodaPushSyncDeps {
-  const mapping = env.CODA_MAPPING_JSON !== undefined ? mappingFromJson(env.CODA_MAPPING_JSON, env.CODA_DOC_ID) : loadCodaMapping(env.CODA_MAPPING ?? '', { docId: env.CODA_DOC_ID });
+export function codaPushDepsFromEnv(
+  env: CodaEnv,
+  deps: { sql: Sql; logger: Logger; fetch?: typeof globalThis.fetch },
+): CodaPushSyncDeps {
+  const mapping =
+    env.CODA_MAPPING_JSON !== undefined
+      ? mappingFromJson(env.CODA_MAPPING_JSON, env.CODA_DOC_ID)
+      : loadCodaMapping(env.CODA_MAPPING ?? '', { docId: env.CODA_DOC_ID });
   const client = createCodaClient({
     baseUrl: env.CODA_BASE_URL,
     token: env.CODA_API_TOKEN,
@@ -40,7 +46,9 @@ function mappingFromJson(text: string, docId: string): CodaMapping {
   try {
     json = JSON.parse(text);
   } catch {
-    throw new CodaMappingError(['CODA_MAPPING_JSON: is not valid JSON (the coda-mapping secret must hold the column map file as is)']);
+    throw new CodaMappingError([
+      'CODA_MAPPING_JSON: is not valid JSON (the coda-mapping secret must hold the column map file as is)',
+    ]);
   }
   return parseCodaMapping(json, { docId });
 }

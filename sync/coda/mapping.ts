@@ -7,11 +7,15 @@ import { codaSourceTables, sourceTableInfo } from './tables.js';
 // The typed column map (CODA_MAPPING): Postgres table → Coda table id, key column id, Deleted column id and one
 // Coda column id per Postgres column. Ids only — Coda's names are fragile (DESIGN §7.3).
 
-const columnId = z.string().regex(/^c-[A-Za-z0-9_-]+$/, 'must be a Coda column id (c-…); address columns by id, not by name');
+const columnId = z
+  .string()
+  .regex(/^c-[A-Za-z0-9_-]+$/, 'must be a Coda column id (c-…); address columns by id, not by name');
 
 const tableMappingSchema = z.object({
   /** Base table id (`grid-…`); views (`table-…`) cannot be written. */
-  tableId: z.string().regex(/^grid-[A-Za-z0-9_-]+$/, 'must be a Coda base table id (grid-…); views (table-…) cannot be written'),
+  tableId: z
+    .string()
+    .regex(/^grid-[A-Za-z0-9_-]+$/, 'must be a Coda base table id (grid-…); views (table-…) cannot be written'),
   /** Upsert key: the column holding the DrChrono id (mirrors), the Deep Cura note id, or the row id (operational tables). */
   keyColumn: columnId,
   /** Boolean column set true when the row is soft-deleted (`deleted_at` set); always false for tables without it. */
@@ -44,21 +48,32 @@ export function checkMappingAgainstSchema(mapping: CodaMapping): string[] {
   for (const [table, entry] of Object.entries(mapping.tables)) {
     const info = sourceTableInfo(table);
     if (!info) {
-      problems.push(`tables.${table}: not a table coda-push reads; use one of ${Object.keys(codaSourceTables).join(', ')}`);
+      problems.push(
+        `tables.${table}: not a table coda-push reads; use one of ${Object.keys(codaSourceTables).join(', ')}`,
+      );
       continue;
     }
     const seen = new Map<string, string>();
     for (const [column, id] of Object.entries(entry.columns)) {
-      if (!info.columns.has(column)) problems.push(`tables.${table}.columns.${column}: ${table} has no such column; remove it or fix the name`);
+      if (!info.columns.has(column))
+        problems.push(`tables.${table}.columns.${column}: ${table} has no such column; remove it or fix the name`);
       const other = seen.get(id);
-      if (other) problems.push(`tables.${table}.columns.${column}: ${id} is also mapped from ${other}; each Coda column takes one Postgres column`);
+      if (other)
+        problems.push(
+          `tables.${table}.columns.${column}: ${id} is also mapped from ${other}; each Coda column takes one Postgres column`,
+        );
       seen.set(id, column);
     }
     if (!seen.has(entry.keyColumn)) {
-      problems.push(`tables.${table}.keyColumn (${entry.keyColumn}): must also be mapped in columns, from ${info.defaultKey} (the upsert key)`);
+      problems.push(
+        `tables.${table}.keyColumn (${entry.keyColumn}): must also be mapped in columns, from ${info.defaultKey} (the upsert key)`,
+      );
     }
     const clash = seen.get(entry.deletedColumn);
-    if (clash) problems.push(`tables.${table}.deletedColumn (${entry.deletedColumn}): is also mapped from ${clash}; use a separate boolean Deleted column`);
+    if (clash)
+      problems.push(
+        `tables.${table}.deletedColumn (${entry.deletedColumn}): is also mapped from ${clash}; use a separate boolean Deleted column`,
+      );
   }
   return problems;
 }
@@ -90,7 +105,9 @@ export function loadCodaMapping(path: string, options: { docId?: string | undefi
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new CodaMappingError([`CODA_MAPPING: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`]);
+    throw new CodaMappingError([
+      `CODA_MAPPING: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+    ]);
   }
   let json: unknown;
   try {
@@ -106,7 +123,11 @@ export function loadCodaMapping(path: string, options: { docId?: string | undefi
  * included) exists and is not calculated. Reads each table's columns once (paged).
  * @throws {CodaMappingError} naming each missing or calculated column by its mapping key and id
  */
-export async function validateMappingAgainstCoda(client: CodaClient, mapping: CodaMapping, options: { requestId?: string } = {}): Promise<void> {
+export async function validateMappingAgainstCoda(
+  client: CodaClient,
+  mapping: CodaMapping,
+  options: { requestId?: string } = {},
+): Promise<void> {
   const problems: string[] = [];
   for (const [table, entry] of Object.entries(mapping.tables)) {
     let columns;
@@ -121,13 +142,20 @@ export async function validateMappingAgainstCoda(client: CodaClient, mapping: Co
     }
     const byId = new Map(columns.map((c) => [c.id, c]));
     const wanted: [string, string][] = [
-      ...Object.entries(entry.columns).map(([column, id]): [string, string] => [`tables.${table}.columns.${column}`, id]),
+      ...Object.entries(entry.columns).map(([column, id]): [string, string] => [
+        `tables.${table}.columns.${column}`,
+        id,
+      ]),
       [`tables.${table}.deletedColumn`, entry.deletedColumn],
     ];
     for (const [key, id] of wanted) {
       const column = byId.get(id);
-      if (!column) problems.push(`${key} → ${id}: no such column in Coda table ${entry.tableId}; add it to the table or fix the id`);
-      else if (column.calculated) problems.push(`${key} → ${id} ("${column.name}"): a calculated column cannot be written; map a base column`);
+      if (!column)
+        problems.push(
+          `${key} → ${id}: no such column in Coda table ${entry.tableId}; add it to the table or fix the id`,
+        );
+      else if (column.calculated)
+        problems.push(`${key} → ${id} ("${column.name}"): a calculated column cannot be written; map a base column`);
     }
   }
   if (problems.length > 0) throw new CodaMappingError(problems, `Coda column map does not match doc ${mapping.docId}`);
@@ -140,15 +168,27 @@ const HIDDEN_COLUMNS = new Set(['raw', 'transcript']);
 export const DELETED_COLUMN_NAME = 'Deleted';
 
 const WORDS: Record<string, string> = {
-  id: 'ID', drchrono: 'DrChrono', deepcura: 'Deep Cura', icd: 'ICD', icd10: 'ICD-10', cpt: 'CPT', npi: 'NPI', ndc: 'NDC',
-  rxnorm: 'RxNorm', snomed: 'SNOMED', soap: 'SOAP', ins1: 'Ins1', ins2: 'Ins2', dob: 'DOB',
+  id: 'ID',
+  drchrono: 'DrChrono',
+  deepcura: 'Deep Cura',
+  icd: 'ICD',
+  icd10: 'ICD-10',
+  cpt: 'CPT',
+  npi: 'NPI',
+  ndc: 'NDC',
+  rxnorm: 'RxNorm',
+  snomed: 'SNOMED',
+  soap: 'SOAP',
+  ins1: 'Ins1',
+  ins2: 'Ins2',
+  dob: 'DOB',
 };
 
 /** `insurance_records` → `Insurance Records`, `npi_number` → `NPI Number`. */
 export function titleOf(snake: string): string {
   return snake
     .split('_')
-    .map((w) => WORDS[w] ?? (w.charAt(0).toUpperCase() + w.slice(1)))
+    .map((w) => WORDS[w] ?? w.charAt(0).toUpperCase() + w.slice(1))
     .join(' ');
 }
 
@@ -169,7 +209,9 @@ export interface CodaDocSpecLike {
 /** Structurally the sandbox's `CreatedCodaDoc`. */
 export interface CreatedCodaDocLike {
   readonly docId: string;
-  readonly tables: Readonly<Record<string, { readonly id: string; readonly columns: Readonly<Record<string, string>> }>>;
+  readonly tables: Readonly<
+    Record<string, { readonly id: string; readonly columns: Readonly<Record<string, string>> }>
+  >;
 }
 
 interface DefaultTableLayout {
@@ -186,7 +228,12 @@ function defaultLayout(): DefaultTableLayout[] {
     if (!info) throw new Error(`defaultLayout: ${table} has no schema`);
     const names = [...info.columns.keys()].filter((c) => !HIDDEN_COLUMNS.has(c));
     const ordered = [info.defaultKey, ...names.filter((c) => c !== info.defaultKey)];
-    return { table, name: titleOf(table), key: info.defaultKey, columns: ordered.map((c) => [c, columnTitle(c)] as const) };
+    return {
+      table,
+      name: titleOf(table),
+      key: info.defaultKey,
+      columns: ordered.map((c) => [c, columnTitle(c)] as const),
+    };
   });
 }
 
@@ -200,7 +247,10 @@ export function defaultCodaDocSpec(options: { docId?: string; name?: string } = 
   return {
     ...(options.docId !== undefined && { docId: options.docId }),
     name: options.name ?? 'Feel August',
-    tables: defaultLayout().map((t) => ({ name: t.name, columns: [...t.columns.map(([, name]) => ({ name })), { name: DELETED_COLUMN_NAME }] })),
+    tables: defaultLayout().map((t) => ({
+      name: t.name,
+      columns: [...t.columns.map(([, name]) => ({ name })), { name: DELETED_COLUMN_NAME }],
+    })),
   };
 }
 
@@ -225,7 +275,12 @@ export function mappingFromCreatedDoc(created: CreatedCodaDocLike): CodaMapping 
     }
     const deleted = ids.columns[DELETED_COLUMN_NAME];
     if (!deleted) problems.push(`column "${DELETED_COLUMN_NAME}" is missing from table "${layout.name}"`);
-    tables[layout.table] = { tableId: ids.id, keyColumn: columns[layout.key] ?? '', deletedColumn: deleted ?? '', columns };
+    tables[layout.table] = {
+      tableId: ids.id,
+      keyColumn: columns[layout.key] ?? '',
+      deletedColumn: deleted ?? '',
+      columns,
+    };
   }
   if (problems.length > 0) throw new CodaMappingError(problems, 'The created doc does not match the default layout');
   return { docId: created.docId, tables };

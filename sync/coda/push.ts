@@ -45,13 +45,24 @@ export interface PushContext {
 
 export type PushResult =
   | { readonly status: 'duplicate' }
-  | { readonly status: 'pushed'; readonly rows: number; readonly deleted: number; readonly batches: number; readonly requestIds: readonly string[] };
+  | {
+      readonly status: 'pushed';
+      readonly rows: number;
+      readonly deleted: number;
+      readonly batches: number;
+      readonly requestIds: readonly string[];
+    };
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const quote = (identifier: string) => `"${identifier.replaceAll('"', '""')}"`;
 
 /** The rows of `ids` as `to_jsonb` values of the mapped columns (plus id and deleted_at). */
-async function loadRows(sql: Sql | TransactionSql, info: SourceTableInfo, entry: CodaTableMapping, ids: readonly number[]): Promise<Map<number, Record<string, unknown>>> {
+async function loadRows(
+  sql: Sql | TransactionSql,
+  info: SourceTableInfo,
+  entry: CodaTableMapping,
+  ids: readonly number[],
+): Promise<Map<number, Record<string, unknown>>> {
   const wanted = new Set(['id', ...Object.keys(entry.columns)]);
   if (info.softDeleteColumn) wanted.add(info.softDeleteColumn);
   const list = [...wanted].map(quote).join(', ');
@@ -65,14 +76,24 @@ async function loadRows(sql: Sql | TransactionSql, info: SourceTableInfo, entry:
 
 /** A Postgres row (from `to_jsonb`) as Coda cells through the column map; `Deleted` from `deleted_at`. */
 export function toCodaRow(row: Record<string, unknown>, info: SourceTableInfo, entry: CodaTableMapping): CodaRowInput {
-  const cells = Object.entries(entry.columns).map(([column, id]) => ({ column: id, value: toCodaValue(row[column], info.columns.get(column)?.kind ?? 'text') }));
-  const deleted = info.softDeleteColumn !== undefined && row[info.softDeleteColumn] !== null && row[info.softDeleteColumn] !== undefined;
+  const cells = Object.entries(entry.columns).map(([column, id]) => ({
+    column: id,
+    value: toCodaValue(row[column], info.columns.get(column)?.kind ?? 'text'),
+  }));
+  const deleted =
+    info.softDeleteColumn !== undefined &&
+    row[info.softDeleteColumn] !== null &&
+    row[info.softDeleteColumn] !== undefined;
   cells.push({ column: entry.deletedColumn, value: deleted });
   return { cells };
 }
 
 /** Splits rows into upsert calls of ≤ 500 rows and ≤ {@link MAX_UPSERT_BODY_BYTES}. */
-export function batchRows(rows: readonly CodaRowInput[], maxRows = CODA_MAX_ROWS_PER_UPSERT, maxBytes = MAX_UPSERT_BODY_BYTES): CodaRowInput[][] {
+export function batchRows(
+  rows: readonly CodaRowInput[],
+  maxRows = CODA_MAX_ROWS_PER_UPSERT,
+  maxBytes = MAX_UPSERT_BODY_BYTES,
+): CodaRowInput[][] {
   const batches: CodaRowInput[][] = [];
   let current: CodaRowInput[] = [];
   let bytes = 0;
@@ -124,7 +145,16 @@ export async function pushChangeEvent(deps: PushDeps, event: ChangeEvent, contex
     } catch (error) {
       const waitMs = client.retryDelayMs(attempt, error);
       if (waitMs === undefined || context.signal?.aborted) throw error;
-      logger.warn({ ...log, event: 'coda_push_retry', errorClass: error instanceof Error ? error.name : 'Error', attemptNumber: attempt + 1, waitMs: Math.round(waitMs) }, 'push attempt failed; retrying after the back-off, outside the table\'s write turn');
+      logger.warn(
+        {
+          ...log,
+          event: 'coda_push_retry',
+          errorClass: error instanceof Error ? error.name : 'Error',
+          attemptNumber: attempt + 1,
+          waitMs: Math.round(waitMs),
+        },
+        "push attempt failed; retrying after the back-off, outside the table's write turn",
+      );
       await sleep(waitMs);
     }
   }
@@ -143,13 +173,24 @@ export async function pushChangeEvent(deps: PushDeps, event: ChangeEvent, contex
     const batches = batchRows(codaRows);
     const requestIds: string[] = [];
     for (const batch of batches) {
-      requestIds.push(await client.upsertRows(mapping.docId, entry!.tableId, batch, [entry!.keyColumn], { requestId: context.requestId, retries: 0 }));
+      requestIds.push(
+        await client.upsertRows(mapping.docId, entry!.tableId, batch, [entry!.keyColumn], {
+          requestId: context.requestId,
+          retries: 0,
+        }),
+      );
     }
-    logger.info({ ...log, rows: codaRows.length, batches: batches.length, codaRequestIds: requestIds }, 'Coda accepted upserts');
+    logger.info(
+      { ...log, rows: codaRows.length, batches: batches.length, codaRequestIds: requestIds },
+      'Coda accepted upserts',
+    );
 
     await confirmMutations(deps, requestIds, context.requestId);
     await markProcessed(tx, context.messageId, context.subscription);
-    logger.info({ ...log, outcome: 'pushed', rows: codaRows.length, deleted, batches: batches.length }, 'change event pushed');
+    logger.info(
+      { ...log, outcome: 'pushed', rows: codaRows.length, deleted, batches: batches.length },
+      'change event pushed',
+    );
     return { status: 'pushed', rows: codaRows.length, deleted, batches: batches.length, requestIds };
   }
 }
@@ -158,7 +199,11 @@ export async function pushChangeEvent(deps: PushDeps, event: ChangeEvent, contex
  * Polls `mutationStatus` until every request id is completed.
  * @throws {CodaMutationTimeoutError} with the ids still pending when the deadline passes
  */
-export async function confirmMutations(deps: PushDeps, requestIds: readonly string[], requestId?: string): Promise<void> {
+export async function confirmMutations(
+  deps: PushDeps,
+  requestIds: readonly string[],
+  requestId?: string,
+): Promise<void> {
   const clock = deps.clock ?? Date.now;
   const sleep = deps.sleep ?? realSleep;
   const timeoutMs = deps.mutationTimeoutMs ?? 60_000;

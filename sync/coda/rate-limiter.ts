@@ -46,8 +46,10 @@ const unrefSleep = (ms: number) =>
 export function createSlidingWindowGate(options: SlidingWindowGateOptions): SlidingWindowGate {
   const { cap } = options;
   const windowMs = options.windowMs ?? CODA_WINDOW_MS;
-  if (!Number.isInteger(cap) || cap < 1) throw new Error(`createSlidingWindowGate: cap must be a positive integer, got ${cap}`);
-  if (!Number.isInteger(windowMs) || windowMs < 1) throw new Error(`createSlidingWindowGate: windowMs must be a positive integer (ms), got ${windowMs}`);
+  if (!Number.isInteger(cap) || cap < 1)
+    throw new Error(`createSlidingWindowGate: cap must be a positive integer, got ${cap}`);
+  if (!Number.isInteger(windowMs) || windowMs < 1)
+    throw new Error(`createSlidingWindowGate: windowMs must be a positive integer (ms), got ${windowMs}`);
   const clock = options.clock ?? Date.now;
   const sleep = options.sleep ?? unrefSleep;
   /** Answer times of released calls, ascending. */
@@ -87,7 +89,9 @@ export function createSlidingWindowGate(options: SlidingWindowGateOptions): Slid
       }
       // Wait for a call in flight to finish, or for the oldest answer to leave the window.
       const oldest = answered[0];
-      await (oldest === undefined ? released : Promise.race([released, sleep(Math.max(1, oldest + windowMs - at + 1))]));
+      await (oldest === undefined
+        ? released
+        : Promise.race([released, sleep(Math.max(1, oldest + windowMs - at + 1))]));
     }
   }
 

@@ -31,7 +31,9 @@ export function createTableWriteLock(sql: Sql, options: TableWriteLockOptions = 
   const poolMax = Number((sql.options as { max?: unknown }).max) || 10;
   const concurrency = options.maxTablesInFlight ?? Math.max(1, Math.floor(poolMax / 2));
   if (!Number.isInteger(concurrency) || concurrency < 1) {
-    throw new Error(`createTableWriteLock: maxTablesInFlight must be a positive integer, got ${String(options.maxTablesInFlight)}`);
+    throw new Error(
+      `createTableWriteLock: maxTablesInFlight must be a positive integer, got ${String(options.maxTablesInFlight)}`,
+    );
   }
   const slots = new PQueue({ concurrency });
   /** Per table, the promise the next writer waits for. */
@@ -47,7 +49,10 @@ export function createTableWriteLock(sql: Sql, options: TableWriteLockOptions = 
     run<T>(table: string, work: (tx: TransactionSql) => Promise<T>): Promise<T> {
       const previous = tails.get(table) ?? Promise.resolve();
       const mine = previous.then(() => slots.add(() => locked(table, work)) as Promise<T>);
-      const tail = mine.then(() => undefined, () => undefined);
+      const tail = mine.then(
+        () => undefined,
+        () => undefined,
+      );
       tails.set(table, tail);
       void tail.then(() => {
         if (tails.get(table) === tail) tails.delete(table);

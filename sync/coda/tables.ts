@@ -54,12 +54,18 @@ export function sourceTableInfo(table: string): SourceTableInfo | undefined {
   if (cached) return cached;
   if (!Object.hasOwn(codaSourceTables, table)) return undefined;
   const config = getTableConfig(codaSourceTables[table as CodaSourceTable]);
-  const columns = new Map(config.columns.map((c) => [c.name, { name: c.name, kind: valueKind(c.getSQLType()) }] as const));
+  const columns = new Map(
+    config.columns.map((c) => [c.name, { name: c.name, kind: valueKind(c.getSQLType()) }] as const),
+  );
   const info: SourceTableInfo = {
     table,
     columns,
     softDeleteColumn: columns.has('deleted_at') ? 'deleted_at' : undefined,
-    defaultKey: columns.has('drchrono_id') ? 'drchrono_id' : columns.has('deepcura_note_id') ? 'deepcura_note_id' : 'id',
+    defaultKey: columns.has('drchrono_id')
+      ? 'drchrono_id'
+      : columns.has('deepcura_note_id')
+        ? 'deepcura_note_id'
+        : 'id',
   };
   infoCache.set(table, info);
   return info;

@@ -13,11 +13,16 @@ export interface ChangeContext {
  * only because the connection dropped or the server was restarting is run again (every caller's work is idempotent:
  * upserts compare before writing, webhook deliveries dedupe on their id).
  */
-export async function inChangeTransaction<T>(sql: Sql, context: ChangeContext, work: (tx: TransactionSql) => Promise<T>): Promise<T> {
-  return retryTransient(() =>
-    sql.begin(async (tx) => {
-      await tx`SELECT set_config('app.actor', ${context.actor}, true), set_config('app.request_id', ${context.requestId ?? ''}, true)`;
-      return work(tx);
-    }) as Promise<T>,
+export async function inChangeTransaction<T>(
+  sql: Sql,
+  context: ChangeContext,
+  work: (tx: TransactionSql) => Promise<T>,
+): Promise<T> {
+  return retryTransient(
+    () =>
+      sql.begin(async (tx) => {
+        await tx`SELECT set_config('app.actor', ${context.actor}, true), set_config('app.request_id', ${context.requestId ?? ''}, true)`;
+        return work(tx);
+      }) as Promise<T>,
   );
 }

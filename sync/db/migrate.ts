@@ -41,7 +41,10 @@ export async function migrateDatabase(url: string, options: MigrateOptions = {})
     const role = options.appRole ?? 'platform_app';
     for (const login of options.appLogins ?? []) {
       const [found] = await sql`SELECT 1 FROM pg_roles WHERE rolname = ${login}`;
-      if (!found) throw new MissingLoginError(`database login "${login}" does not exist; apply its google_sql_user (CLOUD_IAM_SERVICE_ACCOUNT) first`);
+      if (!found)
+        throw new MissingLoginError(
+          `database login "${login}" does not exist; apply its google_sql_user (CLOUD_IAM_SERVICE_ACCOUNT) first`,
+        );
       await sql.unsafe(`GRANT ${quoteIdent(role)} TO ${quoteIdent(login)}`);
     }
   } finally {

@@ -295,7 +295,14 @@ function byType(type: string, value: unknown): { value: unknown; issue?: PgValue
     case 'json': {
       const found = { cleaned: 0, cut: 0 };
       const c = cleanJson(value, 1, found);
-      return { value: c, ...(found.cut > 0 ? { issue: 'json_too_deep' as const } : found.cleaned > 0 ? { issue: 'json_cleaned' as const } : {}) };
+      return {
+        value: c,
+        ...(found.cut > 0
+          ? { issue: 'json_too_deep' as const }
+          : found.cleaned > 0
+            ? { issue: 'json_cleaned' as const }
+            : {}),
+      };
     }
     case 'smallint':
     case 'integer':
@@ -316,7 +323,12 @@ function byType(type: string, value: unknown): { value: unknown; issue?: PgValue
 }
 
 /** A normalised copy of one row (keyed by SQL column name); each change is counted in `warnings`. */
-export function pgRow<T extends Record<string, unknown>>(table: string, columns: readonly PgColumnRule[], row: T, warnings?: PgValueWarnings): T {
+export function pgRow<T extends Record<string, unknown>>(
+  table: string,
+  columns: readonly PgColumnRule[],
+  row: T,
+  warnings?: PgValueWarnings,
+): T {
   const out: Record<string, unknown> = {};
   for (const column of columns) {
     if (!(column.name in row)) continue;
@@ -331,6 +343,11 @@ export function pgRow<T extends Record<string, unknown>>(table: string, columns:
 export function allowedValuesOf(checkSql: string): { column: string; values: string[] } | undefined {
   const m = /^\s*\(?"?([a-z_][a-z0-9_]*)"?\s+IN\s+\((.*)\)\)?\s*$/i.exec(checkSql);
   if (!m) return undefined;
-  const values = m[2]!.split(',').map((v) => v.trim().replace(/^'(.*)'$/, '$1').replaceAll("''", "'"));
+  const values = m[2]!.split(',').map((v) =>
+    v
+      .trim()
+      .replace(/^'(.*)'$/, '$1')
+      .replaceAll("''", "'"),
+  );
   return { column: m[1]!, values };
 }

@@ -2,11 +2,21 @@ import pRetry from 'p-retry';
 
 /** postgres.js connection-state codes and PostgreSQL SQLSTATEs that mean "the server went away or is starting". */
 const TRANSIENT_CODES = new Set([
-  'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE',
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+  'CONNECT_TIMEOUT',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
   '57P01', // admin_shutdown
   '57P02', // crash_shutdown
   '57P03', // cannot_connect_now (starting up)
-  '08000', '08003', '08006', '08001', '08004',
+  '08000',
+  '08003',
+  '08006',
+  '08001',
+  '08004',
 ]);
 
 export function isTransientDatabaseError(error: unknown): boolean {

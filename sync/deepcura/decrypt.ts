@@ -47,10 +47,19 @@ export function encryptGridhook(payload: unknown, key: Buffer, options: { iv?: B
   const iv = options.iv ?? randomBytes(GRIDHOOK_IV_BYTES);
   const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: GRIDHOOK_TAG_BYTES });
   const ciphertext = Buffer.concat([cipher.update(JSON.stringify(payload), 'utf8'), cipher.final()]);
-  return { v: GRIDHOOK_VERSION, iv: iv.toString('base64'), ciphertext: ciphertext.toString('base64'), tag: cipher.getAuthTag().toString('base64') };
+  return {
+    v: GRIDHOOK_VERSION,
+    iv: iv.toString('base64'),
+    ciphertext: ciphertext.toString('base64'),
+    tag: cipher.getAuthTag().toString('base64'),
+  };
 }
 
-function field(envelope: Record<string, unknown>, name: 'iv' | 'ciphertext' | 'tag', problems: string[]): Buffer | undefined {
+function field(
+  envelope: Record<string, unknown>,
+  name: 'iv' | 'ciphertext' | 'tag',
+  problems: string[],
+): Buffer | undefined {
   const value = envelope[name];
   if (typeof value !== 'string') {
     problems.push(`${name}: required base64 string`);
@@ -79,10 +88,14 @@ export function decryptGridhook(envelope: unknown, key: Buffer): string {
   const ciphertext = field(record, 'ciphertext', problems);
   const tag = field(record, 'tag', problems);
   if (problems.length > 0 || !iv || !ciphertext || !tag) {
-    throw new GridhookPayloadError(problems.map((p) => p.slice(0, p.indexOf(':'))), problems);
+    throw new GridhookPayloadError(
+      problems.map((p) => p.slice(0, p.indexOf(':'))),
+      problems,
+    );
   }
   // Node accepts GCM tags shorter than 16 bytes unless told otherwise; a truncated tag is a forgery aid.
-  if (iv.length !== GRIDHOOK_IV_BYTES || tag.length !== GRIDHOOK_TAG_BYTES) throw new GridhookAuthError('Gridhook authentication failed');
+  if (iv.length !== GRIDHOOK_IV_BYTES || tag.length !== GRIDHOOK_TAG_BYTES)
+    throw new GridhookAuthError('Gridhook authentication failed');
   try {
     const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: GRIDHOOK_TAG_BYTES });
     decipher.setAuthTag(tag);
@@ -96,7 +109,11 @@ export function decryptGridhook(envelope: unknown, key: Buffer): string {
  * The replay window: `sentAt` must lie within ±`windowSeconds` of `now`. Together with the delivery-id dedupe in
  * storage this bounds replays: older than the window is refused here, inside it the id is already recorded.
  */
-export function assertGridhookFresh(sentAt: Date, now: Date, windowSeconds: number = DEFAULT_REPLAY_WINDOW_SECONDS): void {
+export function assertGridhookFresh(
+  sentAt: Date,
+  now: Date,
+  windowSeconds: number = DEFAULT_REPLAY_WINDOW_SECONDS,
+): void {
   const skewMs = sentAt.getTime() - now.getTime();
   if (!Number.isFinite(skewMs) || Math.abs(skewMs) > windowSeconds * 1000) {
     throw new GridhookStaleError(Number.isFinite(skewMs) ? Math.trunc(skewMs / 1000) : -Infinity, windowSeconds);

@@ -14,7 +14,9 @@ export class GridhookStaleError extends Error {
     readonly skewSeconds: number,
     readonly windowSeconds: number,
   ) {
-    super(`Gridhook sent_at is ${Math.abs(skewSeconds)} s ${skewSeconds < 0 ? 'old' : 'in the future'}; the window is ±${windowSeconds} s`);
+    super(
+      `Gridhook sent_at is ${Math.abs(skewSeconds)} s ${skewSeconds < 0 ? 'old' : 'in the future'}; the window is ±${windowSeconds} s`,
+    );
   }
 }
 

@@ -1,6 +1,14 @@
 export {
-  assertGridhookFresh, assertGridhookKey, decryptGridhook, encryptGridhook, parseGridhookKey,
-  DEFAULT_REPLAY_WINDOW_SECONDS, GRIDHOOK_IV_BYTES, GRIDHOOK_KEY_BYTES, GRIDHOOK_TAG_BYTES, GRIDHOOK_VERSION,
+  assertGridhookFresh,
+  assertGridhookKey,
+  decryptGridhook,
+  encryptGridhook,
+  parseGridhookKey,
+  DEFAULT_REPLAY_WINDOW_SECONDS,
+  GRIDHOOK_IV_BYTES,
+  GRIDHOOK_KEY_BYTES,
+  GRIDHOOK_TAG_BYTES,
+  GRIDHOOK_VERSION,
 } from './decrypt.js';
 export type { GridhookEnvelope } from './decrypt.js';
 export { GridhookAuthError, GridhookConfigError, GridhookPayloadError, GridhookStaleError } from './errors.js';

@@ -12,7 +12,9 @@ export function assertTimeZone(timeZone: string): string {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone });
   } catch {
-    throw new GridhookConfigError(`timeZone must be an IANA zone name such as '${DEFAULT_PRACTICE_TIME_ZONE}'; got '${timeZone}'`);
+    throw new GridhookConfigError(
+      `timeZone must be an IANA zone name such as '${DEFAULT_PRACTICE_TIME_ZONE}'; got '${timeZone}'`,
+    );
   }
   return timeZone;
 }

@@ -10,20 +10,34 @@ export { GridhookPayloadError } from './errors.js';
  * An id is a key, so NUL or a lone surrogate (which Postgres cannot store) is refused rather than cleaned.
  */
 const id = z
-  .union([z.string().trim().min(1).max(128).refine((s) => !hasUnstorableChars(s), 'contains NUL or a lone surrogate'), z.number().int().nonnegative()])
+  .union([
+    z
+      .string()
+      .trim()
+      .min(1)
+      .max(128)
+      .refine((s) => !hasUnstorableChars(s), 'contains NUL or a lone surrogate'),
+    z.number().int().nonnegative(),
+  ])
   .transform(String);
 
 /** A code suggestion: `"F41.1"` or `{ "code": "F41.1", "description": "…", "confidence": 0.8 }` (extra keys kept in raw). */
 const codeSuggestion = z.union([
   z.string().trim().min(1).max(32),
-  z.looseObject({ code: z.string().trim().min(1).max(32), description: z.string().optional(), confidence: z.number().min(0).max(1).optional() }),
+  z.looseObject({
+    code: z.string().trim().min(1).max(32),
+    description: z.string().optional(),
+    confidence: z.number().min(0).max(1).optional(),
+  }),
 ]);
 
 /** A medication mention: `"sertraline 50 mg"` or `{ "name": "sertraline", … }`. */
 const medicationMention = z.union([z.string().min(1), z.looseObject({ name: z.string().min(1) })]);
 
 // zod's ISO formats check the calendar but allow year 0000, which Postgres refuses: the shared rule decides.
-const isoInstant = z.iso.datetime({ offset: true, abort: true }).refine(isPgInstant, 'expected an instant in years 0001-9999');
+const isoInstant = z.iso
+  .datetime({ offset: true, abort: true })
+  .refine(isPgInstant, 'expected an instant in years 0001-9999');
 const isoDate = z.iso.date({ abort: true }).refine(isPgDate, 'expected a date in years 0001-9999');
 
 /**
@@ -87,7 +101,10 @@ const MAX_REPORTED = 10;
 export function payloadErrorFromZod(error: z.ZodError): GridhookPayloadError {
   const issues = error.issues.slice(0, MAX_REPORTED);
   const fields = issues.map((i) => (i.path.length > 0 ? i.path.map(String).join('.') : '(root)'));
-  return new GridhookPayloadError(fields, issues.map((i, n) => `${fields[n]}: ${describe(i)}`));
+  return new GridhookPayloadError(
+    fields,
+    issues.map((i, n) => `${fields[n]}: ${describe(i)}`),
+  );
 }
 
 /** Parses decrypted plaintext: JSON, then the contract's schema. Throws GridhookPayloadError naming the fields. */

@@ -23,7 +23,11 @@ export interface OpenGridhookOptions {
 export function openGridhook(envelope: unknown, options: OpenGridhookOptions): StorableNote {
   const plaintext = decryptGridhook(envelope, options.key);
   const note = parseGridhookPayload(plaintext);
-  assertGridhookFresh(new Date(note.payload.sent_at), options.now, options.replayWindowSeconds ?? DEFAULT_REPLAY_WINDOW_SECONDS);
+  assertGridhookFresh(
+    new Date(note.payload.sent_at),
+    options.now,
+    options.replayWindowSeconds ?? DEFAULT_REPLAY_WINDOW_SECONDS,
+  );
   return note;
 }
 
@@ -45,7 +49,10 @@ export type GridhookReceiveResult = StoreResult & {
   readonly valueWarnings?: PgValueWarnings;
 };
 
-export type GridhookReceiver = (envelope: unknown, context?: { readonly requestId?: string }) => Promise<GridhookReceiveResult>;
+export type GridhookReceiver = (
+  envelope: unknown,
+  context?: { readonly requestId?: string },
+) => Promise<GridhookReceiveResult>;
 
 /**
  * The one sync function behind `POST /webhooks/deepcura`: open the Gridhook, then store and link it. Validates its

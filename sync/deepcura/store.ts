@@ -9,7 +9,12 @@ export const DEEPCURA_ACTOR = 'webhook:deepcura';
 
 export type StoreResult =
   /** The note was inserted, or this newer version updated it. */
-  | { readonly status: 'stored'; readonly id: number; readonly linkStatus: LinkStatus; readonly op: 'insert' | 'update' }
+  | {
+      readonly status: 'stored';
+      readonly id: number;
+      readonly linkStatus: LinkStatus;
+      readonly op: 'insert' | 'update';
+    }
   /** A new delivery of an identical note, or an older version than the stored one: nothing written but the delivery id. */
   | { readonly status: 'unchanged'; readonly id: number; readonly linkStatus: LinkStatus }
   /** This delivery id was seen before (a replay): nothing written at all. */
@@ -36,10 +41,21 @@ export function gridhookDeliveryId(note: Pick<GridhookPayload, 'note_id' | 'sent
 
 // Content columns, in the order of the parameters below. The link columns come from the link rules.
 const CONTENT = [
-  ['source_appointment_id', 'text'], ['source_patient_id', 'text'], ['visit_date', 'date'], ['transcript', 'text'],
-  ['soap_subjective', 'text'], ['soap_objective', 'text'], ['soap_assessment', 'text'], ['soap_plan', 'text'],
-  ['icd10_suggestions', 'jsonb'], ['cpt_suggestions', 'jsonb'], ['medication_mentions', 'jsonb'], ['risk_level', 'text'],
-  ['risk_factors', 'jsonb'], ['raw', 'jsonb'], ['source_created_at', 'timestamptz'],
+  ['source_appointment_id', 'text'],
+  ['source_patient_id', 'text'],
+  ['visit_date', 'date'],
+  ['transcript', 'text'],
+  ['soap_subjective', 'text'],
+  ['soap_objective', 'text'],
+  ['soap_assessment', 'text'],
+  ['soap_plan', 'text'],
+  ['icd10_suggestions', 'jsonb'],
+  ['cpt_suggestions', 'jsonb'],
+  ['medication_mentions', 'jsonb'],
+  ['risk_level', 'text'],
+  ['risk_factors', 'jsonb'],
+  ['raw', 'jsonb'],
+  ['source_created_at', 'timestamptz'],
 ] as const;
 const LINK = ['link_status', 'appointment', 'patient', 'clinical_note'] as const;
 
@@ -91,40 +107,70 @@ SELECT id, link_status, inserted FROM upserted`;
  *    version with the same ids and visit date keeps an existing link even if the rules now find none;
  * 4. writes one outbox row per insert/update. change_log rows come from the table's audit triggers.
  */
-export async function storeDeepcuraNote(sql: Sql, note: StorableNote, options: StoreOptions = {}): Promise<StoreResult> {
+export async function storeDeepcuraNote(
+  sql: Sql,
+  note: StorableNote,
+  options: StoreOptions = {},
+): Promise<StoreResult> {
   const timeZone = assertTimeZone(options.timeZone ?? DEFAULT_PRACTICE_TIME_ZONE);
   let attempt = new PgValueWarnings();
-  const result = await inChangeTransaction(sql, { actor: DEEPCURA_ACTOR, requestId: options.requestId }, async (tx): Promise<StoreResult> => {
-    attempt = new PgValueWarnings(); // a retried transaction counts afresh
-    const [delivery] = await tx<{ id: string }[]>`
+  const result = await inChangeTransaction(
+    sql,
+    { actor: DEEPCURA_ACTOR, requestId: options.requestId },
+    async (tx): Promise<StoreResult> => {
+      attempt = new PgValueWarnings(); // a retried transaction counts afresh
+      const [delivery] = await tx<{ id: string }[]>`
       INSERT INTO webhook_deliveries (source, delivery_id, event, status)
       VALUES ('deepcura', ${options.deliveryId ?? gridhookDeliveryId(note.payload)}, 'note', 'applied')
       ON CONFLICT (source, delivery_id) DO NOTHING
       RETURNING id`;
-    if (!delivery) return { status: 'duplicate' };
+      if (!delivery) return { status: 'duplicate' };
 
-    const p = note.payload;
-    // Every content value passes the column's Postgres rule (CONTENT's types), as mirror rows do in upsertBatch.
-    const content = [
-      p.appointment_id, p.patient_id, p.visit_date, p.transcript, p.soap.subjective, p.soap.objective, p.soap.assessment, p.soap.plan,
-      p.icd10_suggestions, p.cpt_suggestions, p.medication_mentions, p.risk_assessment.level, p.risk_assessment.factors, note.raw, p.created_at,
-    ].map((value, i) => {
-      const [name, type] = CONTENT[i]!;
-      const result = pgValue({ name, type }, value);
-      if (result.issue) attempt.add('deepcura_notes', name, result.issue);
-      return type === 'jsonb' ? JSON.stringify(result.value) : result.value;
-    });
-    const params = [p.note_id, ...content, timeZone];
-    const [written] = await tx.unsafe<{ id: string; link_status: LinkStatus; inserted: boolean }[]>(UPSERT_SQL, params as never[], { prepare: true });
-    if (written) {
-      return { status: 'stored', id: Number(written.id), linkStatus: written.link_status, op: written.inserted ? 'insert' : 'update' };
-    }
-    await tx`UPDATE webhook_deliveries SET status = 'ignored' WHERE id = ${delivery.id}`;
-    const [current] = await tx<{ id: string; link_status: LinkStatus }[]>`
+      const p = note.payload;
+      // Every content value passes the column's Postgres rule (CONTENT's types), as mirror rows do in upsertBatch.
+      const content = [
+        p.appointment_id,
+        p.patient_id,
+        p.visit_date,
+        p.transcript,
+        p.soap.subjective,
+        p.soap.objective,
+        p.soap.assessment,
+        p.soap.plan,
+        p.icd10_suggestions,
+        p.cpt_suggestions,
+        p.medication_mentions,
+        p.risk_assessment.level,
+        p.risk_assessment.factors,
+        note.raw,
+        p.created_at,
+      ].map((value, i) => {
+        const [name, type] = CONTENT[i]!;
+        const result = pgValue({ name, type }, value);
+        if (result.issue) attempt.add('deepcura_notes', name, result.issue);
+        return type === 'jsonb' ? JSON.stringify(result.value) : result.value;
+      });
+      const params = [p.note_id, ...content, timeZone];
+      const [written] = await tx.unsafe<{ id: string; link_status: LinkStatus; inserted: boolean }[]>(
+        UPSERT_SQL,
+        params as never[],
+        { prepare: true },
+      );
+      if (written) {
+        return {
+          status: 'stored',
+          id: Number(written.id),
+          linkStatus: written.link_status,
+          op: written.inserted ? 'insert' : 'update',
+        };
+      }
+      await tx`UPDATE webhook_deliveries SET status = 'ignored' WHERE id = ${delivery.id}`;
+      const [current] = await tx<{ id: string; link_status: LinkStatus }[]>`
       SELECT id, link_status FROM deepcura_notes WHERE deepcura_note_id = ${p.note_id}`;
-    if (!current) throw new Error('deepcura note vanished inside its own transaction');
-    return { status: 'unchanged', id: Number(current.id), linkStatus: current.link_status };
-  });
+      if (!current) throw new Error('deepcura note vanished inside its own transaction');
+      return { status: 'unchanged', id: Number(current.id), linkStatus: current.link_status };
+    },
+  );
   if (result.status === 'stored') options.warnings?.merge(attempt);
   return result;
 }

@@ -6,7 +6,10 @@ import { carriesInsurance, insuranceRanks, mapRecords, tableOf, type MapContext,
 import type { DrChronoRecord, DrChronoResource } from './types.js';
 
 /** Called after appointments or clinical notes change, inside the same transaction (Deep Cura notes wait on them). */
-export type AfterApplyHook = (tx: TransactionSql, changed: { resource: DrChronoResource; rows: ChangedRow[] }) => Promise<void>;
+export type AfterApplyHook = (
+  tx: TransactionSql,
+  changed: { resource: DrChronoResource; rows: ChangedRow[] },
+) => Promise<void>;
 
 export interface ApplyOptions extends MapContext {
   readonly afterApply?: AfterApplyHook;
@@ -20,7 +23,12 @@ export interface ApplyOptions extends MapContext {
  * its verbose-only insurance objects leaves its coverage alone), stores clinical notes only once locked (`signee.locked_by`
  * or `locked`) and marks stored notes that were unlocked. Returns every changed row of the resource's own tables.
  */
-export async function applyRecords(tx: TransactionSql, resource: DrChronoResource, records: readonly DrChronoRecord[], options: ApplyOptions): Promise<ChangedRow[]> {
+export async function applyRecords(
+  tx: TransactionSql,
+  resource: DrChronoResource,
+  records: readonly DrChronoRecord[],
+  options: ApplyOptions,
+): Promise<ChangedRow[]> {
   if (records.length === 0) return [];
   const mapped = mapRecords(resource, records, options);
   const changed: ChangedRow[] = [];
@@ -39,7 +47,10 @@ export async function applyRecords(tx: TransactionSql, resource: DrChronoResourc
     const insurance = mapped.insurance_records ?? [];
     changed.push(...(await upsertBatch(tx, mirrors.insurance_records, insurance, options.warnings)));
     const present = new Set(insurance.map((r) => r.drchrono_id));
-    const dropped = records.filter(carriesInsurance).flatMap((p) => insuranceRanks.map((rank) => `${p.id}:${rank}`)).filter((id) => !present.has(id));
+    const dropped = records
+      .filter(carriesInsurance)
+      .flatMap((p) => insuranceRanks.map((rank) => `${p.id}:${rank}`))
+      .filter((id) => !present.has(id));
     changed.push(...(await softDeleteBatch(tx, mirrors.insurance_records, dropped)));
   }
   if (options.afterApply && changed.length > 0) await options.afterApply(tx, { resource, rows: changed });
@@ -47,7 +58,12 @@ export async function applyRecords(tx: TransactionSql, resource: DrChronoResourc
 }
 
 /** Upserts the mapped rows of one table (none: nothing). */
-function upsertMapped<K extends MirrorTable>(tx: TransactionSql, mapped: MappedRows, table: K, warnings: PgValueWarnings | undefined): Promise<ChangedRow[]> {
+function upsertMapped<K extends MirrorTable>(
+  tx: TransactionSql,
+  mapped: MappedRows,
+  table: K,
+  warnings: PgValueWarnings | undefined,
+): Promise<ChangedRow[]> {
   return upsertBatch(tx, mirrors[table], mapped[table] ?? [], warnings);
 }
 
@@ -57,7 +73,11 @@ function upsertMapped<K extends MirrorTable>(tx: TransactionSql, mapped: MappedR
  * note's lock (null while no note is stored) instead of being blanked; {@link copyNoteLocksToAppointments} keeps it
  * current when the note changes later.
  */
-async function fillNoteLocks(tx: TransactionSql, records: readonly DrChronoRecord[], rows: MirrorRows['appointments'][]): Promise<void> {
+async function fillNoteLocks(
+  tx: TransactionSql,
+  records: readonly DrChronoRecord[],
+  rows: MirrorRows['appointments'][],
+): Promise<void> {
   const bare = new Set(records.filter((r) => !('clinical_note' in r)).map((r) => String(r.id)));
   if (bare.size === 0) return;
   const notes = await tx<{ appointment: string; locked: boolean }[]>`
@@ -72,7 +92,9 @@ async function fillNoteLocks(tx: TransactionSql, records: readonly DrChronoRecor
  * where it changed): the same value {@link fillNoteLocks} gives, so re-reading either side changes nothing.
  */
 async function copyNoteLocksToAppointments(tx: TransactionSql, notes: readonly DrChronoRecord[]): Promise<void> {
-  const appointmentIds = [...new Set(notes.map((n) => text(n['appointment'])).filter((id): id is string => id !== null))];
+  const appointmentIds = [
+    ...new Set(notes.map((n) => text(n['appointment'])).filter((id): id is string => id !== null)),
+  ];
   if (appointmentIds.length === 0) return;
   await tx`
     WITH note AS (
@@ -104,6 +126,10 @@ async function markNotesUnlocked(tx: TransactionSql, drchronoIds: readonly strin
 }
 
 /** Soft-deletes DrChrono-deleted objects of a resource (e.g. APPOINTMENT_DELETE), in the caller's transaction. */
-export function deleteRecords(tx: TransactionSql, resource: DrChronoResource, drchronoIds: readonly string[]): Promise<ChangedRow[]> {
+export function deleteRecords(
+  tx: TransactionSql,
+  resource: DrChronoResource,
+  drchronoIds: readonly string[],
+): Promise<ChangedRow[]> {
   return softDeleteBatch(tx, mirrors[tableOf[resource]], drchronoIds);
 }

@@ -21,7 +21,8 @@ export function nextHourStart(at: Date): Date {
 }
 
 /** `setTimeout` as a promise that rejects with the signal's reason when aborted. */
-export const realSleep = (ms: number, signal?: AbortSignal): Promise<void> => delay(ms, undefined, signal ? { signal } : {});
+export const realSleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+  delay(ms, undefined, signal ? { signal } : {});
 
 export interface CallBudgetOptions {
   readonly sql: Sql;
@@ -71,10 +72,14 @@ export function createCallBudget(options: CallBudgetOptions): CallBudget {
   const hourlyLimit = options.hourlyLimit ?? 480;
   const webhookReserve = options.webhookReserve ?? Math.min(100, Math.floor(hourlyLimit / 4));
   if (!Number.isInteger(hourlyLimit) || hourlyLimit < 1) {
-    throw new Error(`createCallBudget: hourlyLimit must be an integer >= 1 (calls per hour), got ${String(hourlyLimit)}`);
+    throw new Error(
+      `createCallBudget: hourlyLimit must be an integer >= 1 (calls per hour), got ${String(hourlyLimit)}`,
+    );
   }
   if (!Number.isInteger(webhookReserve) || webhookReserve < 0 || webhookReserve >= hourlyLimit) {
-    throw new Error(`createCallBudget: webhookReserve must be an integer in 0..hourlyLimit-1 (${hourlyLimit - 1}), got ${String(webhookReserve)}; lower it or raise hourlyLimit`);
+    throw new Error(
+      `createCallBudget: webhookReserve must be an integer in 0..hourlyLimit-1 (${hourlyLimit - 1}), got ${String(webhookReserve)}; lower it or raise hourlyLimit`,
+    );
   }
   const { sql } = options;
   const clock = options.clock ?? Date.now;
@@ -103,7 +108,10 @@ export function createCallBudget(options: CallBudgetOptions): CallBudget {
         const resetsAt = new Date(hour.getTime() + HOUR_MS);
         if (priority === 'webhook' || whenExhausted === 'throw') throw new CallBudgetExhaustedError(resetsAt);
         const waitMs = Math.max(0, resetsAt.getTime() - clock());
-        options.logger?.warn({ event: 'drchrono_budget_wait', priority, limit, waitMs }, 'DrChrono call budget used up; waiting for the next hour');
+        options.logger?.warn(
+          { event: 'drchrono_budget_wait', priority, limit, waitMs },
+          'DrChrono call budget used up; waiting for the next hour',
+        );
         await sleep(waitMs, signal);
       }
     },
@@ -114,7 +122,9 @@ export function createCallBudget(options: CallBudgetOptions): CallBudget {
         ON CONFLICT (hour_start) DO UPDATE SET calls_used = greatest(b.calls_used, ${hourlyLimit})`;
     },
     async used(at) {
-      const rows = await sql<{ calls_used: number }[]>`SELECT calls_used FROM drchrono_call_budget WHERE hour_start = ${hourStart(at ?? new Date(clock())).toISOString()}::timestamptz`;
+      const rows = await sql<
+        { calls_used: number }[]
+      >`SELECT calls_used FROM drchrono_call_budget WHERE hour_start = ${hourStart(at ?? new Date(clock())).toISOString()}::timestamptz`;
       return rows[0]?.calls_used ?? 0;
     },
   };

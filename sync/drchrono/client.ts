@@ -1,11 +1,33 @@
 import type { Sql } from 'postgres';
-import { createOutsideCaller, fail, ok, parseRetryAfter, retry, type OutsideAnswer, type OutsideAttempt, type Verdict } from '../http/outside-call.js';
+import {
+  createOutsideCaller,
+  fail,
+  ok,
+  parseRetryAfter,
+  retry,
+  type OutsideAnswer,
+  type OutsideAttempt,
+  type Verdict,
+} from '../http/outside-call.js';
 import type { Logger } from '../observability/logger.js';
 import { drchronoPathTemplate } from './access-log.js';
 import { nextHourStart, realSleep, type CallBudget } from './budget.js';
 import type { TokenManager } from './token-manager.js';
-import { DrChronoAuthError, DrChronoHttpError, DrChronoNetworkError, DrChronoProtocolError, RateLimitedError } from './errors.js';
-import type { CallPriority, DrChronoClient, DrChronoPage, DrChronoRecord, DrChronoResource, ListOptions } from './types.js';
+import {
+  DrChronoAuthError,
+  DrChronoHttpError,
+  DrChronoNetworkError,
+  DrChronoProtocolError,
+  RateLimitedError,
+} from './errors.js';
+import type {
+  CallPriority,
+  DrChronoClient,
+  DrChronoPage,
+  DrChronoRecord,
+  DrChronoResource,
+  ListOptions,
+} from './types.js';
 
 // The DrChrono REST client. HTTP attempts go through the shared outside-call pipeline (sync/http/outside-call.ts:
 // timeout, one access_log row each, 5xx/network retries with jittered backoff or `Retry-After`). On top, this file
@@ -66,14 +88,20 @@ interface CallContext {
 class UnauthorizedAnswer extends DrChronoAuthError {}
 
 /** DrChrono's rules for one answer to a GET. */
-async function classifyAnswer(answer: OutsideAnswer, template: string, expect: Expect, clock: () => number): Promise<Verdict<unknown>> {
+async function classifyAnswer(
+  answer: OutsideAnswer,
+  template: string,
+  expect: Expect,
+  clock: () => number,
+): Promise<Verdict<unknown>> {
   const { response } = answer;
   if (!response) return retry(new DrChronoNetworkError(template, { cause: answer.networkError }));
   const { status } = response;
   if (status === 401) return fail(new UnauthorizedAnswer(`DrChrono answered 401 for ${template}`));
   if (status === 429) return fail(new RateLimitedError(nextHourStart(new Date(clock()))));
   if (status === 404 && expect === 'detail') return ok(null, null);
-  if (status >= 500) return retry(new DrChronoHttpError(status, template), parseRetryAfter(response.headers.get('retry-after')));
+  if (status >= 500)
+    return retry(new DrChronoHttpError(status, template), parseRetryAfter(response.headers.get('retry-after')));
   if (!response.ok) return fail(new DrChronoHttpError(status, template));
   let body: unknown;
   try {
@@ -84,12 +112,17 @@ async function classifyAnswer(answer: OutsideAnswer, template: string, expect: E
   }
   if (expect === 'list') {
     const page = body as { results?: unknown; next?: unknown } | null;
-    if (!page || !Array.isArray(page.results) || (page.next !== null && page.next !== undefined && typeof page.next !== 'string')) {
+    if (
+      !page ||
+      !Array.isArray(page.results) ||
+      (page.next !== null && page.next !== undefined && typeof page.next !== 'string')
+    ) {
       return fail(new DrChronoProtocolError(template, 'not a list envelope'));
     }
     return ok(body, page.results.length);
   }
-  if (!body || typeof body !== 'object' || Array.isArray(body)) return fail(new DrChronoProtocolError(template, 'not an object'));
+  if (!body || typeof body !== 'object' || Array.isArray(body))
+    return fail(new DrChronoProtocolError(template, 'not an object'));
   return ok(body, 1);
 }
 
@@ -100,15 +133,22 @@ async function classifyAnswer(answer: OutsideAnswer, template: string, expect: E
 export function createDrChronoClient(options: DrChronoClientOptions): DrChronoClient {
   const base = parseBaseUrl(options.baseUrl);
   const retries = options.retries ?? 4;
-  if (!Number.isInteger(retries) || retries < 0) throw new Error(`createDrChronoClient: retries must be an integer >= 0, got ${String(retries)}`);
+  if (!Number.isInteger(retries) || retries < 0)
+    throw new Error(`createDrChronoClient: retries must be an integer >= 0, got ${String(retries)}`);
   const baseHref = base.href.replace(/\/+$/, '');
   const { tokens, budget, logger } = options;
   const clock = options.clock ?? Date.now;
   const sleep = options.sleep ?? realSleep;
   const on429 = options.on429 ?? 'wait';
   const caller = createOutsideCaller({
-    service: 'drchrono', sql: options.sql, fetch: options.fetch, logger, retries,
-    timeoutMs: options.requestTimeoutMs, minDelayMs: options.retryMinDelayMs, maxDelayMs: options.retryMaxDelayMs,
+    service: 'drchrono',
+    sql: options.sql,
+    fetch: options.fetch,
+    logger,
+    retries,
+    timeoutMs: options.requestTimeoutMs,
+    minDelayMs: options.retryMinDelayMs,
+    maxDelayMs: options.retryMaxDelayMs,
   });
 
   /** Only follow links on DrChrono's own origin: the bearer token must never go anywhere else. */
@@ -124,14 +164,26 @@ export function createDrChronoClient(options: DrChronoClientOptions): DrChronoCl
   }
 
   /** One GET as the pipeline runs it: each HTTP attempt reserves budget and takes a token (kept in `sent`, for a 401). */
-  function getAttempt(url: URL, template: string, expect: Expect, ctx: CallContext, sent: { token: string }): OutsideAttempt<unknown> {
+  function getAttempt(
+    url: URL,
+    template: string,
+    expect: Expect,
+    ctx: CallContext,
+    sent: { token: string },
+  ): OutsideAttempt<unknown> {
     return {
       method: 'GET',
       pathTemplate: template,
       async prepare() {
         await budget.reserve(ctx.priority, ctx.signal);
         sent.token = await tokens.accessToken();
-        return { request: { method: 'GET', url, headers: { authorization: `Bearer ${sent.token}`, accept: 'application/json' } } };
+        return {
+          request: {
+            method: 'GET',
+            url,
+            headers: { authorization: `Bearer ${sent.token}`, accept: 'application/json' },
+          },
+        };
       },
       classify: (answer) => classifyAnswer(answer, template, expect, clock),
     };
@@ -139,7 +191,8 @@ export function createDrChronoClient(options: DrChronoClientOptions): DrChronoCl
 
   /** After a 401: refresh once (another instance may already have); a second 401 means the new token is refused too. */
   async function refreshAfter401(template: string, rejectedToken: string, alreadyRefreshed: boolean): Promise<void> {
-    if (alreadyRefreshed) throw new DrChronoAuthError(`DrChrono answered 401 for ${template} even with a refreshed access token`);
+    if (alreadyRefreshed)
+      throw new DrChronoAuthError(`DrChrono answered 401 for ${template} even with a refreshed access token`);
     await tokens.refreshAfterUnauthorized(rejectedToken);
   }
 
@@ -148,7 +201,10 @@ export function createDrChronoClient(options: DrChronoClientOptions): DrChronoCl
     await budget.markHourExhausted();
     if (on429 === 'throw') throw error;
     const waitMs = Math.max(0, error.resetsAt.getTime() - clock());
-    logger?.warn({ event: 'drchrono_rate_limited', pathTemplate: template, waitMs }, 'DrChrono answered 429; waiting for the next hour');
+    logger?.warn(
+      { event: 'drchrono_rate_limited', pathTemplate: template, waitMs },
+      'DrChrono answered 429; waiting for the next hour',
+    );
     await sleep(waitMs, signal);
   }
 
@@ -159,7 +215,10 @@ export function createDrChronoClient(options: DrChronoClientOptions): DrChronoCl
     for (;;) {
       const sent = { token: '' };
       try {
-        return await caller.call(getAttempt(url, template, expect, ctx, sent), { signal: ctx.signal, requestId: ctx.requestId });
+        return await caller.call(getAttempt(url, template, expect, ctx, sent), {
+          signal: ctx.signal,
+          requestId: ctx.requestId,
+        });
       } catch (error) {
         if (error instanceof UnauthorizedAnswer) {
           await refreshAfter401(template, sent.token, refreshed);
@@ -174,8 +233,16 @@ export function createDrChronoClient(options: DrChronoClientOptions): DrChronoCl
   }
 
   return {
-    async *pages(resource: DrChronoResource, query: Record<string, string>, listOptions: ListOptions = {}): AsyncGenerator<DrChronoPage> {
-      const ctx: CallContext = { priority: listOptions.priority ?? 'sync', signal: listOptions.signal, requestId: listOptions.requestId };
+    async *pages(
+      resource: DrChronoResource,
+      query: Record<string, string>,
+      listOptions: ListOptions = {},
+    ): AsyncGenerator<DrChronoPage> {
+      const ctx: CallContext = {
+        priority: listOptions.priority ?? 'sync',
+        signal: listOptions.signal,
+        requestId: listOptions.requestId,
+      };
       let url: URL | null;
       if (listOptions.startUrl) {
         url = onOrigin(listOptions.startUrl, `/api/${resource}`);
@@ -193,8 +260,16 @@ export function createDrChronoClient(options: DrChronoClientOptions): DrChronoCl
     },
 
     async get(resource, id, getOptions = {}) {
-      const ctx: CallContext = { priority: getOptions.priority ?? 'sync', signal: getOptions.signal, requestId: getOptions.requestId };
-      return (await call(new URL(`${baseHref}/api/${resource}/${encodeURIComponent(id)}`), 'detail', ctx)) as DrChronoRecord | null;
+      const ctx: CallContext = {
+        priority: getOptions.priority ?? 'sync',
+        signal: getOptions.signal,
+        requestId: getOptions.requestId,
+      };
+      return (await call(
+        new URL(`${baseHref}/api/${resource}/${encodeURIComponent(id)}`),
+        'detail',
+        ctx,
+      )) as DrChronoRecord | null;
     },
   };
 }
@@ -205,8 +280,11 @@ function parseBaseUrl(baseUrl: string): URL {
   try {
     base = new URL(baseUrl);
   } catch {
-    throw new Error(`createDrChronoClient: baseUrl must be an absolute URL, e.g. https://app.drchrono.com, got "${baseUrl}"`);
+    throw new Error(
+      `createDrChronoClient: baseUrl must be an absolute URL, e.g. https://app.drchrono.com, got "${baseUrl}"`,
+    );
   }
-  if (base.protocol !== 'https:' && base.protocol !== 'http:') throw new Error(`createDrChronoClient: baseUrl must be http(s), got ${base.protocol}`);
+  if (base.protocol !== 'https:' && base.protocol !== 'http:')
+    throw new Error(`createDrChronoClient: baseUrl must be http(s), got ${base.protocol}`);
   return base;
 }

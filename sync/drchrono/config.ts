@@ -30,7 +30,10 @@ export interface DrChronoClientConfig {
   /** See {@link CallBudgetOptions}. */
   readonly budget?: Pick<CallBudgetOptions, 'hourlyLimit' | 'webhookReserve' | 'whenExhausted'>;
   /** See {@link DrChronoClientOptions}. */
-  readonly client?: Pick<DrChronoClientOptions, 'retries' | 'retryMinDelayMs' | 'retryMaxDelayMs' | 'requestTimeoutMs' | 'on429'>;
+  readonly client?: Pick<
+    DrChronoClientOptions,
+    'retries' | 'retryMinDelayMs' | 'retryMaxDelayMs' | 'requestTimeoutMs' | 'on429'
+  >;
   /** See `TokenManagerOptions.refreshMarginMs`. @default 600000 */
   readonly refreshMarginMs?: number;
 }
@@ -47,9 +50,10 @@ export function createDrChronoClientFromConfig(config: DrChronoClientConfig): Co
   const fetchFn = config.fetch ?? globalThis.fetch;
   const clock = config.clock ?? Date.now;
   const baseUrl = config.baseUrl.replace(/\/+$/, '');
-  const store = typeof config.tokenStore === 'string'
-    ? parseTokenStore(config.tokenStore, { fetch: fetchFn, ...config.secretManager })
-    : config.tokenStore;
+  const store =
+    typeof config.tokenStore === 'string'
+      ? parseTokenStore(config.tokenStore, { fetch: fetchFn, ...config.secretManager })
+      : config.tokenStore;
   const tokens = createTokenManager({
     store,
     sql: config.sql,

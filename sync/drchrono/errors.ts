@@ -30,7 +30,10 @@ export class DrChronoAuthError extends DrChronoError {
 /** Any other non-2xx answer after retries; carries the status and the path template, never query values. */
 export class DrChronoHttpError extends DrChronoError {
   override name = 'DrChronoHttpError';
-  constructor(readonly status: number, readonly pathTemplate: string) {
+  constructor(
+    readonly status: number,
+    readonly pathTemplate: string,
+  ) {
     super(`DrChrono answered ${status} for ${pathTemplate}`);
   }
 }
@@ -38,7 +41,10 @@ export class DrChronoHttpError extends DrChronoError {
 /** No answer from DrChrono (connection refused/reset, DNS, timeout) after retries; carries the path template only. */
 export class DrChronoNetworkError extends DrChronoError {
   override name = 'DrChronoNetworkError';
-  constructor(readonly pathTemplate: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly pathTemplate: string,
+    options?: { cause?: unknown },
+  ) {
     super(`No answer from DrChrono for ${pathTemplate}`, options);
   }
 }
@@ -46,7 +52,10 @@ export class DrChronoNetworkError extends DrChronoError {
 /** DrChrono answered something the client cannot use (not a list envelope, or a `next` link to another origin). */
 export class DrChronoProtocolError extends DrChronoError {
   override name = 'DrChronoProtocolError';
-  constructor(readonly pathTemplate: string, reason: string) {
+  constructor(
+    readonly pathTemplate: string,
+    reason: string,
+  ) {
     super(`Unexpected DrChrono answer for ${pathTemplate}: ${reason}`);
   }
 }

@@ -21,11 +21,17 @@ type SourceColumn = 'drchrono_id' | 'raw' | 'source_updated_at';
 
 // An object or array is not text (String() of a deeply nested array even overflows the stack): null + warning.
 const text = (v: unknown): string | UnstorableValue | null =>
-  v === null || v === undefined || v === '' ? null : typeof v === 'object' ? new UnstorableValue('not_text') : String(v);
+  v === null || v === undefined || v === ''
+    ? null
+    : typeof v === 'object'
+      ? new UnstorableValue('not_text')
+      : String(v);
 const date = (v: unknown): string | null => (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v) ? v : null);
-const int = (v: unknown): number | null => (v === null || v === undefined || v === '' || Number.isNaN(Number(v)) ? null : Math.trunc(Number(v)));
+const int = (v: unknown): number | null =>
+  v === null || v === undefined || v === '' || Number.isNaN(Number(v)) ? null : Math.trunc(Number(v));
 const bool = (v: unknown): boolean | null => (typeof v === 'boolean' ? v : null);
-const obj = (v: unknown): Record<string, unknown> | null => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null);
+const obj = (v: unknown): Record<string, unknown> | null =>
+  v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
 
 /** An impossible timestamp (month 13, hour 25) becomes null with a warning in the upsert, not a failed page. */
 function instant(v: unknown, ctx: MapContext): string | UnstorableValue | null {
@@ -43,7 +49,11 @@ function instant(v: unknown, ctx: MapContext): string | UnstorableValue | null {
  * `{ ...base, ...columns }`: spreading into a literal with more properties after it leaves V8 a slow dictionary
  * object, which made mapping 10x slower in a full sync.
  */
-function withSource<K extends MirrorTable>(record: DrChronoRecord, ctx: MapContext, columns: Omit<MirrorRows[K], SourceColumn>): MirrorRows[K] {
+function withSource<K extends MirrorTable>(
+  record: DrChronoRecord,
+  ctx: MapContext,
+  columns: Omit<MirrorRows[K], SourceColumn>,
+): MirrorRows[K] {
   const row = columns as Omit<MirrorRows[K], SourceColumn> & Record<SourceColumn, unknown>;
   row.drchrono_id = String(record.id);
   row.raw = record;
@@ -75,76 +85,140 @@ export function insuranceRows(patient: DrChronoRecord, ctx: MapContext): MirrorR
   return insuranceRanks.flatMap((rank): MirrorRows['insurance_records'][] => {
     const ins = obj(patient[`${rank}_insurance`]);
     if (!ins || (!text(ins['insurance_company']) && !text(ins['insurance_id_number']))) return [];
-    return [{
-      drchrono_id: `${patient.id}:${rank}`,
-      raw: ins,
-      source_updated_at: instant(patient['updated_at'], ctx),
-      patient: String(patient.id),
-      rank,
-      insurance_company: text(ins['insurance_company']),
-      insurance_payer_id: text(ins['insurance_payer_id']),
-      insurance_plan_type: text(ins['insurance_plan_type']),
-      insurance_id_number: text(ins['insurance_id_number']),
-      insurance_group_number: text(ins['insurance_group_number']),
-      insurance_group_name: text(ins['insurance_group_name']),
-      patient_relationship_to_subscriber: text(ins['patient_relationship_to_subscriber']),
-      subscriber_first_name: text(ins['subscriber_first_name']),
-      subscriber_last_name: text(ins['subscriber_last_name']),
-      subscriber_date_of_birth: date(ins['subscriber_date_of_birth']),
-    }];
+    return [
+      {
+        drchrono_id: `${patient.id}:${rank}`,
+        raw: ins,
+        source_updated_at: instant(patient['updated_at'], ctx),
+        patient: String(patient.id),
+        rank,
+        insurance_company: text(ins['insurance_company']),
+        insurance_payer_id: text(ins['insurance_payer_id']),
+        insurance_plan_type: text(ins['insurance_plan_type']),
+        insurance_id_number: text(ins['insurance_id_number']),
+        insurance_group_number: text(ins['insurance_group_number']),
+        insurance_group_name: text(ins['insurance_group_name']),
+        patient_relationship_to_subscriber: text(ins['patient_relationship_to_subscriber']),
+        subscriber_first_name: text(ins['subscriber_first_name']),
+        subscriber_last_name: text(ins['subscriber_last_name']),
+        subscriber_date_of_birth: date(ins['subscriber_date_of_birth']),
+      },
+    ];
   });
 }
 
 /** The mirror table each DrChrono resource lands in. */
 export const tableOf = {
-  doctors: 'providers', patients: 'patients', appointments: 'appointments', clinical_notes: 'clinical_notes',
-  medications: 'medications', problems: 'problems', allergies: 'allergies',
+  doctors: 'providers',
+  patients: 'patients',
+  appointments: 'appointments',
+  clinical_notes: 'clinical_notes',
+  medications: 'medications',
+  problems: 'problems',
+  allergies: 'allergies',
 } as const satisfies Record<DrChronoResource, MirrorTable>;
 
 type TableOf = typeof tableOf;
 
 /** One DrChrono object → the row of its resource's table; each row literal is checked against that table. */
 const mapOne: { readonly [R in DrChronoResource]: (r: DrChronoRecord, ctx: MapContext) => MirrorRows[TableOf[R]] } = {
-  doctors: (r, ctx) => withSource<'providers'>(r, ctx, {
-    first_name: text(r['first_name']), last_name: text(r['last_name']), suffix: text(r['suffix']),
-    npi_number: text(r['npi_number']), specialty: text(r['specialty']), email: text(r['email']),
-    office_phone: text(r['office_phone']), practice_group: text(r['practice_group']),
-    is_account_suspended: bool(r['is_account_suspended']),
-  }),
-  patients: (r, ctx) => withSource<'patients'>(r, ctx, {
-    chart_id: text(r['chart_id']), first_name: text(r['first_name']), middle_name: text(r['middle_name']),
-    last_name: text(r['last_name']), nick_name: text(r['nick_name']), date_of_birth: date(r['date_of_birth']),
-    gender: text(r['gender']), email: text(r['email']), cell_phone: text(r['cell_phone']), home_phone: text(r['home_phone']),
-    address: text(r['address']), city: text(r['city']), state: text(r['state']), zip_code: text(r['zip_code']),
-    preferred_language: text(r['preferred_language']), patient_status: text(r['patient_status']), doctor: text(r['doctor']),
-    date_of_first_appointment: date(r['date_of_first_appointment']), date_of_last_appointment: date(r['date_of_last_appointment']),
-  }),
-  appointments: (r, ctx) => withSource<'appointments'>(r, ctx, {
-    patient: text(r['patient']), doctor: text(r['doctor']), office: text(r['office']), exam_room: int(r['exam_room']),
-    scheduled_time: instant(r['scheduled_time'], ctx), duration: int(r['duration']), status: text(r['status']),
-    billing_status: text(r['billing_status']), ins1_status: text(r['ins1_status']), ins2_status: text(r['ins2_status']),
-    reason: text(r['reason']), deleted_flag: r['deleted_flag'] === true,
-    clinical_note_locked: bool(obj(r['clinical_note'])?.['locked']),
-  }),
-  clinical_notes: (r, ctx) => withSource<'clinical_notes'>(r, ctx, {
-    appointment: text(r['appointment']), patient: text(r['patient']), doctor: text(r['doctor']),
-    locked: isNoteLocked(r), locked_by: text(obj(r['signee'])?.['locked_by']), sections: noteText(r['clinical_note_sections']),
-  }),
-  medications: (r, ctx) => withSource<'medications'>(r, ctx, {
-    patient: text(r['patient']), doctor: text(r['doctor']), name: text(r['name']), rxnorm: text(r['rxnorm']), ndc: text(r['ndc']),
-    dosage_quantity: text(r['dosage_quantity']), dosage_units: text(r['dosage_units']), frequency: text(r['frequency']),
-    route: text(r['route']), status: text(r['status']), date_prescribed: date(r['date_prescribed']),
-    date_started_taking: date(r['date_started_taking']), date_stopped_taking: date(r['date_stopped_taking']),
-  }),
-  problems: (r, ctx) => withSource<'problems'>(r, ctx, {
-    patient: text(r['patient']), doctor: text(r['doctor']), name: text(r['name']), icd_code: text(r['icd_code']),
-    icd_version: int(r['icd_version']), status: text(r['status']), date_diagnosis: date(r['date_diagnosis']),
-    date_onset: date(r['date_onset']), date_changed: date(r['date_changed']),
-  }),
-  allergies: (r, ctx) => withSource<'allergies'>(r, ctx, {
-    patient: text(r['patient']), doctor: text(r['doctor']), description: text(r['description']), reaction: text(r['reaction']),
-    status: text(r['status']), snomed_reaction: text(r['snomed_reaction']), notes: text(r['notes']),
-  }),
+  doctors: (r, ctx) =>
+    withSource<'providers'>(r, ctx, {
+      first_name: text(r['first_name']),
+      last_name: text(r['last_name']),
+      suffix: text(r['suffix']),
+      npi_number: text(r['npi_number']),
+      specialty: text(r['specialty']),
+      email: text(r['email']),
+      office_phone: text(r['office_phone']),
+      practice_group: text(r['practice_group']),
+      is_account_suspended: bool(r['is_account_suspended']),
+    }),
+  patients: (r, ctx) =>
+    withSource<'patients'>(r, ctx, {
+      chart_id: text(r['chart_id']),
+      first_name: text(r['first_name']),
+      middle_name: text(r['middle_name']),
+      last_name: text(r['last_name']),
+      nick_name: text(r['nick_name']),
+      date_of_birth: date(r['date_of_birth']),
+      gender: text(r['gender']),
+      email: text(r['email']),
+      cell_phone: text(r['cell_phone']),
+      home_phone: text(r['home_phone']),
+      address: text(r['address']),
+      city: text(r['city']),
+      state: text(r['state']),
+      zip_code: text(r['zip_code']),
+      preferred_language: text(r['preferred_language']),
+      patient_status: text(r['patient_status']),
+      doctor: text(r['doctor']),
+      date_of_first_appointment: date(r['date_of_first_appointment']),
+      date_of_last_appointment: date(r['date_of_last_appointment']),
+    }),
+  appointments: (r, ctx) =>
+    withSource<'appointments'>(r, ctx, {
+      patient: text(r['patient']),
+      doctor: text(r['doctor']),
+      office: text(r['office']),
+      exam_room: int(r['exam_room']),
+      scheduled_time: instant(r['scheduled_time'], ctx),
+      duration: int(r['duration']),
+      status: text(r['status']),
+      billing_status: text(r['billing_status']),
+      ins1_status: text(r['ins1_status']),
+      ins2_status: text(r['ins2_status']),
+      reason: text(r['reason']),
+      deleted_flag: r['deleted_flag'] === true,
+      clinical_note_locked: bool(obj(r['clinical_note'])?.['locked']),
+    }),
+  clinical_notes: (r, ctx) =>
+    withSource<'clinical_notes'>(r, ctx, {
+      appointment: text(r['appointment']),
+      patient: text(r['patient']),
+      doctor: text(r['doctor']),
+      locked: isNoteLocked(r),
+      locked_by: text(obj(r['signee'])?.['locked_by']),
+      sections: noteText(r['clinical_note_sections']),
+    }),
+  medications: (r, ctx) =>
+    withSource<'medications'>(r, ctx, {
+      patient: text(r['patient']),
+      doctor: text(r['doctor']),
+      name: text(r['name']),
+      rxnorm: text(r['rxnorm']),
+      ndc: text(r['ndc']),
+      dosage_quantity: text(r['dosage_quantity']),
+      dosage_units: text(r['dosage_units']),
+      frequency: text(r['frequency']),
+      route: text(r['route']),
+      status: text(r['status']),
+      date_prescribed: date(r['date_prescribed']),
+      date_started_taking: date(r['date_started_taking']),
+      date_stopped_taking: date(r['date_stopped_taking']),
+    }),
+  problems: (r, ctx) =>
+    withSource<'problems'>(r, ctx, {
+      patient: text(r['patient']),
+      doctor: text(r['doctor']),
+      name: text(r['name']),
+      icd_code: text(r['icd_code']),
+      icd_version: int(r['icd_version']),
+      status: text(r['status']),
+      date_diagnosis: date(r['date_diagnosis']),
+      date_onset: date(r['date_onset']),
+      date_changed: date(r['date_changed']),
+    }),
+  allergies: (r, ctx) =>
+    withSource<'allergies'>(r, ctx, {
+      patient: text(r['patient']),
+      doctor: text(r['doctor']),
+      description: text(r['description']),
+      reaction: text(r['reaction']),
+      status: text(r['status']),
+      snomed_reaction: text(r['snomed_reaction']),
+      notes: text(r['notes']),
+    }),
 };
 
 /** Sections as readable text (`## Section` then its values), for the Coda view; `raw` keeps the structure. */
@@ -153,18 +227,25 @@ function noteText(sections: unknown): string | null {
   return sections
     .map((s) => {
       const section = obj(s) ?? {};
-      const values = Array.isArray(section['values']) ? section['values'].map((v) => text(obj(v)?.['value'])).filter(Boolean) : [];
+      const values = Array.isArray(section['values'])
+        ? section['values'].map((v) => text(obj(v)?.['value'])).filter(Boolean)
+        : [];
       return [`## ${text(section['name']) ?? 'Section'}`, ...values].join('\n');
     })
     .join('\n\n');
 }
 
 /** Maps a page of one resource to rows; patients that carry their coverage also yield their insurance rows. */
-export function mapRecords<R extends DrChronoResource>(resource: R, records: readonly DrChronoRecord[], ctx: MapContext): MappedRows {
+export function mapRecords<R extends DrChronoResource>(
+  resource: R,
+  records: readonly DrChronoRecord[],
+  ctx: MapContext,
+): MappedRows {
   const map: (r: DrChronoRecord, ctx: MapContext) => MirrorRows[TableOf[R]] = mapOne[resource];
   const rows = records.map((r) => map(r, ctx));
   const mapped: MappedRows = {};
   mapped[tableOf[resource]] = rows;
-  if (resource === 'patients') mapped.insurance_records = records.filter(carriesInsurance).flatMap((r) => insuranceRows(r, ctx));
+  if (resource === 'patients')
+    mapped.insurance_records = records.filter(carriesInsurance).flatMap((r) => insuranceRows(r, ctx));
   return mapped;
 }

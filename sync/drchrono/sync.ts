@@ -16,7 +16,15 @@ import { sinceResources, type CallPriority, type DrChronoClient, type DrChronoRe
 export type SyncKind = 'full' | 'incremental' | 'deep_reconcile';
 
 /** Order matters: parents before the records that link to them. */
-export const syncOrder: readonly DrChronoResource[] = ['doctors', 'patients', 'appointments', 'clinical_notes', 'medications', 'problems', 'allergies'];
+export const syncOrder: readonly DrChronoResource[] = [
+  'doctors',
+  'patients',
+  'appointments',
+  'clinical_notes',
+  'medications',
+  'problems',
+  'allergies',
+];
 /** Resources without `since`: refreshed per changed patient, fully in the nightly deep reconcile. */
 export const perPatientResources: readonly DrChronoResource[] = ['medications', 'problems', 'allergies'];
 
@@ -82,14 +90,20 @@ async function lastCursor(sql: Sql, resource: DrChronoResource): Promise<string 
 
 /** Runs `work` holding this resource's session advisory lock, with a sync_log row from start to finish. */
 async function logged<T extends Omit<ResourceSyncResult, 'kind' | 'resource'> & { cursor?: string | null }>(
-  deps: SyncDeps, resource: string, kind: ResourceSyncResult['kind'], requestId: string | undefined, work: () => Promise<T>,
+  deps: SyncDeps,
+  resource: string,
+  kind: ResourceSyncResult['kind'],
+  requestId: string | undefined,
+  work: () => Promise<T>,
 ): Promise<T> {
   // Reserve and lock as one retried step: right after a database restart the pool can still hand out a connection
   // whose socket is closing, and the lock query is the first to find out.
   const { lock, locked } = await retryTransient(async () => {
     const lock = await deps.sql.reserve();
     try {
-      const [row] = await lock<{ ok: boolean }[]>`SELECT pg_try_advisory_lock(hashtext(${`drchrono-sync:${resource}`})) AS ok`;
+      const [row] = await lock<
+        { ok: boolean }[]
+      >`SELECT pg_try_advisory_lock(hashtext(${`drchrono-sync:${resource}`})) AS ok`;
       return { lock, locked: row?.ok === true };
     } catch (error) {
       lock.release();
@@ -99,8 +113,11 @@ async function logged<T extends Omit<ResourceSyncResult, 'kind' | 'resource'> & 
   try {
     if (!locked) throw new SyncInProgressError(resource);
     // We hold this resource's lock, so any row still 'running' belongs to a process that died mid-run.
-    const stale = await deps.sql<{ id: string }[]>`SELECT id FROM sync_log WHERE resource = ${resource} AND status = 'running'`;
-    for (const row of stale) await deps.sql`SELECT sync_log_finish(${row.id}, 'failed', 0, 0, 0, 0, NULL, 'Interrupted')`;
+    const stale = await deps.sql<
+      { id: string }[]
+    >`SELECT id FROM sync_log WHERE resource = ${resource} AND status = 'running'`;
+    for (const row of stale)
+      await deps.sql`SELECT sync_log_finish(${row.id}, 'failed', 0, 0, 0, 0, NULL, 'Interrupted')`;
     const [log] = await deps.sql<{ id: string }[]>`
       INSERT INTO sync_log (kind, resource, request_id) VALUES (${kind}, ${resource}, ${requestId ?? null}) RETURNING id`;
     const started = performance.now();
@@ -108,7 +125,19 @@ async function logged<T extends Omit<ResourceSyncResult, 'kind' | 'resource'> & 
     try {
       const result = await work();
       await deps.sql`SELECT sync_log_finish(${log!.id}, 'succeeded', ${result.seen}, ${result.changed}, ${result.deleted}, ${result.apiCalls}, ${result.cursor ?? null}, NULL)`;
-      deps.logger.info({ event: LOG_EVENTS.syncCompleted, resource, kind, seen: result.seen, changed: result.changed, deleted: result.deleted, apiCalls: result.apiCalls, ms: Math.round(performance.now() - started) }, 'sync finished');
+      deps.logger.info(
+        {
+          event: LOG_EVENTS.syncCompleted,
+          resource,
+          kind,
+          seen: result.seen,
+          changed: result.changed,
+          deleted: result.deleted,
+          apiCalls: result.apiCalls,
+          ms: Math.round(performance.now() - started),
+        },
+        'sync finished',
+      );
       return result;
     } catch (error) {
       const errorClass = error instanceof Error ? error.name : 'Unknown';
@@ -130,12 +159,18 @@ async function logged<T extends Omit<ResourceSyncResult, 'kind' | 'resource'> & 
  * last successful run where DrChrono supports it; `deep_reconcile` walks everything and then soft-deletes rows
  * DrChrono no longer returns.
  */
-export async function syncResource(deps: SyncDeps, resource: DrChronoResource, kind: SyncKind, options: SyncOptions = {}): Promise<ResourceSyncResult> {
+export async function syncResource(
+  deps: SyncDeps,
+  resource: DrChronoResource,
+  kind: SyncKind,
+  options: SyncOptions = {},
+): Promise<ResourceSyncResult> {
   const clock = deps.clock ?? Date.now;
   return logged(deps, resource, kind, options.requestId, async () => {
     const runStarted = new Date(clock());
     const usesSince = sinceResources.includes(resource);
-    const since = kind === 'incremental' && usesSince ? (options.since ?? (await lastCursor(deps.sql, resource))) : options.since;
+    const since =
+      kind === 'incremental' && usesSince ? (options.since ?? (await lastCursor(deps.sql, resource))) : options.since;
     const filters: Record<string, string> = {};
     if (since && usesSince) filters['since'] = since;
     // DrChrono lists appointments only within a date filter; `since` at the epoch means "all of them".
@@ -151,19 +186,30 @@ export async function syncResource(deps: SyncDeps, resource: DrChronoResource, k
     const warnings = new PgValueWarnings();
     const applying = new Set<Promise<void>>();
     let failure: { error: unknown } | undefined;
-    for await (const page of prefetched(deps.client.pages(resource, query, { priority: options.priority ?? 'sync', requestId: options.requestId }))) {
+    for await (const page of prefetched(
+      deps.client.pages(resource, query, { priority: options.priority ?? 'sync', requestId: options.requestId }),
+    )) {
       apiCalls++;
       seen += page.results.length;
       if (seenIds) for (const r of page.results) seenIds.add(String(r.id));
       let pageWarnings = new PgValueWarnings();
-      const applied = inChangeTransaction(deps.sql, { actor: options.actor ?? `sync:${kind}`, requestId: options.requestId }, (tx) => {
-        pageWarnings = new PgValueWarnings(); // a retried transaction counts afresh
-        return applyRecords(tx, resource, page.results, { timeZone: deps.timeZone, afterApply: deps.afterApply, warnings: pageWarnings });
-      }).then(
+      const applied = inChangeTransaction(
+        deps.sql,
+        { actor: options.actor ?? `sync:${kind}`, requestId: options.requestId },
+        (tx) => {
+          pageWarnings = new PgValueWarnings(); // a retried transaction counts afresh
+          return applyRecords(tx, resource, page.results, {
+            timeZone: deps.timeZone,
+            afterApply: deps.afterApply,
+            warnings: pageWarnings,
+          });
+        },
+      ).then(
         (rows) => {
           warnings.merge(pageWarnings);
           changed += rows.length;
-          if (changedPatients) for (const r of rows) if (r.drchronoId.indexOf(':') === -1) changedPatients.add(r.drchronoId);
+          if (changedPatients)
+            for (const r of rows) if (r.drchronoId.indexOf(':') === -1) changedPatients.add(r.drchronoId);
           deps.onProgress?.({ resource, seen, changed });
         },
         (error: unknown) => {
@@ -179,18 +225,39 @@ export async function syncResource(deps: SyncDeps, resource: DrChronoResource, k
     warnings.log(deps.logger, { resource, kind });
     if (failure) throw failure.error;
     const deleted = seenIds ? await softDeleteMissing(deps, resource, seenIds, options.requestId) : 0;
-    const cursor = usesSince ? utcToPracticeLocal(new Date(runStarted.getTime() - CURSOR_OVERLAP_MS), deps.timeZone) : null;
-    return { resource, kind, seen, changed, deleted, apiCalls, cursor, changedPatients: [...(changedPatients ?? [])], valueWarnings: warnings.total };
+    const cursor = usesSince
+      ? utcToPracticeLocal(new Date(runStarted.getTime() - CURSOR_OVERLAP_MS), deps.timeZone)
+      : null;
+    return {
+      resource,
+      kind,
+      seen,
+      changed,
+      deleted,
+      apiCalls,
+      cursor,
+      changedPatients: [...(changedPatients ?? [])],
+      valueWarnings: warnings.total,
+    };
   });
 }
 
-async function softDeleteMissing(deps: SyncDeps, resource: DrChronoResource, seenIds: Set<string>, requestId: string | undefined): Promise<number> {
+async function softDeleteMissing(
+  deps: SyncDeps,
+  resource: DrChronoResource,
+  seenIds: Set<string>,
+  requestId: string | undefined,
+): Promise<number> {
   const spec = mirrors[tableOf[resource]];
-  const live = await deps.sql.unsafe<{ drchrono_id: string }[]>(`SELECT drchrono_id FROM ${spec.table} WHERE deleted_at IS NULL`);
+  const live = await deps.sql.unsafe<{ drchrono_id: string }[]>(
+    `SELECT drchrono_id FROM ${spec.table} WHERE deleted_at IS NULL`,
+  );
   const missing = live.map((r) => r.drchrono_id).filter((id) => !seenIds.has(id));
   let deleted = 0;
   for (let i = 0; i < missing.length; i += 500) {
-    const rows = await inChangeTransaction(deps.sql, { actor: 'sync:deep_reconcile', requestId }, (tx) => softDeleteBatch(tx, spec, missing.slice(i, i + 500)));
+    const rows = await inChangeTransaction(deps.sql, { actor: 'sync:deep_reconcile', requestId }, (tx) =>
+      softDeleteBatch(tx, spec, missing.slice(i, i + 500)),
+    );
     deleted += rows.length;
   }
   return deleted;
@@ -200,7 +267,11 @@ async function softDeleteMissing(deps: SyncDeps, resource: DrChronoResource, see
  * Re-reads medications, problems and allergies of the given patients (DrChrono has no `since` for them) and
  * soft-deletes the ones DrChrono no longer lists for that patient. Costs one call per patient and resource page.
  */
-export async function refreshPatients(deps: SyncDeps, patientIds: readonly string[], options: SyncOptions = {}): Promise<ResourceSyncResult[]> {
+export async function refreshPatients(
+  deps: SyncDeps,
+  patientIds: readonly string[],
+  options: SyncOptions = {},
+): Promise<ResourceSyncResult[]> {
   const results: ResourceSyncResult[] = [];
   for (const resource of perPatientResources) {
     results.push(
@@ -212,37 +283,67 @@ export async function refreshPatients(deps: SyncDeps, patientIds: readonly strin
         const warnings = new PgValueWarnings();
         for (const patientId of patientIds) {
           const ids: string[] = [];
-          for await (const page of deps.client.pages(resource, listQuery(resource, { patient: patientId }), { priority: options.priority ?? 'sync', requestId: options.requestId })) {
+          for await (const page of deps.client.pages(resource, listQuery(resource, { patient: patientId }), {
+            priority: options.priority ?? 'sync',
+            requestId: options.requestId,
+          })) {
             apiCalls++;
             seen += page.results.length;
             ids.push(...page.results.map((r) => String(r.id)));
             let pageWarnings = new PgValueWarnings();
-            const rows = await inChangeTransaction(deps.sql, { actor: options.actor ?? 'sync:patient_refresh', requestId: options.requestId }, (tx) => {
-              pageWarnings = new PgValueWarnings(); // a retried transaction counts afresh
-              return applyRecords(tx, resource, page.results, { timeZone: deps.timeZone, warnings: pageWarnings });
-            });
+            const rows = await inChangeTransaction(
+              deps.sql,
+              { actor: options.actor ?? 'sync:patient_refresh', requestId: options.requestId },
+              (tx) => {
+                pageWarnings = new PgValueWarnings(); // a retried transaction counts afresh
+                return applyRecords(tx, resource, page.results, { timeZone: deps.timeZone, warnings: pageWarnings });
+              },
+            );
             warnings.merge(pageWarnings);
             changed += rows.length;
           }
           deleted += await softDeleteGoneForPatient(deps, resource, patientId, ids, options.requestId);
         }
         warnings.log(deps.logger, { resource, kind: 'patient_refresh' });
-        return { resource, kind: 'patient_refresh' as const, seen, changed, deleted, apiCalls, changedPatients: [], valueWarnings: warnings.total };
+        return {
+          resource,
+          kind: 'patient_refresh' as const,
+          seen,
+          changed,
+          deleted,
+          apiCalls,
+          changedPatients: [],
+          valueWarnings: warnings.total,
+        };
       }),
     );
   }
   return results;
 }
 
-async function softDeleteGoneForPatient(deps: SyncDeps, resource: DrChronoResource, patientId: string, present: string[], requestId: string | undefined): Promise<number> {
+async function softDeleteGoneForPatient(
+  deps: SyncDeps,
+  resource: DrChronoResource,
+  patientId: string,
+  present: string[],
+  requestId: string | undefined,
+): Promise<number> {
   const spec = mirrors[tableOf[resource]];
-  const rows: ChangedRow[] = await inChangeTransaction(deps.sql, { actor: 'sync:patient_refresh', requestId }, async (tx) => {
-    const gone = await tx.unsafe<{ drchrono_id: string }[]>(
-      `SELECT drchrono_id FROM ${spec.table} WHERE patient = $1 AND deleted_at IS NULL AND NOT (drchrono_id = ANY($2::text[]))`,
-      [patientId, present],
-    );
-    return softDeleteBatch(tx, spec, gone.map((g) => g.drchrono_id));
-  });
+  const rows: ChangedRow[] = await inChangeTransaction(
+    deps.sql,
+    { actor: 'sync:patient_refresh', requestId },
+    async (tx) => {
+      const gone = await tx.unsafe<{ drchrono_id: string }[]>(
+        `SELECT drchrono_id FROM ${spec.table} WHERE patient = $1 AND deleted_at IS NULL AND NOT (drchrono_id = ANY($2::text[]))`,
+        [patientId, present],
+      );
+      return softDeleteBatch(
+        tx,
+        spec,
+        gone.map((g) => g.drchrono_id),
+      );
+    },
+  );
   return rows.length;
 }
 
@@ -250,7 +351,11 @@ async function softDeleteGoneForPatient(deps: SyncDeps, resource: DrChronoResour
  * Every resource in dependency order. `incremental` (the 15-minute schedule) also refreshes the per-patient
  * resources of patients that changed; `full` and `deep_reconcile` walk those resources completely.
  */
-export async function syncAll(deps: SyncDeps, kind: SyncKind, options: SyncOptions = {}): Promise<ResourceSyncResult[]> {
+export async function syncAll(
+  deps: SyncDeps,
+  kind: SyncKind,
+  options: SyncOptions = {},
+): Promise<ResourceSyncResult[]> {
   const results: ResourceSyncResult[] = [];
   const changedPatients: string[] = [];
   for (const resource of syncOrder) {
@@ -259,6 +364,7 @@ export async function syncAll(deps: SyncDeps, kind: SyncKind, options: SyncOptio
     results.push(result);
     changedPatients.push(...result.changedPatients);
   }
-  if (kind === 'incremental' && changedPatients.length > 0) results.push(...(await refreshPatients(deps, changedPatients, options)));
+  if (kind === 'incremental' && changedPatients.length > 0)
+    results.push(...(await refreshPatients(deps, changedPatients, options)));
   return results;
 }

@@ -74,7 +74,10 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 
   async function loadPair(): Promise<TokenPair> {
     const pair = await store.load();
-    if (!pair) throw new DrChronoAuthError('No DrChrono token pair is stored; authorise the DrChrono app and seed the token store');
+    if (!pair)
+      throw new DrChronoAuthError(
+        'No DrChrono token pair is stored; authorise the DrChrono app and seed the token store',
+      );
     return pair;
   }
 
@@ -99,11 +102,15 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       const body: unknown = await response.json().catch(() => null);
       if (response.status === 400 && (body as { error?: unknown } | null)?.error === 'invalid_grant') {
         errorClass = 'DrChronoAuthError';
-        throw new DrChronoAuthError('DrChrono refused the refresh token (invalid_grant); an operator must re-authorise the DrChrono app');
+        throw new DrChronoAuthError(
+          'DrChrono refused the refresh token (invalid_grant); an operator must re-authorise the DrChrono app',
+        );
       }
       if (response.status === 401) {
         errorClass = 'DrChronoAuthError';
-        throw new DrChronoAuthError('DrChrono refused the OAuth client credentials (check DRCHRONO_CLIENT_ID / DRCHRONO_CLIENT_SECRET)');
+        throw new DrChronoAuthError(
+          'DrChrono refused the OAuth client credentials (check DRCHRONO_CLIENT_ID / DRCHRONO_CLIENT_SECRET)',
+        );
       }
       if (!response.ok) {
         errorClass = 'DrChronoHttpError';
@@ -123,7 +130,14 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       errorClass ??= error instanceof Error ? error.name : 'Error';
       throw error;
     } finally {
-      logEntries.push({ method: 'POST', pathTemplate: '/o/token/', status, durationMs: performance.now() - started, recordCount: null, errorClass });
+      logEntries.push({
+        method: 'POST',
+        pathTemplate: '/o/token/',
+        status,
+        durationMs: performance.now() - started,
+        recordCount: null,
+        errorClass,
+      });
     }
   }
 
@@ -138,7 +152,11 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     try {
       return await lockedRefresh(stale, logEntries);
     } catch (error) {
-      if (error instanceof DrChronoAuthError) logger?.error({ event: 'drchrono_token_refused', err: error }, 'DrChrono refused the token refresh; re-authorise the DrChrono app');
+      if (error instanceof DrChronoAuthError)
+        logger?.error(
+          { event: 'drchrono_token_refused', err: error },
+          'DrChrono refused the token refresh; re-authorise the DrChrono app',
+        );
       throw error;
     } finally {
       for (const entry of logEntries) await options.accessLog?.(entry);
@@ -158,10 +176,16 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       // Persist before use: the old refresh token is spent, so a crash after this point must still find the new pair.
       // A failed save is retried briefly; giving up here loses the pair, so it is logged loudly.
       await pRetry(() => store.save(next), { retries: 3, minTimeout: 200, randomize: true }).catch((error: unknown) => {
-        logger?.fatal({ event: 'drchrono_token_save_failed', err: error }, 'DrChrono token refreshed but not persisted; re-authorisation may be needed');
+        logger?.fatal(
+          { event: 'drchrono_token_save_failed', err: error },
+          'DrChrono token refreshed but not persisted; re-authorisation may be needed',
+        );
         throw error;
       });
-      logger?.info({ event: 'drchrono_token_refreshed', expiresAt: next.expiresAt.toISOString() }, 'DrChrono token refreshed');
+      logger?.info(
+        { event: 'drchrono_token_refreshed', expiresAt: next.expiresAt.toISOString() },
+        'DrChrono token refreshed',
+      );
       return next;
     });
   }

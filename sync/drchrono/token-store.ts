@@ -32,7 +32,10 @@ export class TokenStoreFormatError extends Error {
 /** Secret Manager answered an error. Carries the status and the operation, never the payload. */
 export class SecretManagerError extends Error {
   override name = 'SecretManagerError';
-  constructor(readonly status: number, readonly operation: 'access' | 'addVersion' | 'listVersions' | 'disable') {
+  constructor(
+    readonly status: number,
+    readonly operation: 'access' | 'addVersion' | 'listVersions' | 'disable',
+  ) {
     super(`Secret Manager answered ${status} to ${operation}`);
   }
 }
@@ -48,7 +51,11 @@ const storedPairSchema = z.object({
 });
 
 export function serializeTokenPair(pair: TokenPair): string {
-  return JSON.stringify({ access_token: pair.accessToken, refresh_token: pair.refreshToken, expires_at: pair.expiresAt.toISOString() });
+  return JSON.stringify({
+    access_token: pair.accessToken,
+    refresh_token: pair.refreshToken,
+    expires_at: pair.expiresAt.toISOString(),
+  });
 }
 
 export function parseTokenPair(text: string, where: string): TokenPair {
@@ -63,7 +70,11 @@ export function parseTokenPair(text: string, where: string): TokenPair {
     const fields = [...new Set(parsed.error.issues.map((issue) => issue.path.join('.')))].join(', ');
     throw new TokenStoreFormatError(`${where}: the stored token pair is missing or has bad fields: ${fields}`);
   }
-  return { accessToken: parsed.data.access_token, refreshToken: parsed.data.refresh_token, expiresAt: new Date(parsed.data.expires_at) };
+  return {
+    accessToken: parsed.data.access_token,
+    refreshToken: parsed.data.refresh_token,
+    expiresAt: new Date(parsed.data.expires_at),
+  };
 }
 
 /**
@@ -125,7 +136,10 @@ export interface SecretManagerTokenStoreOptions {
 
 const accessResponseSchema = z.object({ name: z.string(), payload: z.object({ data: z.string() }) });
 const secretVersionSchema = z.object({ name: z.string(), state: z.string().optional() });
-const listVersionsSchema = z.object({ versions: z.array(secretVersionSchema).optional(), nextPageToken: z.string().optional() });
+const listVersionsSchema = z.object({
+  versions: z.array(secretVersionSchema).optional(),
+  nextPageToken: z.string().optional(),
+});
 
 /** Version number at the end of a SecretVersion name (`projects/p/secrets/s/versions/7` → 7). */
 function versionNumber(name: string): number {
@@ -147,17 +161,27 @@ export class SecretManagerTokenStore implements TokenStore {
 
   constructor(private readonly options: SecretManagerTokenStoreOptions) {
     const idPattern = /^[A-Za-z0-9_-]+$/;
-    if (!idPattern.test(options.project)) throw new Error(`SecretManagerTokenStore: project must match ${String(idPattern)}, got "${options.project}"`);
-    if (!idPattern.test(options.secret)) throw new Error(`SecretManagerTokenStore: secret must match ${String(idPattern)}, got "${options.secret}"`);
+    if (!idPattern.test(options.project))
+      throw new Error(`SecretManagerTokenStore: project must match ${String(idPattern)}, got "${options.project}"`);
+    if (!idPattern.test(options.secret))
+      throw new Error(`SecretManagerTokenStore: secret must match ${String(idPattern)}, got "${options.secret}"`);
     this.baseUrl = (options.baseUrl ?? SECRET_MANAGER_BASE_URL).replace(/\/+$/, '');
     this.secretName = `projects/${options.project}/secrets/${options.secret}`;
   }
 
-  private async request(operation: SecretManagerError['operation'], method: 'GET' | 'POST', path: string, body?: unknown): Promise<Response> {
+  private async request(
+    operation: SecretManagerError['operation'],
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+  ): Promise<Response> {
     const token = await this.options.getAccessToken();
     const response = await this.options.fetch(`${this.baseUrl}/${path}`, {
       method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     if (!response.ok && !(operation === 'access' && response.status === 404)) {
@@ -175,12 +199,17 @@ export class SecretManagerTokenStore implements TokenStore {
     }
     const parsed = accessResponseSchema.safeParse(await response.json());
     if (!parsed.success) throw new TokenStoreFormatError(`secret ${this.secretName}: unexpected access response shape`);
-    return parseTokenPair(Buffer.from(parsed.data.payload.data, 'base64').toString('utf8'), `secret ${this.secretName}`);
+    return parseTokenPair(
+      Buffer.from(parsed.data.payload.data, 'base64').toString('utf8'),
+      `secret ${this.secretName}`,
+    );
   }
 
   async save(pair: TokenPair): Promise<void> {
     const data = Buffer.from(serializeTokenPair(pair), 'utf8').toString('base64');
-    const added = secretVersionSchema.parse(await (await this.request('addVersion', 'POST', `${this.secretName}:addVersion`, { payload: { data } })).json());
+    const added = secretVersionSchema.parse(
+      await (await this.request('addVersion', 'POST', `${this.secretName}:addVersion`, { payload: { data } })).json(),
+    );
     const newVersion = versionNumber(added.name);
     for (const old of await this.enabledVersions()) {
       const n = versionNumber(old.name);
@@ -194,8 +223,14 @@ export class SecretManagerTokenStore implements TokenStore {
     const versions: Array<z.infer<typeof secretVersionSchema>> = [];
     let pageToken: string | undefined;
     do {
-      const query = new URLSearchParams({ filter: 'state:ENABLED', pageSize: '100', ...(pageToken ? { pageToken } : {}) });
-      const page = listVersionsSchema.parse(await (await this.request('listVersions', 'GET', `${this.secretName}/versions?${query.toString()}`)).json());
+      const query = new URLSearchParams({
+        filter: 'state:ENABLED',
+        pageSize: '100',
+        ...(pageToken ? { pageToken } : {}),
+      });
+      const page = listVersionsSchema.parse(
+        await (await this.request('listVersions', 'GET', `${this.secretName}/versions?${query.toString()}`)).json(),
+      );
       versions.push(...(page.versions ?? []).filter((v) => v.state === undefined || v.state === 'ENABLED'));
       pageToken = page.nextPageToken || undefined;
     } while (pageToken);
@@ -209,12 +244,18 @@ const METADATA_TOKEN_URL = 'http://metadata.google.internal/computeMetadata/v1/i
  * Access tokens of the runtime service account from the GCE/Cloud Run metadata server, cached until a minute before
  * they expire. For {@link SecretManagerTokenStoreOptions.getAccessToken} in Cloud Run.
  */
-export function metadataServerAccessToken(options: { fetch: typeof globalThis.fetch; clock?: () => number; url?: string }): () => Promise<string> {
+export function metadataServerAccessToken(options: {
+  fetch: typeof globalThis.fetch;
+  clock?: () => number;
+  url?: string;
+}): () => Promise<string> {
   const clock = options.clock ?? Date.now;
   let cached: { token: string; expiresAtMs: number } | null = null;
   return async function metadataServerAccessToken() {
     if (cached && cached.expiresAtMs - 60_000 > clock()) return cached.token;
-    const response = await options.fetch(options.url ?? METADATA_TOKEN_URL, { headers: { 'Metadata-Flavor': 'Google' } });
+    const response = await options.fetch(options.url ?? METADATA_TOKEN_URL, {
+      headers: { 'Metadata-Flavor': 'Google' },
+    });
     if (!response.ok) {
       await response.body?.cancel();
       throw new Error(`metadata server answered ${response.status} for the service-account token`);
@@ -249,7 +290,8 @@ export interface TokenStoreDependencies {
 export function parseTokenStore(spec: string, deps: TokenStoreDependencies = {}): TokenStore {
   if (spec.startsWith('file:')) {
     const file = spec.slice('file:'.length);
-    if (file.length === 0) throw new Error('DRCHRONO_TOKEN_STORE: "file:" needs a path, e.g. file:.local/drchrono-token.json');
+    if (file.length === 0)
+      throw new Error('DRCHRONO_TOKEN_STORE: "file:" needs a path, e.g. file:.local/drchrono-token.json');
     return new FileTokenStore(file);
   }
   if (spec.startsWith('secret-manager:')) {

@@ -20,7 +20,8 @@ export function isHandshakeMessage(msg: string | undefined): msg is string {
  * @throws Error when `msg` is not a handshake token ({@link isHandshakeMessage}): answering it would sign attacker text
  */
 export function handshakeToken(secret: string, msg: string): string {
-  if (!isHandshakeMessage(msg)) throw new Error('handshakeToken: msg must match HANDSHAKE_MSG_PATTERN; refuse the request instead');
+  if (!isHandshakeMessage(msg))
+    throw new Error('handshakeToken: msg must match HANDSHAKE_MSG_PATTERN; refuse the request instead');
   return hmacHex(secret, msg);
 }
 
@@ -39,7 +40,11 @@ export type SignatureForm = 'secret' | 'body-hmac';
  * Verifies `X-drchrono-signature`: the secret token itself, or hex HMAC-SHA256 of the raw body when the body is a
  * JSON object text. Returns the form that matched, or null. Both comparisons always run (constant time).
  */
-export function verifyDrChronoSignature(secret: string, rawBody: string, signature: string | undefined): SignatureForm | null {
+export function verifyDrChronoSignature(
+  secret: string,
+  rawBody: string,
+  signature: string | undefined,
+): SignatureForm | null {
   if (!signature || !secret) return null;
   const matchesSecret = same(signature, secret);
   const matchesHmac = same(signature.toLowerCase(), hmacHex(secret, rawBody)) && isObjectText(rawBody);

@@ -28,26 +28,59 @@ export const webhookEvents: Record<string, { resource: DrChronoResource; action:
 };
 
 // An id is a key: one with NUL or a lone surrogate cannot be stored as itself, so it is refused, not cleaned.
-const id = z.union([z.number().int().nonnegative(), z.string().min(1).max(64).refine((s) => !hasUnstorableChars(s))]);
+const id = z.union([
+  z.number().int().nonnegative(),
+  z
+    .string()
+    .min(1)
+    .max(64)
+    .refine((s) => !hasUnstorableChars(s)),
+]);
 const ref = id.nullable().optional();
 const localTime = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?$/);
-const dateOrBlank = z.union([z.string().regex(/^\d{4}-\d{2}-\d{2}$/), z.literal('')]).nullable().optional();
+const dateOrBlank = z
+  .union([z.string().regex(/^\d{4}-\d{2}-\d{2}$/), z.literal('')])
+  .nullable()
+  .optional();
 const base = { id, updated_at: localTime };
 
 /** Shapes of the fields we map, per resource; other fields pass through into `raw`. */
 const objectSchemas: Record<DrChronoResource, z.ZodType> = {
   doctors: z.looseObject({ id }),
-  patients: z.looseObject({ ...base, doctor: ref, date_of_birth: dateOrBlank, patient_status: z.enum(patientStatuses).nullable().optional() }),
-  appointments: z.looseObject({ ...base, patient: ref, doctor: ref, scheduled_time: localTime.nullable().optional(), duration: z.number().int().nullable().optional(), deleted_flag: z.boolean().optional() }),
+  patients: z.looseObject({
+    ...base,
+    doctor: ref,
+    date_of_birth: dateOrBlank,
+    patient_status: z.enum(patientStatuses).nullable().optional(),
+  }),
+  appointments: z.looseObject({
+    ...base,
+    patient: ref,
+    doctor: ref,
+    scheduled_time: localTime.nullable().optional(),
+    duration: z.number().int().nullable().optional(),
+    deleted_flag: z.boolean().optional(),
+  }),
   // DrChrono's schema gives a note no `locked` (the lock is `signee.locked_by`) and no `updated_at`.
   clinical_notes: z.looseObject({
-    id, updated_at: localTime.optional(), appointment: ref, patient: ref, doctor: ref, locked: z.boolean().optional(),
+    id,
+    updated_at: localTime.optional(),
+    appointment: ref,
+    patient: ref,
+    doctor: ref,
+    locked: z.boolean().optional(),
     signee: z.looseObject({ locked_by: ref }).nullable().optional(),
   }),
   // DrChrono's schema lists no `updated_at` for medications, problems and allergies (sandbox/drchrono/README.md):
   // accepted when present (and then it must be a real time), never required, or every real delivery would be a 400.
   medications: z.looseObject({ id, updated_at: localTime.optional(), patient: id, doctor: ref }),
-  problems: z.looseObject({ id, updated_at: localTime.optional(), patient: id, doctor: ref, icd_version: z.union([z.number(), z.string()]).nullable().optional() }),
+  problems: z.looseObject({
+    id,
+    updated_at: localTime.optional(),
+    patient: id,
+    doctor: ref,
+    icd_version: z.union([z.number(), z.string()]).nullable().optional(),
+  }),
   allergies: z.looseObject({ id, updated_at: localTime.optional(), patient: id, doctor: ref }),
 };
 
@@ -124,7 +157,8 @@ function validate(resource: DrChronoResource, action: Action, body: unknown, tim
   if (action === 'upsert') {
     const missing = identifyingKeys[resource].find((key) => !Object.hasOwn(outer.data.object, key));
     if (missing) throw new WebhookPayloadError(`object.${missing}`);
-    if ('updated_at' in record && !isVersionTime(record['updated_at'], timeZone)) throw new WebhookPayloadError('object.updated_at');
+    if ('updated_at' in record && !isVersionTime(record['updated_at'], timeZone))
+      throw new WebhookPayloadError('object.updated_at');
   }
   return record;
 }
@@ -149,29 +183,43 @@ export async function receiveDrChronoWebhook(deps: WebhookDeps, delivery: Webhoo
   if (!handled) {
     await deps.sql`INSERT INTO webhook_deliveries (source, delivery_id, event, status)
                    VALUES ('drchrono', ${delivery.deliveryId}, ${delivery.event.slice(0, 64)}, 'ignored') ON CONFLICT DO NOTHING`;
-    deps.logger.info({ event: delivery.event.slice(0, 64), deliveryId: delivery.deliveryId }, 'webhook event not handled; acknowledged');
+    deps.logger.info(
+      { event: delivery.event.slice(0, 64), deliveryId: delivery.deliveryId },
+      'webhook event not handled; acknowledged',
+    );
     return { status: 'ignored', reason: 'event not handled' };
   }
   const record = validate(handled.resource, handled.action, delivery.body, deps.timeZone);
   if (handled.action === 'delete' && bodyShowsAlive(record)) {
     await deps.sql`INSERT INTO webhook_deliveries (source, delivery_id, event, status)
                    VALUES ('drchrono', ${delivery.deliveryId}, ${delivery.event}, 'ignored') ON CONFLICT DO NOTHING`;
-    deps.logger.warn({ event: delivery.event, deliveryId: delivery.deliveryId, resource: handled.resource }, 'delete event refused: the body shows the record is not deleted');
+    deps.logger.warn(
+      { event: delivery.event, deliveryId: delivery.deliveryId, resource: handled.resource },
+      'delete event refused: the body shows the record is not deleted',
+    );
     return { status: 'ignored', reason: 'delete of a record the body shows alive' };
   }
   let warnings = new PgValueWarnings();
-  const outcome = await inChangeTransaction(deps.sql, { actor: 'webhook:drchrono', requestId: delivery.requestId }, async (tx) => {
-    warnings = new PgValueWarnings(); // a retried transaction counts afresh
-    const [fresh] = await tx`INSERT INTO webhook_deliveries (source, delivery_id, event, status)
+  const outcome = await inChangeTransaction(
+    deps.sql,
+    { actor: 'webhook:drchrono', requestId: delivery.requestId },
+    async (tx) => {
+      warnings = new PgValueWarnings(); // a retried transaction counts afresh
+      const [fresh] = await tx`INSERT INTO webhook_deliveries (source, delivery_id, event, status)
                              VALUES ('drchrono', ${delivery.deliveryId}, ${delivery.event}, 'applied')
                              ON CONFLICT (source, delivery_id) DO NOTHING RETURNING id`;
-    if (!fresh) return { status: 'duplicate' } as const;
-    const changed =
-      handled.action === 'delete'
-        ? await deleteRecords(tx, handled.resource, [String(record.id)])
-        : await applyRecords(tx, handled.resource, [record], { timeZone: deps.timeZone, afterApply: deps.afterApply, warnings });
-    return { status: 'applied', resource: handled.resource, changed: changed.length } as const;
-  });
+      if (!fresh) return { status: 'duplicate' } as const;
+      const changed =
+        handled.action === 'delete'
+          ? await deleteRecords(tx, handled.resource, [String(record.id)])
+          : await applyRecords(tx, handled.resource, [record], {
+              timeZone: deps.timeZone,
+              afterApply: deps.afterApply,
+              warnings,
+            });
+      return { status: 'applied', resource: handled.resource, changed: changed.length } as const;
+    },
+  );
   warnings.log(deps.logger, { source: 'drchrono-webhook', deliveryId: delivery.deliveryId });
   return outcome;
 }

@@ -28,7 +28,11 @@ export interface ReplayedMessage {
 /** A dead-lettered message could not be republished; it stays on the dead-letter subscription. */
 export class DeadLetterReplayError extends Error {
   override name = 'DeadLetterReplayError';
-  constructor(message: string, readonly moved: readonly ReplayedMessage[], options?: ErrorOptions) {
+  constructor(
+    message: string,
+    readonly moved: readonly ReplayedMessage[],
+    options?: ErrorOptions,
+  ) {
     super(message, options);
   }
 }
@@ -64,7 +68,9 @@ export async function replayDeadLetters(options: ReplayDeadLettersOptions): Prom
   const pullTimeoutMs = options.pullTimeoutMs ?? 2000;
   const clients = pubsubClients(options);
   const topic = clients.topicName(topicId);
-  const subscription = clients.subscriptionName(options.deadLetterSubscription ?? changeEventNames(topicId).deadLetterSubscription);
+  const subscription = clients.subscriptionName(
+    options.deadLetterSubscription ?? changeEventNames(topicId).deadLetterSubscription,
+  );
   const moved: ReplayedMessage[] = [];
   let emptyPulls = 0;
   try {
@@ -72,7 +78,10 @@ export async function replayDeadLetters(options: ReplayDeadLettersOptions): Prom
       const maxMessages = Math.min(100, limit - moved.length);
       let received: protos.google.pubsub.v1.IReceivedMessage[] | null | undefined;
       try {
-        [{ receivedMessages: received }] = await clients.subscriber.pull({ subscription, maxMessages }, { timeout: pullTimeoutMs, retry: null });
+        [{ receivedMessages: received }] = await clients.subscriber.pull(
+          { subscription, maxMessages },
+          { timeout: pullTimeoutMs, retry: null },
+        );
       } catch (error) {
         // An empty subscription can end the long poll with DEADLINE_EXCEEDED (4) instead of an empty answer.
         if ((error as { code?: unknown }).code === 4) break;
@@ -88,22 +97,43 @@ export async function replayDeadLetters(options: ReplayDeadLettersOptions): Prom
       for (const [index, item] of received.entries()) {
         const message = item.message ?? {};
         const deadLetterMessageId = message.messageId ?? '';
-        const attributes = Object.fromEntries(Object.entries(message.attributes ?? {}).filter(([key]) => !DEAD_LETTER_ATTRIBUTE.test(key)));
+        const attributes = Object.fromEntries(
+          Object.entries(message.attributes ?? {}).filter(([key]) => !DEAD_LETTER_ATTRIBUTE.test(key)),
+        );
         let messageId: string;
         try {
           const [response] = await clients.publisher.publish({
             topic,
-            messages: [{ data: message.data ?? Buffer.alloc(0), attributes: { ...attributes, replayed_from_dlq: deadLetterMessageId } }],
+            messages: [
+              {
+                data: message.data ?? Buffer.alloc(0),
+                attributes: { ...attributes, replayed_from_dlq: deadLetterMessageId },
+              },
+            ],
           });
           messageId = response.messageIds?.[0] ?? '';
         } catch (error) {
           // Hand this and the rest of the batch back for immediate redelivery; nothing was acked for them.
-          const ackIds = received.slice(index).map((r) => r.ackId).filter((id): id is string => Boolean(id));
-          await clients.subscriber.modifyAckDeadline({ subscription, ackIds, ackDeadlineSeconds: 0 }).catch(() => undefined);
-          throw new DeadLetterReplayError(`republishing ${deadLetterMessageId} failed (${errorClass(error)}); ${moved.length} moved before it`, moved, { cause: error });
+          const ackIds = received
+            .slice(index)
+            .map((r) => r.ackId)
+            .filter((id): id is string => Boolean(id));
+          await clients.subscriber
+            .modifyAckDeadline({ subscription, ackIds, ackDeadlineSeconds: 0 })
+            .catch(() => undefined);
+          throw new DeadLetterReplayError(
+            `republishing ${deadLetterMessageId} failed (${errorClass(error)}); ${moved.length} moved before it`,
+            moved,
+            { cause: error },
+          );
         }
         if (item.ackId) await clients.subscriber.acknowledge({ subscription, ackIds: [item.ackId] });
-        moved.push({ deadLetterMessageId, messageId, table: attributes.table, idCount: idCount(message.data, attributes) });
+        moved.push({
+          deadLetterMessageId,
+          messageId,
+          table: attributes.table,
+          idCount: idCount(message.data, attributes),
+        });
       }
     }
   } finally {

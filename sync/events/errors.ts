@@ -6,7 +6,10 @@ export class PublishError extends Error {
 /** The HTTP push endpoint answered with a status Pub/Sub would treat as a nack (anything but 102/200/201/202/204). */
 export class PushRejectedError extends PublishError {
   override name = 'PushRejectedError';
-  constructor(readonly status: number, options?: ErrorOptions) {
+  constructor(
+    readonly status: number,
+    options?: ErrorOptions,
+  ) {
     super(`push endpoint answered ${status}`, options);
   }
 }

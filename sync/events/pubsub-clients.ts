@@ -22,7 +22,10 @@ export function grpcCode(error: unknown): number | undefined {
  */
 export function pubsubClientConfig(connection: PubSubConnection, env: NodeJS.ProcessEnv = process.env): ClientConfig {
   const endpoint = connection.apiEndpoint ?? env.PUBSUB_EMULATOR_HOST;
-  const emulator = endpoint !== undefined && endpoint !== '' && !/\.googleapis\.com(:\d+)?\/?$/.test(endpoint.replace(/^https?:\/\//, ''));
+  const emulator =
+    endpoint !== undefined &&
+    endpoint !== '' &&
+    !/\.googleapis\.com(:\d+)?\/?$/.test(endpoint.replace(/^https?:\/\//, ''));
   return {
     projectId: connection.projectId,
     ...(connection.apiEndpoint ? { apiEndpoint: connection.apiEndpoint } : {}),
@@ -37,7 +40,10 @@ export function pubsubClientConfig(connection: PubSubConnection, env: NodeJS.Pro
 export function pubsubClients(connection: PubSubConnection) {
   const pubsub = new PubSub(pubsubClientConfig(connection));
   // determineBaseUrl_ has parsed the port to a number; the config type still allows the string form.
-  const options = { ...pubsub.options, port: pubsub.options.port === undefined ? undefined : Number(pubsub.options.port) };
+  const options = {
+    ...pubsub.options,
+    port: pubsub.options.port === undefined ? undefined : Number(pubsub.options.port),
+  };
   const publisher = new v1.PublisherClient(options);
   const subscriber = new v1.SubscriberClient(options);
   return {

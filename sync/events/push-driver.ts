@@ -48,11 +48,16 @@ export function createPushDriver(options: PushDriverOptions): PushDriver {
   const deliveries: PushDelivery[] = [];
   const post = async (envelope: PushEnvelope): Promise<number> => {
     const extra = typeof options.headers === 'function' ? await options.headers() : options.headers;
-    const init = { method: 'POST', headers: { 'content-type': 'application/json', ...extra }, body: JSON.stringify(envelope) };
+    const init = {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...extra },
+      body: JSON.stringify(envelope),
+    };
     try {
-      const response = typeof options.handler === 'string'
-        ? await fetch(options.handler, init)
-        : await options.handler(new Request('http://push.test/pubsub/push', init));
+      const response =
+        typeof options.handler === 'string'
+          ? await fetch(options.handler, init)
+          : await options.handler(new Request('http://push.test/pubsub/push', init));
       await response.arrayBuffer().catch(() => undefined);
       return response.status;
     } catch {
@@ -64,7 +69,10 @@ export function createPushDriver(options: PushDriverOptions): PushDriver {
     async pollOnce(waitMs = 1000) {
       let received: protos.google.pubsub.v1.IReceivedMessage[] | null | undefined;
       try {
-        [{ receivedMessages: received }] = await clients.subscriber.pull({ subscription, maxMessages: 50 }, { timeout: waitMs, retry: null });
+        [{ receivedMessages: received }] = await clients.subscriber.pull(
+          { subscription, maxMessages: 50 },
+          { timeout: waitMs, retry: null },
+        );
       } catch (error) {
         if ((error as { code?: unknown }).code === 4) return 0;
         throw error;
@@ -72,15 +80,21 @@ export function createPushDriver(options: PushDriverOptions): PushDriver {
       for (const item of received ?? []) {
         const message = item.message ?? {};
         const messageId = message.messageId ?? '';
-        const publishTime = message.publishTime?.seconds === undefined || message.publishTime.seconds === null
-          ? new Date().toISOString()
-          : new Date(Number(message.publishTime.seconds) * 1000 + Math.floor((message.publishTime.nanos ?? 0) / 1e6)).toISOString();
+        const publishTime =
+          message.publishTime?.seconds === undefined || message.publishTime.seconds === null
+            ? new Date().toISOString()
+            : new Date(
+                Number(message.publishTime.seconds) * 1000 + Math.floor((message.publishTime.nanos ?? 0) / 1e6),
+              ).toISOString();
         const deliveryAttempt = item.deliveryAttempt ? item.deliveryAttempt : undefined;
         const envelope: PushEnvelope = {
           message: {
             data: Buffer.from(message.data ?? '').toString('base64'),
             attributes: { ...(message.attributes ?? {}) },
-            messageId, message_id: messageId, publishTime, publish_time: publishTime,
+            messageId,
+            message_id: messageId,
+            publishTime,
+            publish_time: publishTime,
             ...(message.orderingKey ? { orderingKey: message.orderingKey } : {}),
           },
           subscription,
@@ -90,7 +104,8 @@ export function createPushDriver(options: PushDriverOptions): PushDriver {
         const acked = PUSH_ACK_STATUSES.has(status);
         if (item.ackId) {
           if (acked) await clients.subscriber.acknowledge({ subscription, ackIds: [item.ackId] });
-          else await clients.subscriber.modifyAckDeadline({ subscription, ackIds: [item.ackId], ackDeadlineSeconds: 0 });
+          else
+            await clients.subscriber.modifyAckDeadline({ subscription, ackIds: [item.ackId], ackDeadlineSeconds: 0 });
         }
         deliveries.push({ messageId, deliveryAttempt, status, acked });
       }
@@ -99,7 +114,8 @@ export function createPushDriver(options: PushDriverOptions): PushDriver {
     async runUntil(done, timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
       while (!done()) {
-        if (Date.now() > deadline) throw new Error(`push driver: condition not met within ${timeoutMs} ms (${deliveries.length} deliveries)`);
+        if (Date.now() > deadline)
+          throw new Error(`push driver: condition not met within ${timeoutMs} ms (${deliveries.length} deliveries)`);
         // The emulator answers an empty pull at once (no long poll): pause between empty polls.
         if ((await driver.pollOnce(500)) === 0) await new Promise((r) => setTimeout(r, 100));
       }

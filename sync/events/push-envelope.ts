@@ -52,13 +52,15 @@ export function decodePushEnvelope(text: string): DecodedPush {
   let data: unknown;
   try {
     const decoded = Buffer.from(message.data, 'base64');
-    if (decoded.toString('base64').replace(/=+$/, '') !== message.data.replace(/=+$/, '')) throw new Error('not canonical base64');
+    if (decoded.toString('base64').replace(/=+$/, '') !== message.data.replace(/=+$/, ''))
+      throw new Error('not canonical base64');
     data = JSON.parse(decoded.toString('utf8'));
   } catch {
     throw new PushEnvelopeError('invalid message data', ['message.data'], where);
   }
   const parsed = changeEventSchema.safeParse(data);
-  if (!parsed.success) throw new PushEnvelopeError('invalid change event', fieldsOf(parsed.error.issues, ['data']), where);
+  if (!parsed.success)
+    throw new PushEnvelopeError('invalid change event', fieldsOf(parsed.error.issues, ['data']), where);
   const published = message.publishTime ?? message.publish_time;
   return {
     messageId,

@@ -98,7 +98,8 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const publishTimeoutMs = options.publishTimeoutMs ?? 30_000;
   const maxDrainPasses = options.maxDrainPasses ?? 100;
   const clock = options.clock ?? Date.now;
-  if (!Number.isInteger(batchLimit) || batchLimit < 1) throw new Error(`batchLimit must be a positive integer, got ${batchLimit}`);
+  if (!Number.isInteger(batchLimit) || batchLimit < 1)
+    throw new Error(`batchLimit must be a positive integer, got ${batchLimit}`);
   if (!(intervalMs > 0)) throw new Error(`intervalMs must be positive, got ${intervalMs}`);
 
   let started = false;
@@ -114,7 +115,10 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const withTimeout = async <T>(work: Promise<T>): Promise<T> => {
     let handle: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      handle = setTimeout(() => reject(new PublishTimeoutError(`publish not confirmed within ${publishTimeoutMs} ms`)), publishTimeoutMs);
+      handle = setTimeout(
+        () => reject(new PublishTimeoutError(`publish not confirmed within ${publishTimeoutMs} ms`)),
+        publishTimeoutMs,
+      );
     });
     try {
       return await Promise.race([work, timeout]);
@@ -131,7 +135,9 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         ORDER BY id LIMIT ${batchLimit} FOR UPDATE SKIP LOCKED`;
       if (rows.length === 0) return { claimed: 0, published: 0, messages: 0, failed: 0 };
       const chunks = coalesce(rows);
-      const outcomes = await Promise.allSettled(chunks.map((chunk) => withTimeout(publisher.publish(encodeChangeEvent(chunk.event)))));
+      const outcomes = await Promise.allSettled(
+        chunks.map((chunk) => withTimeout(publisher.publish(encodeChangeEvent(chunk.event)))),
+      );
       const publishedIds: string[] = [];
       const failedByClass = new Map<string, string[]>();
       let messages = 0;
@@ -143,7 +149,10 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         } else {
           const cls = errorClass(outcome.reason);
           failedByClass.set(cls, [...(failedByClass.get(cls) ?? []), ...chunk.outboxIds]);
-          logger.warn({ err: outcome.reason, errorClass: cls, table: chunk.event.table, ids: chunk.event.ids.length }, 'outbox publish failed; rows stay pending');
+          logger.warn(
+            { err: outcome.reason, errorClass: cls, table: chunk.event.table, ids: chunk.event.ids.length },
+            'outbox publish failed; rows stay pending',
+          );
         }
       });
       if (publishedIds.length > 0) {
@@ -163,13 +172,17 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       failures++;
       const wait = Math.min(maxBackoffMs, intervalMs * 2 ** Math.min(failures, 20));
       backoffUntil = clock() + wait;
-      logger.warn({ failed: result.failed, published: result.published, consecutiveFailures: failures, backoffMs: wait }, 'outbox relay backing off');
+      logger.warn(
+        { failed: result.failed, published: result.published, consecutiveFailures: failures, backoffMs: wait },
+        'outbox relay backing off',
+      );
     } else {
       if (failures > 0) logger.info({ published: result.published }, 'outbox relay recovered');
       failures = 0;
       backoffUntil = 0;
     }
-    if (result.published > 0) logger.info({ published: result.published, messages: result.messages }, 'outbox published');
+    if (result.published > 0)
+      logger.info({ published: result.published, messages: result.messages }, 'outbox published');
   };
 
   /** Passes for the background loop: until nothing is left, a publish fails, or the relay stops. Never throws. */
@@ -185,7 +198,10 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       } catch (error) {
         failures++;
         backoffUntil = clock() + Math.min(maxBackoffMs, intervalMs * 2 ** Math.min(failures, 20));
-        logger.error({ err: error, errorClass: errorClass(error), consecutiveFailures: failures }, 'outbox relay pass failed');
+        logger.error(
+          { err: error, errorClass: errorClass(error), consecutiveFailures: failures },
+          'outbox relay pass failed',
+        );
         return;
       }
     } while (wakeAgain && started);

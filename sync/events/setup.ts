@@ -34,7 +34,11 @@ export type SetupAction = 'created' | 'updated' | 'unchanged';
 
 export interface PubSubSetupResult {
   /** Full resource names and what setup did to each. */
-  readonly resources: readonly { readonly kind: 'topic' | 'subscription'; readonly name: string; readonly action: SetupAction }[];
+  readonly resources: readonly {
+    readonly kind: 'topic' | 'subscription';
+    readonly name: string;
+    readonly action: SetupAction;
+  }[];
   readonly topic: string;
   readonly subscription: string;
   readonly deadLetterTopic: string;
@@ -64,20 +68,29 @@ const seconds = (duration: protos.google.protobuf.IDuration | null | undefined) 
 export async function setupPubSub(options: PubSubSetupOptions): Promise<PubSubSetupResult> {
   const names = changeEventNames(options.topic ?? CHANGE_EVENTS_TOPIC);
   const topicId = names.topic;
-  const subscriptionId = options.subscription ?? (options.pushEndpoint ? names.pushSubscription : names.pullSubscription);
+  const subscriptionId =
+    options.subscription ?? (options.pushEndpoint ? names.pushSubscription : names.pullSubscription);
   const maxDeliveryAttempts = options.maxDeliveryAttempts ?? 5;
   const minimumBackoffSeconds = options.minimumBackoffSeconds ?? 10;
   const maximumBackoffSeconds = options.maximumBackoffSeconds ?? 600;
   const ackDeadlineSeconds = options.ackDeadlineSeconds ?? 60;
-  for (const [name, id] of [['topic', topicId], ['subscription', subscriptionId]] as const) {
-    if (!/^[A-Za-z][\w.~+%-]{2,254}$/.test(id)) throw new PubSubSetupError(`${name} id must be 3–255 characters, start with a letter, and use letters, digits, - _ . ~ + %; got ${JSON.stringify(id)}`);
+  for (const [name, id] of [
+    ['topic', topicId],
+    ['subscription', subscriptionId],
+  ] as const) {
+    if (!/^[A-Za-z][\w.~+%-]{2,254}$/.test(id))
+      throw new PubSubSetupError(
+        `${name} id must be 3–255 characters, start with a letter, and use letters, digits, - _ . ~ + %; got ${JSON.stringify(id)}`,
+      );
   }
   check('maxDeliveryAttempts', maxDeliveryAttempts, 5, 100);
   check('minimumBackoffSeconds', minimumBackoffSeconds, 0, 600);
   check('maximumBackoffSeconds', maximumBackoffSeconds, 0, 600);
   check('ackDeadlineSeconds', ackDeadlineSeconds, 10, 600);
   if (minimumBackoffSeconds > maximumBackoffSeconds) {
-    throw new PubSubSetupError(`minimumBackoffSeconds (${minimumBackoffSeconds}) must not exceed maximumBackoffSeconds (${maximumBackoffSeconds})`);
+    throw new PubSubSetupError(
+      `minimumBackoffSeconds (${minimumBackoffSeconds}) must not exceed maximumBackoffSeconds (${maximumBackoffSeconds})`,
+    );
   }
   if (options.pushEndpoint !== undefined && !/^https?:\/\//.test(options.pushEndpoint)) {
     throw new PubSubSetupError('pushEndpoint must be an http(s) URL');
@@ -100,7 +113,10 @@ export async function setupPubSub(options: PubSubSetupOptions): Promise<PubSubSe
     }
   };
 
-  const ensureSubscription = async (wanted: ISubscription & { name: string; topic: string }, compare: (existing: ISubscription) => string[]) => {
+  const ensureSubscription = async (
+    wanted: ISubscription & { name: string; topic: string },
+    compare: (existing: ISubscription) => string[],
+  ) => {
     let existing: ISubscription | undefined;
     try {
       [existing] = await clients.subscriber.getSubscription({ subscription: wanted.name });
@@ -119,7 +135,9 @@ export async function setupPubSub(options: PubSubSetupOptions): Promise<PubSubSe
       }
     }
     if (existing.topic !== wanted.topic) {
-      throw new PubSubSetupError(`subscription ${wanted.name} exists on ${existing.topic ?? 'a deleted topic'}, not ${wanted.topic}; delete it or choose another subscription id`);
+      throw new PubSubSetupError(
+        `subscription ${wanted.name} exists on ${existing.topic ?? 'a deleted topic'}, not ${wanted.topic}; delete it or choose another subscription id`,
+      );
     }
     const paths = compare(existing);
     if (paths.length === 0) {
@@ -133,7 +151,10 @@ export async function setupPubSub(options: PubSubSetupOptions): Promise<PubSubSe
   try {
     await ensureTopic(topic);
     await ensureTopic(deadLetterTopic);
-    await ensureSubscription({ name: deadLetterSubscription, topic: deadLetterTopic, ackDeadlineSeconds: 60 }, () => []);
+    await ensureSubscription(
+      { name: deadLetterSubscription, topic: deadLetterTopic, ackDeadlineSeconds: 60 },
+      () => [],
+    );
     const pushConfig = options.pushEndpoint
       ? { pushEndpoint: options.pushEndpoint, ...(options.pushOidc ? { oidcToken: { ...options.pushOidc } } : {}) }
       : {};
@@ -144,19 +165,31 @@ export async function setupPubSub(options: PubSubSetupOptions): Promise<PubSubSe
         pushConfig,
         ackDeadlineSeconds,
         deadLetterPolicy: { deadLetterTopic, maxDeliveryAttempts },
-        retryPolicy: { minimumBackoff: { seconds: minimumBackoffSeconds }, maximumBackoff: { seconds: maximumBackoffSeconds } },
+        retryPolicy: {
+          minimumBackoff: { seconds: minimumBackoffSeconds },
+          maximumBackoff: { seconds: maximumBackoffSeconds },
+        },
       },
       (existing) => {
         const paths: string[] = [];
         const push = existing.pushConfig;
-        if ((push?.pushEndpoint ?? '') !== (options.pushEndpoint ?? '')
-          || (push?.oidcToken?.serviceAccountEmail ?? '') !== (options.pushOidc?.serviceAccountEmail ?? '')
-          || (push?.oidcToken?.audience ?? '') !== (options.pushOidc?.audience ?? '')) paths.push('push_config');
+        if (
+          (push?.pushEndpoint ?? '') !== (options.pushEndpoint ?? '') ||
+          (push?.oidcToken?.serviceAccountEmail ?? '') !== (options.pushOidc?.serviceAccountEmail ?? '') ||
+          (push?.oidcToken?.audience ?? '') !== (options.pushOidc?.audience ?? '')
+        )
+          paths.push('push_config');
         if (existing.ackDeadlineSeconds !== ackDeadlineSeconds) paths.push('ack_deadline_seconds');
-        if (existing.deadLetterPolicy?.deadLetterTopic !== deadLetterTopic || existing.deadLetterPolicy?.maxDeliveryAttempts !== maxDeliveryAttempts) {
+        if (
+          existing.deadLetterPolicy?.deadLetterTopic !== deadLetterTopic ||
+          existing.deadLetterPolicy?.maxDeliveryAttempts !== maxDeliveryAttempts
+        ) {
           paths.push('dead_letter_policy');
         }
-        if (seconds(existing.retryPolicy?.minimumBackoff) !== minimumBackoffSeconds || seconds(existing.retryPolicy?.maximumBackoff) !== maximumBackoffSeconds) {
+        if (
+          seconds(existing.retryPolicy?.minimumBackoff) !== minimumBackoffSeconds ||
+          seconds(existing.retryPolicy?.maximumBackoff) !== maximumBackoffSeconds
+        ) {
           paths.push('retry_policy');
         }
         return paths;

@@ -32,7 +32,10 @@ export interface Publisher {
 }
 
 export function encodeChangeEvent(event: ChangeEvent): OutgoingMessage {
-  return { data: Buffer.from(JSON.stringify(event)), attributes: { table: event.table, count: String(event.ids.length) } };
+  return {
+    data: Buffer.from(JSON.stringify(event)),
+    attributes: { table: event.table, count: String(event.ids.length) },
+  };
 }
 
 /** A message id as Pub/Sub writes it (decimal digits); we allow printable ASCII, no controls or spaces, ≤ 256. */
@@ -42,10 +45,16 @@ export const PUSH_MESSAGE_ID = /^[\x21-\x7E]{1,256}$/;
  * add `domain:`; the emulator takes any) and a subscription id (3–255 chars, starting with a letter, then letters,
  * digits and `-_.~+%`). Generous on the project, bounded overall, so it is safe to log and store.
  */
-export const PUSH_SUBSCRIPTION = /^projects\/[A-Za-z0-9][A-Za-z0-9.:_-]{0,99}\/subscriptions\/[A-Za-z][A-Za-z0-9._~+%-]{2,254}$/;
+export const PUSH_SUBSCRIPTION =
+  /^projects\/[A-Za-z0-9][A-Za-z0-9.:_-]{0,99}\/subscriptions\/[A-Za-z][A-Za-z0-9._~+%-]{2,254}$/;
 /** RFC 3339 as Pub/Sub writes publishTime: 4-digit year, `T`, optional fraction (up to ns), `Z` or an offset. */
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/i;
-const publishTime = z.string().max(40).regex(RFC3339).refine(isPgInstant, 'not a real instant in years 0001-9999').optional();
+const publishTime = z
+  .string()
+  .max(40)
+  .regex(RFC3339)
+  .refine(isPgInstant, 'not a real instant in years 0001-9999')
+  .optional();
 
 /**
  * Pub/Sub's push body (DESIGN §7.4): both id spellings, `deliveryAttempt` and `orderingKey` optional.
@@ -53,27 +62,41 @@ const publishTime = z.string().max(40).regex(RFC3339).refine(isPgInstant, 'not a
  * that reaches Postgres or a log line (message id, publish time, subscription) is bounded and printable.
  */
 export const pushEnvelopeSchema = z.object({
-  message: z.object({
-    data: z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64'),
-    attributes: z.record(z.string(), z.string()).optional(),
-    messageId: z.string().regex(PUSH_MESSAGE_ID).optional(),
-    message_id: z.string().regex(PUSH_MESSAGE_ID).optional(),
-    publishTime,
-    publish_time: publishTime,
-    orderingKey: z.string().max(1024).optional(),
-  }).refine((m) => m.messageId ?? m.message_id, { message: 'messageId or message_id is required', path: ['messageId'] }),
+  message: z
+    .object({
+      data: z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64'),
+      attributes: z.record(z.string(), z.string()).optional(),
+      messageId: z.string().regex(PUSH_MESSAGE_ID).optional(),
+      message_id: z.string().regex(PUSH_MESSAGE_ID).optional(),
+      publishTime,
+      publish_time: publishTime,
+      orderingKey: z.string().max(1024).optional(),
+    })
+    .refine((m) => m.messageId ?? m.message_id, {
+      message: 'messageId or message_id is required',
+      path: ['messageId'],
+    }),
   subscription: z.string().max(400).regex(PUSH_SUBSCRIPTION),
   deliveryAttempt: z.number().int().positive().max(1000).optional(),
 });
 export type PushEnvelope = z.infer<typeof pushEnvelopeSchema>;
 
 /** The wrapped push body Pub/Sub would POST for `message`. */
-export function buildPushEnvelope(message: OutgoingMessage, messageId: string, subscription: string, deliveryAttempt?: number): PushEnvelope {
+export function buildPushEnvelope(
+  message: OutgoingMessage,
+  messageId: string,
+  subscription: string,
+  deliveryAttempt?: number,
+): PushEnvelope {
   const publishTime = new Date().toISOString();
   return {
     message: {
-      data: message.data.toString('base64'), attributes: message.attributes,
-      messageId, message_id: messageId, publishTime, publish_time: publishTime,
+      data: message.data.toString('base64'),
+      attributes: message.attributes,
+      messageId,
+      message_id: messageId,
+      publishTime,
+      publish_time: publishTime,
     },
     subscription,
     ...(deliveryAttempt === undefined ? {} : { deliveryAttempt }),

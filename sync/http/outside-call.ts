@@ -136,20 +136,28 @@ const noop = () => {};
  */
 export function createOutsideCaller(options: OutsideCallerOptions): OutsideCaller {
   const { service, sql, logger, retries } = options;
-  if (!Number.isInteger(retries) || retries < 0) throw new Error(`createOutsideCaller(${service}): retries must be an integer >= 0, got ${String(retries)}`);
+  if (!Number.isInteger(retries) || retries < 0)
+    throw new Error(`createOutsideCaller(${service}): retries must be an integer >= 0, got ${String(retries)}`);
   const timeoutMs = options.timeoutMs ?? 30_000;
   const minDelayMs = options.minDelayMs ?? 1000;
   const maxDelayMs = options.maxDelayMs ?? 30_000;
-  if (!(timeoutMs > 0)) throw new Error(`createOutsideCaller(${service}): timeoutMs must be a number of ms > 0, got ${String(timeoutMs)}`);
-  for (const [key, value] of [['minDelayMs', minDelayMs], ['maxDelayMs', maxDelayMs]] as const) {
-    if (!(value >= 0)) throw new Error(`createOutsideCaller(${service}): ${key} must be a number of ms >= 0, got ${String(value)}`);
+  if (!(timeoutMs > 0))
+    throw new Error(`createOutsideCaller(${service}): timeoutMs must be a number of ms > 0, got ${String(timeoutMs)}`);
+  for (const [key, value] of [
+    ['minDelayMs', minDelayMs],
+    ['maxDelayMs', maxDelayMs],
+  ] as const) {
+    if (!(value >= 0))
+      throw new Error(`createOutsideCaller(${service}): ${key} must be a number of ms >= 0, got ${String(value)}`);
   }
   const fetchFn = options.fetch ?? globalThis.fetch;
   const random = options.random ?? Math.random;
   const sleep = options.sleep ?? realSleep;
 
   const delayMs = (attempt: number, retryAfterMs?: number): number =>
-    retryAfterMs !== undefined ? Math.min(maxDelayMs, retryAfterMs) : Math.min(maxDelayMs, minDelayMs * 2 ** attempt * (1 + random()));
+    retryAfterMs !== undefined
+      ? Math.min(maxDelayMs, retryAfterMs)
+      : Math.min(maxDelayMs, minDelayMs * 2 ** attempt * (1 + random()));
 
   /** Sends the request with the timeout; a throw is the caller's abort (rethrown) or a network failure (an answer). */
   async function send(request: OutsideRequest, signal: AbortSignal | undefined): Promise<OutsideAnswer> {
@@ -169,7 +177,10 @@ export function createOutsideCaller(options: OutsideCallerOptions): OutsideCalle
   }
 
   /** One HTTP attempt and its access_log row. */
-  async function once<T>(attempt: OutsideAttempt<T>, callOptions: OutsideCallOptions): Promise<{ verdict: Verdict<T>; status: number | null }> {
+  async function once<T>(
+    attempt: OutsideAttempt<T>,
+    callOptions: OutsideCallOptions,
+  ): Promise<{ verdict: Verdict<T>; status: number | null }> {
     const { request, release = noop } = await attempt.prepare();
     const started = performance.now();
     let status: number | null = null;
@@ -201,7 +212,12 @@ export function createOutsideCaller(options: OutsideCallerOptions): OutsideCalle
       throw error;
     } finally {
       await writeAccessLog(sql, service, {
-        method: request.method, pathTemplate: attempt.pathTemplate, status, durationMs: performance.now() - started, recordCount, errorClass,
+        method: request.method,
+        pathTemplate: attempt.pathTemplate,
+        status,
+        durationMs: performance.now() - started,
+        recordCount,
+        errorClass,
         requestId: callOptions.requestId,
       });
     }
@@ -222,8 +238,15 @@ export function createOutsideCaller(options: OutsideCallerOptions): OutsideCalle
         const waitMs = delayMs(n, verdict.retryAfterMs);
         logger?.warn(
           {
-            event: `${service}_call_retry`, pathTemplate: attempt.pathTemplate, status, errorClass: verdict.error.name, err: verdict.error,
-            attemptNumber: n + 1, retriesLeft: allowed - n, waitMs: Math.round(waitMs), retryAfter: verdict.retryAfterMs !== undefined,
+            event: `${service}_call_retry`,
+            pathTemplate: attempt.pathTemplate,
+            status,
+            errorClass: verdict.error.name,
+            err: verdict.error,
+            attemptNumber: n + 1,
+            retriesLeft: allowed - n,
+            waitMs: Math.round(waitMs),
+            retryAfter: verdict.retryAfterMs !== undefined,
             requestId: callOptions.requestId,
           },
           `${service} call failed; retrying`,

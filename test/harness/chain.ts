@@ -1,7 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import path from 'node:path';
 import type { Sql } from 'postgres';
 import { freePort } from '../../cli/local/postgres.js';
@@ -74,7 +80,12 @@ function spawnPlatform(args: string[], env: NodeJS.ProcessEnv) {
  * Starts `platform serve <name>` on `port` and resolves once `GET /health` answers 200.
  * @throws Error with the child's output when it exits or is not healthy within `timeoutMs`
  */
-export async function startService(name: ServiceName, env: NodeJS.ProcessEnv, port: number, timeoutMs = 30_000): Promise<ServiceProcess> {
+export async function startService(
+  name: ServiceName,
+  env: NodeJS.ProcessEnv,
+  port: number,
+  timeoutMs = 30_000,
+): Promise<ServiceProcess> {
   const { child, exited, output } = spawnPlatform(['serve', name], { ...env, PORT: String(port) });
   const url = `http://127.0.0.1:${port}`;
   let gone: number | string | undefined;
@@ -84,11 +95,15 @@ export async function startService(name: ServiceName, env: NodeJS.ProcessEnv, po
     return exited;
   };
   try {
-    await waitFor(`${name} to answer GET /health`, async () => {
-      if (gone !== undefined) throw new Error(`${name} exited (${gone}) before it was healthy:\n${output()}`);
-      const res = await fetch(`${url}/health`).catch(() => undefined);
-      return res?.status === 200;
-    }, { timeoutMs, detail: output });
+    await waitFor(
+      `${name} to answer GET /health`,
+      async () => {
+        if (gone !== undefined) throw new Error(`${name} exited (${gone}) before it was healthy:\n${output()}`);
+        const res = await fetch(`${url}/health`).catch(() => undefined);
+        return res?.status === 200;
+      },
+      { timeoutMs, detail: output },
+    );
   } catch (error) {
     await kill();
     throw error;
@@ -97,7 +112,10 @@ export async function startService(name: ServiceName, env: NodeJS.ProcessEnv, po
 }
 
 /** Runs a one-shot `platform …` command to completion. */
-export async function runPlatform(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | string; output: string }> {
+export async function runPlatform(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | string; output: string }> {
   const { exited, output } = spawnPlatform(args, env);
   const code = await exited;
   return { code, output: output() };
@@ -105,11 +123,16 @@ export async function runPlatform(args: string[], env: NodeJS.ProcessEnv): Promi
 
 /** SIGKILLs every child this module started that is still running and waits for each to exit. */
 export async function killAllChildren(): Promise<void> {
-  await Promise.all([...running].map((child) => new Promise<void>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  })));
+  await Promise.all(
+    [...running].map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          child.once('exit', () => resolve());
+          child.kill('SIGKILL');
+        }),
+    ),
+  );
 }
 
 /**
@@ -154,10 +177,14 @@ export async function startPushProxy(target: string): Promise<PushProxy> {
   };
   const forward = (request: Pending) =>
     new Promise<number>((resolve, reject) => {
-      const out = httpRequest(target, { method: 'POST', headers: { ...request.headers, host: new URL(target).host } }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      });
+      const out = httpRequest(
+        target,
+        { method: 'POST', headers: { ...request.headers, host: new URL(target).host } },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        },
+      );
       out.on('error', reject);
       out.end(request.body);
     });
@@ -253,7 +280,11 @@ export interface Chain {
 export async function startChain(options: ChainOptions): Promise<Chain> {
   const closers: (() => Promise<unknown>)[] = [];
   try {
-    const drchrono = await startDrChronoSandbox({ patientCount: options.patients, seed: options.seed ?? 1, hourlyCallBudget: 100_000 });
+    const drchrono = await startDrChronoSandbox({
+      patientCount: options.patients,
+      seed: options.seed ?? 1,
+      hourlyCallBudget: 100_000,
+    });
     closers.push(() => drchrono.close());
     const oidc = await startGoogleOidcSandbox();
     closers.push(() => oidc.close());
@@ -262,19 +293,35 @@ export async function startChain(options: ChainOptions): Promise<Chain> {
     const mapping = JSON.parse(await readFile(coda.env.CODA_MAPPING!, 'utf8')) as CodaMapping;
     const tokenFile = path.join(options.dir, 'drchrono-token.json');
     const pair = drchrono.control.issueTokenPair();
-    await new FileTokenStore(tokenFile).save({ accessToken: pair.access_token, refreshToken: pair.refresh_token, expiresAt: new Date(Date.now() + pair.expires_in * 1000) });
+    await new FileTokenStore(tokenFile).save({
+      accessToken: pair.access_token,
+      refreshToken: pair.refresh_token,
+      expiresAt: new Date(Date.now() + pair.expires_in * 1000),
+    });
     const ports = { 'drchrono-sync': await freePort(), 'coda-push': await freePort() };
     const pushEndpoint = `http://127.0.0.1:${ports['coda-push']}/pubsub/push`;
     const common = { DATABASE_URL: options.databaseUrl, LOG_LEVEL: 'warn', DB_POOL_MAX: '5', ...options.env };
     const drchronoSyncEnv = (endpoint = pushEndpoint): NodeJS.ProcessEnv => ({
       ...common,
-      DRCHRONO_BASE_URL: drchrono.url, DRCHRONO_CLIENT_ID: DEFAULT_CLIENT.clientId, DRCHRONO_CLIENT_SECRET: DEFAULT_CLIENT.clientSecret,
-      DRCHRONO_TOKEN_STORE: `file:${tokenFile}`, DRCHRONO_HOURLY_CALL_LIMIT: '50000',
-      DRCHRONO_WEBHOOK_SECRET: randomBytes(16).toString('hex'), DEEPCURA_KEY: randomBytes(32).toString('base64'),
-      AUTH_OIDC_JWKS_URL: oidc.jwksUrl, AUTH_OIDC_AUDIENCE: DRCHRONO_AUDIENCE, AUTH_OIDC_ALLOWED_EMAILS: SCHEDULER_EMAIL,
-      EVENT_BUS: 'http', PUSH_ENDPOINT: endpoint,
+      DRCHRONO_BASE_URL: drchrono.url,
+      DRCHRONO_CLIENT_ID: DEFAULT_CLIENT.clientId,
+      DRCHRONO_CLIENT_SECRET: DEFAULT_CLIENT.clientSecret,
+      DRCHRONO_TOKEN_STORE: `file:${tokenFile}`,
+      DRCHRONO_HOURLY_CALL_LIMIT: '50000',
+      DRCHRONO_WEBHOOK_SECRET: randomBytes(16).toString('hex'),
+      DEEPCURA_KEY: randomBytes(32).toString('base64'),
+      AUTH_OIDC_JWKS_URL: oidc.jwksUrl,
+      AUTH_OIDC_AUDIENCE: DRCHRONO_AUDIENCE,
+      AUTH_OIDC_ALLOWED_EMAILS: SCHEDULER_EMAIL,
+      EVENT_BUS: 'http',
+      PUSH_ENDPOINT: endpoint,
     });
-    const codaPushEnv: NodeJS.ProcessEnv = { ...common, ...coda.env, PUSH_AUTH: 'none', CODA_MUTATION_TIMEOUT_MS: '20000' };
+    const codaPushEnv: NodeJS.ProcessEnv = {
+      ...common,
+      ...coda.env,
+      PUSH_AUTH: 'none',
+      CODA_MUTATION_TIMEOUT_MS: '20000',
+    };
     const services = new Set<ServiceProcess>();
     const own = async (started: Promise<ServiceProcess>) => {
       const service = await started;
@@ -282,8 +329,16 @@ export async function startChain(options: ChainOptions): Promise<Chain> {
       return service;
     };
     const chain: Chain = {
-      drchrono, coda, oidc, mapping, ports, pushEndpoint, drchronoSyncEnv, codaPushEnv,
-      startDrChronoSync: (endpoint) => own(startService('drchrono-sync', drchronoSyncEnv(endpoint), ports['drchrono-sync'])),
+      drchrono,
+      coda,
+      oidc,
+      mapping,
+      ports,
+      pushEndpoint,
+      drchronoSyncEnv,
+      codaPushEnv,
+      startDrChronoSync: (endpoint) =>
+        own(startService('drchrono-sync', drchronoSyncEnv(endpoint), ports['drchrono-sync'])),
       startCodaPush: () => own(startService('coda-push', codaPushEnv, ports['coda-push'])),
       async schedulerCall(service, callPath) {
         const token = await oidc.control.mintIdToken({ audience: DRCHRONO_AUDIENCE, email: SCHEDULER_EMAIL });
@@ -330,7 +385,9 @@ export async function compareChain(sql: Sql, chain: Pick<Chain, 'mapping' | 'cod
   for (const table of Object.keys(chain.mapping.tables)) {
     const [row] = await sql.unsafe<{ n: number }[]>(`SELECT count(*)::int AS n FROM ${table}`);
     if (row!.n === 0) continue;
-    tables.push(await compareCodaWithPostgres(sql, chain.mapping, (tableId) => chain.coda.sandbox.control.rows(tableId), table));
+    tables.push(
+      await compareCodaWithPostgres(sql, chain.mapping, (tableId) => chain.coda.sandbox.control.rows(tableId), table),
+    );
   }
   const sum = (pick: (c: CodaComparison) => number) => tables.reduce((n, c) => n + pick(c), 0);
   return {
@@ -346,6 +403,9 @@ export async function compareChain(sql: Sql, chain: Pick<Chain, 'mapping' | 'cod
 /** A one-line-per-table summary for assertion messages (counts and a few keys, no row values). */
 export function describeComparison(result: ChainComparison): string {
   return result.tables
-    .map((c) => `${c.table}: pg ${c.postgresRows}, coda ${c.codaRows}, missing ${c.missing.length}, dup ${c.duplicates.length}, mismatched ${c.mismatched.length} [${c.mismatched.slice(0, 3).join(',')}], extra ${c.extra.length}`)
+    .map(
+      (c) =>
+        `${c.table}: pg ${c.postgresRows}, coda ${c.codaRows}, missing ${c.missing.length}, dup ${c.duplicates.length}, mismatched ${c.mismatched.length} [${c.mismatched.slice(0, 3).join(',')}], extra ${c.extra.length}`,
+    )
     .join('\n');
 }

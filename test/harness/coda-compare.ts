@@ -4,7 +4,11 @@ import type { CodaMapping } from '../../sync/coda/mapping.js';
 import { sourceTableInfo } from '../../sync/coda/tables.js';
 
 /** Postgres rows of `table` rendered through the map by SQL formatting (independent of the push's own conversion). */
-export async function expectedCodaRows(sql: Sql, mapping: CodaMapping, table: string): Promise<Map<string, Record<string, unknown>>> {
+export async function expectedCodaRows(
+  sql: Sql,
+  mapping: CodaMapping,
+  table: string,
+): Promise<Map<string, Record<string, unknown>>> {
   const entry = mapping.tables[table]!;
   const info = sourceTableInfo(table)!;
   const keyColumn = Object.entries(entry.columns).find(([, id]) => id === entry.keyColumn)![0];
@@ -12,24 +16,38 @@ export async function expectedCodaRows(sql: Sql, mapping: CodaMapping, table: st
     const kind = info.columns.get(column)!.kind;
     const c = `"${column}"`;
     const e =
-      kind === 'date' ? `to_char(${c}, 'YYYY-MM-DD')`
-      : kind === 'timestamptz' ? `to_char(${c} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
-      : kind === 'jsonb' ? `${c}::text`
-      : c;
+      kind === 'date'
+        ? `to_char(${c}, 'YYYY-MM-DD')`
+        : kind === 'timestamptz'
+          ? `to_char(${c} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
+          : kind === 'jsonb'
+            ? `${c}::text`
+            : c;
     return `${e} AS "${id}"`;
   });
   const deleted = info.columns.has('deleted_at') ? '(deleted_at IS NOT NULL)' : 'false';
-  const rows = await sql.unsafe<Record<string, unknown>[]>(`SELECT ${exprs.join(', ')}, ${deleted} AS "__deleted" FROM ${table}`);
-  return new Map(rows.map((row) => {
-    const values: Record<string, unknown> = {};
-    for (const [column, id] of Object.entries(entry.columns)) {
-      const kind = info.columns.get(column)!.kind;
-      const v = row[id];
-      values[id] = v === null ? '' : kind === 'integer' || kind === 'numeric' ? Number(v) : kind === 'jsonb' ? JSON.stringify(JSON.parse(String(v))) : v;
-    }
-    values[entry.deletedColumn] = row['__deleted'];
-    return [String(row[entry.columns[keyColumn]!]), values];
-  }));
+  const rows = await sql.unsafe<Record<string, unknown>[]>(
+    `SELECT ${exprs.join(', ')}, ${deleted} AS "__deleted" FROM ${table}`,
+  );
+  return new Map(
+    rows.map((row) => {
+      const values: Record<string, unknown> = {};
+      for (const [column, id] of Object.entries(entry.columns)) {
+        const kind = info.columns.get(column)!.kind;
+        const v = row[id];
+        values[id] =
+          v === null
+            ? ''
+            : kind === 'integer' || kind === 'numeric'
+              ? Number(v)
+              : kind === 'jsonb'
+                ? JSON.stringify(JSON.parse(String(v)))
+                : v;
+      }
+      values[entry.deletedColumn] = row['__deleted'];
+      return [String(row[entry.columns[keyColumn]!]), values];
+    }),
+  );
 }
 
 export interface CodaComparison {
@@ -47,7 +65,12 @@ export interface CodaComparison {
 }
 
 /** Every Coda row compared with its Postgres row, field by field. */
-export async function compareCodaWithPostgres(sql: Sql, mapping: CodaMapping, codaRows: (tableId: string) => CodaSandboxRow[], table: string): Promise<CodaComparison> {
+export async function compareCodaWithPostgres(
+  sql: Sql,
+  mapping: CodaMapping,
+  codaRows: (tableId: string) => CodaSandboxRow[],
+  table: string,
+): Promise<CodaComparison> {
   const entry = mapping.tables[table]!;
   const expected = await expectedCodaRows(sql, mapping, table);
   const actual = codaRows(entry.tableId);
@@ -70,4 +93,5 @@ export async function compareCodaWithPostgres(sql: Sql, mapping: CodaMapping, co
   };
 }
 
-const sortKeys = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
+const sortKeys = (o: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));

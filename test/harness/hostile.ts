@@ -28,10 +28,24 @@ const DEEP_TOKEN = '\u0001deep:';
 /** JSON text of `value`, with each Deep written as that many nested arrays around a marker string. */
 export function hostileJson(value: unknown): string {
   const text = JSON.stringify(value, (_key, v: unknown) => (v instanceof Deep ? `${DEEP_TOKEN}${v.depth}` : v));
-  return text.replace(/"\\u0001deep:(\d+)"/g, (_m, depth: string) => `${'['.repeat(+depth)}"${marker()}"${']'.repeat(+depth)}`);
+  return text.replace(
+    /"\\u0001deep:(\d+)"/g,
+    (_m, depth: string) => `${'['.repeat(+depth)}"${marker()}"${']'.repeat(+depth)}`,
+  );
 }
 
-const tail = fc.constantFrom('', '\u0000', '\uD800', '\uDFFF', 'a\u0000b', '\uDBFF\u0000', '\u0000\u0000', '\uD83D\uDE00', "'; DROP TABLE x; --", '\\u0000');
+const tail = fc.constantFrom(
+  '',
+  '\u0000',
+  '\uD800',
+  '\uDFFF',
+  'a\u0000b',
+  '\uDBFF\u0000',
+  '\u0000\u0000',
+  '\uD83D\uDE00',
+  "'; DROP TABLE x; --",
+  '\\u0000',
+);
 
 /** A string with a marker and something Postgres or a log could choke on. */
 export const hostileString: fc.Arbitrary<string> = fc.oneof(
@@ -42,14 +56,48 @@ export const hostileString: fc.Arbitrary<string> = fc.oneof(
 
 /** Dates and timestamps that match DrChrono's shapes but name no real time, plus real ones at the edges. */
 export const hostileTime = fc.constantFrom(
-  '2026-02-30', '0000-00-00', '0000-01-01', '9999-12-31', '2025-02-29', '2026-13-01',
-  '9999-99-99T99:99', '2026-13-40T25:61', '0000-00-00T00:00', '2026-02-30T10:00', '9999-12-31T23:59:59', '0001-01-01T00:00',
-  '2026-01-01T24:00', '2026-01-01T10:60', '2026-03-08T02:30:00', '+010000-01-01T00:00:00.000Z', '0000-01-01T00:00:00Z',
-  '2026-02-30T00:00:00Z', '2026-01-01T00:00:00+16:00', '', 'not a date',
+  '2026-02-30',
+  '0000-00-00',
+  '0000-01-01',
+  '9999-12-31',
+  '2025-02-29',
+  '2026-13-01',
+  '9999-99-99T99:99',
+  '2026-13-40T25:61',
+  '0000-00-00T00:00',
+  '2026-02-30T10:00',
+  '9999-12-31T23:59:59',
+  '0001-01-01T00:00',
+  '2026-01-01T24:00',
+  '2026-01-01T10:60',
+  '2026-03-08T02:30:00',
+  '+010000-01-01T00:00:00.000Z',
+  '0000-01-01T00:00:00Z',
+  '2026-02-30T00:00:00Z',
+  '2026-01-01T00:00:00+16:00',
+  '',
+  'not a date',
 );
 
 export const hostileNumber = fc.oneof(
-  fc.constantFrom(2 ** 31, 2 ** 31 - 1, -(2 ** 31) - 1, 2 ** 53, -(2 ** 53), 2 ** 63, 1e308, -1e308, 0, -1, 0.5, 1e-300, 32_768, 9, 10, 11),
+  fc.constantFrom(
+    2 ** 31,
+    2 ** 31 - 1,
+    -(2 ** 31) - 1,
+    2 ** 53,
+    -(2 ** 53),
+    2 ** 63,
+    1e308,
+    -1e308,
+    0,
+    -1,
+    0.5,
+    1e-300,
+    32_768,
+    9,
+    10,
+    11,
+  ),
   fc.double({ noNaN: true, noDefaultInfinity: true }),
   fc.integer(),
 );
@@ -69,14 +117,22 @@ export const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
  * `base` with each listed field either kept or replaced by a hostile value, plus up to two extra hostile keys.
  * At least one field is replaced, so every run is hostile somewhere. (A generated null means "keep".)
  */
-export function hostileFields(base: Record<string, unknown>, fields: readonly string[], values: fc.Arbitrary<unknown> = hostileValue): fc.Arbitrary<Record<string, unknown>> {
+export function hostileFields(
+  base: Record<string, unknown>,
+  fields: readonly string[],
+  values: fc.Arbitrary<unknown> = hostileValue,
+): fc.Arbitrary<Record<string, unknown>> {
   return fc
     .tuple(
       // Each field hostile with probability 1/6, so many runs keep the keys valid and reach the database.
-      fc.tuple(...fields.map(() => fc.oneof({ weight: 5, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: values }))),
+      fc.tuple(
+        ...fields.map(() => fc.oneof({ weight: 5, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: values })),
+      ),
       fc.nat({ max: fields.length - 1 }),
       values,
-      fc.dictionary(fc.oneof(hostileString, fc.constantFrom('custom_field', 'notes_extra')), hostileValue, { maxKeys: 2 }),
+      fc.dictionary(fc.oneof(hostileString, fc.constantFrom('custom_field', 'notes_extra')), hostileValue, {
+        maxKeys: 2,
+      }),
     )
     .map(([choices, forced, forcedValue, extra]) => {
       const out: Record<string, unknown> = { ...base, ...extra };

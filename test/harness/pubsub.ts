@@ -17,16 +17,31 @@ export { createPushDriver } from '../../sync/events/push-driver.js';
 export type { PushDelivery, PushDriver, PushDriverOptions, PushHandler } from '../../sync/events/push-driver.js';
 
 /** Pulls and acks everything on a pull subscription (waiting up to `waitMs` per pull) — for asserting what arrived. */
-export async function pullAll(options: { host: string; projectId: string; subscription: string; waitMs?: number; expect?: number; timeoutMs?: number }) {
+export async function pullAll(options: {
+  host: string;
+  projectId: string;
+  subscription: string;
+  waitMs?: number;
+  expect?: number;
+  timeoutMs?: number;
+}) {
   const clients = pubsubClients({ projectId: options.projectId, apiEndpoint: options.host });
   const subscription = clients.subscriptionName(options.subscription);
-  const messages: { messageId: string; data: Buffer; attributes: Record<string, string>; deliveryAttempt: number | undefined }[] = [];
+  const messages: {
+    messageId: string;
+    data: Buffer;
+    attributes: Record<string, string>;
+    deliveryAttempt: number | undefined;
+  }[] = [];
   const deadline = Date.now() + (options.timeoutMs ?? 10_000);
   try {
     for (;;) {
       let received: protos.google.pubsub.v1.IReceivedMessage[] | null | undefined;
       try {
-        [{ receivedMessages: received }] = await clients.subscriber.pull({ subscription, maxMessages: 100 }, { timeout: options.waitMs ?? 1000, retry: null });
+        [{ receivedMessages: received }] = await clients.subscriber.pull(
+          { subscription, maxMessages: 100 },
+          { timeout: options.waitMs ?? 1000, retry: null },
+        );
       } catch (error) {
         if ((error as { code?: unknown }).code !== 4) throw error;
       }

@@ -18,7 +18,10 @@ export interface RouteTestbed {
  * One inbound route under test on drchrono-sync's base app (request id, access log, error mapping) with a real
  * database and captured logs; registers the beforeAll/afterAll that create and drop them. `seed` runs once after.
  */
-export function routeTestbed(mount: (deps: { sql: TestDatabase['sql']; logger: Logger }) => Hono<any>, seed?: (t: TestDatabase) => Promise<unknown>): RouteTestbed {
+export function routeTestbed(
+  mount: (deps: { sql: TestDatabase['sql']; logger: Logger }) => Hono<any>,
+  seed?: (t: TestDatabase) => Promise<unknown>,
+): RouteTestbed {
   const logs = captureLogs('drchrono-sync');
   let t: TestDatabase | undefined;
   let app: ReturnType<typeof createBaseApp> | undefined;

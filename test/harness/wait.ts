@@ -11,7 +11,8 @@ export async function waitFor<T>(
   for (;;) {
     const value = await check();
     if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${options.detail ? `\n${options.detail()}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${options.detail ? `\n${options.detail()}` : ''}`);
     await new Promise((r) => setTimeout(r, options.intervalMs ?? 50));
   }
 }

@@ -3,7 +3,14 @@ import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { commandNames } from '../../cli/main.js';
 import {
-  changeEventNames, iamDatabaseUser, migrateEnvSchema, SCHEDULER_JOBS, SECRETS, SERVICE_NAMES, serviceEnvSchemas, type ServiceName,
+  changeEventNames,
+  iamDatabaseUser,
+  migrateEnvSchema,
+  SCHEDULER_JOBS,
+  SECRETS,
+  SERVICE_NAMES,
+  serviceEnvSchemas,
+  type ServiceName,
 } from '../../contract/index.js';
 import { synthesizeAll, type TerraformJson } from '../../stacks/synth.js';
 import { createTerraformResolver } from '../../stacks/terraform-refs.js';
@@ -39,7 +46,11 @@ interface EnvEntry {
 function cloudRunServices(json: TerraformJson) {
   return resources(json, 'google_cloud_run_v2_service').map((service) => {
     const container = service.template.containers[0] as { env: EnvEntry[] };
-    return { name: service.name as ServiceName, serviceAccount: service.template.service_account as string, env: container.env };
+    return {
+      name: service.name as ServiceName,
+      serviceAccount: service.template.service_account as string,
+      env: container.env,
+    };
   });
 }
 
@@ -48,28 +59,45 @@ describe.each(['staging', 'prod'])('%s: the deploy contract', (stackName) => {
   const resolver = () => createTerraformResolver(json());
 
   it('deploys exactly the two services the CLI can serve', () => {
-    expect(cloudRunServices(json()).map((s) => s.name).sort()).toEqual([...SERVICE_NAMES].sort());
+    expect(
+      cloudRunServices(json())
+        .map((s) => s.name)
+        .sort(),
+    ).toEqual([...SERVICE_NAMES].sort());
   });
 
   it.each(SERVICE_NAMES)('gives %s an environment its own schema accepts (secrets counted by reference)', (service) => {
     const { env } = cloudRunServices(json()).find((s) => s.name === service)!;
-    const plain = Object.fromEntries(env.filter((e) => e.value !== undefined).map((e) => [e.name, resolver().resolve(e.value!)]));
+    const plain = Object.fromEntries(
+      env.filter((e) => e.value !== undefined).map((e) => [e.name, resolver().resolve(e.value!)]),
+    );
     const secret = Object.fromEntries(env.filter((e) => e.value_source).map((e) => [e.name, sampleSecret(e.name)]));
     const parsed = serviceEnvSchemas[service].safeParse({ ...plain, ...secret, K_SERVICE: service });
     expect(parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`)).toEqual([]);
   });
 
-  it.each(SERVICE_NAMES)('gives %s every secret the contract says it reads, each from a secret the stack creates', (service) => {
-    const { env } = cloudRunServices(json()).find((s) => s.name === service)!;
-    const created = new Set(resources(json(), 'google_secret_manager_secret').map((s) => s.secret_id as string));
-    const mounted = Object.fromEntries(env.filter((e) => e.value_source).map((e) => [e.name, resolver().resolve(e.value_source!.secret_key_ref.secret)]));
-    const expected = Object.fromEntries(Object.entries(SECRETS).flatMap(([id, spec]) => (spec.service === service && spec.env ? [[spec.env, id]] : [])));
-    expect(mounted).toEqual(expected);
-    for (const id of Object.values(mounted)) expect(created, `secret ${id}`).toContain(id);
-  });
+  it.each(SERVICE_NAMES)(
+    'gives %s every secret the contract says it reads, each from a secret the stack creates',
+    (service) => {
+      const { env } = cloudRunServices(json()).find((s) => s.name === service)!;
+      const created = new Set(resources(json(), 'google_secret_manager_secret').map((s) => s.secret_id as string));
+      const mounted = Object.fromEntries(
+        env
+          .filter((e) => e.value_source)
+          .map((e) => [e.name, resolver().resolve(e.value_source!.secret_key_ref.secret)]),
+      );
+      const expected = Object.fromEntries(
+        Object.entries(SECRETS).flatMap(([id, spec]) => (spec.service === service && spec.env ? [[spec.env, id]] : [])),
+      );
+      expect(mounted).toEqual(expected);
+      for (const id of Object.values(mounted)) expect(created, `secret ${id}`).toContain(id);
+    },
+  );
 
   it('creates every secret of the contract, and the token store names one of them', () => {
-    const created = resources(json(), 'google_secret_manager_secret').map((s) => s.secret_id as string).sort();
+    const created = resources(json(), 'google_secret_manager_secret')
+      .map((s) => s.secret_id as string)
+      .sort();
     expect(created).toEqual(Object.keys(SECRETS).sort());
     const sync = cloudRunServices(json()).find((s) => s.name === 'drchrono-sync')!;
     const store = resolver().resolve(sync.env.find((e) => e.name === 'DRCHRONO_TOKEN_STORE')!.value!);
@@ -88,10 +116,14 @@ describe.each(['staging', 'prod'])('%s: the deploy contract', (stackName) => {
       expect(service.env.find((e) => e.name === 'DATABASE_AUTH')?.value, service.name).toBe('cloudsql-iam');
     }
     const job = resources(json(), 'google_cloud_run_v2_job')[0]!;
-    const jobEnv = Object.fromEntries((job.template.template.containers[0].env as EnvEntry[]).map((e) => [e.name, resolver().resolve(e.value!)]));
+    const jobEnv = Object.fromEntries(
+      (job.template.template.containers[0].env as EnvEntry[]).map((e) => [e.name, resolver().resolve(e.value!)]),
+    );
     const parsed = migrateEnvSchema.parse(jobEnv);
     expect(users).toContain(decodeURIComponent(new URL(parsed.DATABASE_URL).username));
-    expect(decodeURIComponent(new URL(parsed.DATABASE_URL).username)).toBe(iamDatabaseUser(resolver().resolve(job.template.template.service_account)));
+    expect(decodeURIComponent(new URL(parsed.DATABASE_URL).username)).toBe(
+      iamDatabaseUser(resolver().resolve(job.template.template.service_account)),
+    );
     // The application role goes to exactly the services' logins.
     const serviceLogins = cloudRunServices(json()).map((s) => iamDatabaseUser(resolver().resolve(s.serviceAccount)));
     expect([...(parsed.DATABASE_APP_LOGINS ?? [])].sort()).toEqual(serviceLogins.sort());
@@ -111,22 +143,33 @@ describe.each(['staging', 'prod'])('%s: the deploy contract', (stackName) => {
     const sync = cloudRunServices(json()).find((s) => s.name === 'drchrono-sync')!;
     const topic = resolver().resolve(sync.env.find((e) => e.name === 'PUBSUB_TOPIC')!.value!);
     const names = changeEventNames(topic);
-    expect(resources(json(), 'google_pubsub_topic').map((t) => t.name).sort()).toEqual([names.topic, names.deadLetterTopic].sort());
+    expect(
+      resources(json(), 'google_pubsub_topic')
+        .map((t) => t.name)
+        .sort(),
+    ).toEqual([names.topic, names.deadLetterTopic].sort());
     const subscriptions = Object.fromEntries(resources(json(), 'google_pubsub_subscription').map((s) => [s.name, s]));
     expect(Object.keys(subscriptions).sort()).toEqual([names.pushSubscription, names.deadLetterSubscription].sort());
     const push = subscriptions[names.pushSubscription]!;
     const codaPush = cloudRunServices(json()).find((s) => s.name === 'coda-push')!;
-    const codaEnv = Object.fromEntries(codaPush.env.filter((e) => e.value).map((e) => [e.name, resolver().resolve(e.value!)]));
+    const codaEnv = Object.fromEntries(
+      codaPush.env.filter((e) => e.value).map((e) => [e.name, resolver().resolve(e.value!)]),
+    );
     expect(resolver().resolve(push.push_config.push_endpoint)).toBe(`${codaEnv.AUTH_OIDC_AUDIENCE}/pubsub/push`);
     expect(resolver().resolve(push.push_config.oidc_token.audience)).toBe(codaEnv.AUTH_OIDC_AUDIENCE);
-    expect(codaEnv.PUSH_OIDC_ALLOWED_EMAILS).toBe(resolver().resolve(push.push_config.oidc_token.service_account_email));
+    expect(codaEnv.PUSH_OIDC_ALLOWED_EMAILS).toBe(
+      resolver().resolve(push.push_config.oidc_token.service_account_email),
+    );
     expect(resolver().resolve(push.dead_letter_policy.dead_letter_topic)).toContain(`/topics/${names.deadLetterTopic}`);
   });
 
-  it('schedules the contract\'s jobs at paths the services serve, with tokens the target admits', () => {
-    const services = Object.fromEntries(cloudRunServices(json()).map((s) => [
-      s.name, Object.fromEntries(s.env.filter((e) => e.value).map((e) => [e.name, resolver().resolve(e.value!)])),
-    ]));
+  it("schedules the contract's jobs at paths the services serve, with tokens the target admits", () => {
+    const services = Object.fromEntries(
+      cloudRunServices(json()).map((s) => [
+        s.name,
+        Object.fromEntries(s.env.filter((e) => e.value).map((e) => [e.name, resolver().resolve(e.value!)])),
+      ]),
+    );
     const jobs = resources(json(), 'google_cloud_scheduler_job');
     expect(jobs.map((j) => j.name).sort()).toEqual(Object.keys(SCHEDULER_JOBS).sort());
     for (const job of jobs) {
@@ -134,7 +177,9 @@ describe.each(['staging', 'prod'])('%s: the deploy contract', (stackName) => {
       const target = services[spec.service]!;
       expect(resolver().resolve(job.http_target.uri), job.name).toBe(`${target.AUTH_OIDC_AUDIENCE}${spec.path}`);
       expect(resolver().resolve(job.http_target.oidc_token.audience), job.name).toBe(target.AUTH_OIDC_AUDIENCE);
-      expect(target.AUTH_OIDC_ALLOWED_EMAILS!.split(','), job.name).toContain(resolver().resolve(job.http_target.oidc_token.service_account_email));
+      expect(target.AUTH_OIDC_ALLOWED_EMAILS!.split(','), job.name).toContain(
+        resolver().resolve(job.http_target.oidc_token.service_account_email),
+      );
     }
   });
 
@@ -151,13 +196,19 @@ describe.each(['staging', 'prod'])('%s: the deploy contract', (stackName) => {
     const named: [keyof typeof existing, string, string][] = [];
     for (const doc of docs) {
       const text = read(doc);
-      for (const m of text.matchAll(/gcloud secrets versions (?:add|access)\s+(?:latest\s+--secret[= ])?([a-z][\w-]+)/g)) named.push(['secret', m[1]!, doc]);
-      for (const m of text.matchAll(/gcloud pubsub subscriptions (?:pull|describe|seek)\s+([a-z][\w-]+)/g)) named.push(['subscription', m[1]!, doc]);
+      for (const m of text.matchAll(
+        /gcloud secrets versions (?:add|access)\s+(?:latest\s+--secret[= ])?([a-z][\w-]+)/g,
+      ))
+        named.push(['secret', m[1]!, doc]);
+      for (const m of text.matchAll(/gcloud pubsub subscriptions (?:pull|describe|seek)\s+([a-z][\w-]+)/g))
+        named.push(['subscription', m[1]!, doc]);
       for (const m of text.matchAll(/gcloud run jobs execute\s+([a-z][\w-]+)/g)) named.push(['job', m[1]!, doc]);
       for (const m of text.matchAll(/Cloud Scheduler → `([\w-]+)`/g)) named.push(['scheduler', m[1]!, doc]);
     }
     expect(named.length, 'the runbooks name resources').toBeGreaterThan(3);
-    const missing = named.filter(([kind, name]) => !existing[kind].has(name)).map(([kind, name, doc]) => `${doc}: ${kind} ${name}`);
+    const missing = named
+      .filter(([kind, name]) => !existing[kind].has(name))
+      .map(([kind, name, doc]) => `${doc}: ${kind} ${name}`);
     expect(missing).toEqual([]);
   });
 });
@@ -169,7 +220,9 @@ describe('one Node major for what is tested and what runs', () => {
     for (const workflow of ['.github/workflows/main.yml', '.github/workflows/pull-request.yml']) {
       const text = read(workflow);
       expect(text, workflow).not.toMatch(/node-version:\s/);
-      expect((text.match(/actions\/setup-node@/g) ?? []).length, workflow).toBe((text.match(/node-version-file: \.nvmrc/g) ?? []).length);
+      expect((text.match(/actions\/setup-node@/g) ?? []).length, workflow).toBe(
+        (text.match(/node-version-file: \.nvmrc/g) ?? []).length,
+      );
     }
   });
 });

@@ -25,7 +25,9 @@ beforeAll(() => {
 describe('staging and prod', () => {
   it('have exactly the same resources (same shape)', () => {
     const addresses = (json: TerraformJson): string[] =>
-      Object.entries(json.resource ?? {}).flatMap(([type, rs]) => Object.keys(rs).map((n) => `${type}.${n}`)).sort();
+      Object.entries(json.resource ?? {})
+        .flatMap(([type, rs]) => Object.keys(rs).map((n) => `${type}.${n}`))
+        .sort();
     expect(addresses(staging)).toEqual(addresses(prod));
   });
 

@@ -20,9 +20,14 @@ const bucket = (extra: Record<string, unknown> = {}) => ({
 
 describe('diffInfra (pure)', () => {
   it('reports added, removed and changed resources per stack with attribute paths', () => {
-    const base = { staging: stack({ google_storage_bucket: { b: bucket() }, google_pubsub_topic: { old: { name: 'old' } } }) };
+    const base = {
+      staging: stack({ google_storage_bucket: { b: bucket() }, google_pubsub_topic: { old: { name: 'old' } } }),
+    };
     const head = {
-      staging: stack({ google_storage_bucket: { b: bucket({ labels: { team: 'b' } }) }, google_pubsub_topic: { fresh: { name: 'fresh' } } }),
+      staging: stack({
+        google_storage_bucket: { b: bucket({ labels: { team: 'b' } }) },
+        google_pubsub_topic: { fresh: { name: 'fresh' } },
+      }),
     };
     const { changes, flags } = diffInfra(base, head);
     expect(changes.map((c) => [c.stack, c.address, c.kind])).toEqual([
@@ -45,28 +50,41 @@ describe('diffInfra (pure)', () => {
     ['CMEK', { encryption: { default_kms_key_name: 'k2' } }, 'CMEK'],
     ['deletion protection', { force_destroy: true }, 'Deletion protection'],
   ])('flags a %s change', (_name, extra, category) => {
-    const { flags } = diffInfra({ s: stack({ google_storage_bucket: { b: bucket() } }) }, { s: stack({ google_storage_bucket: { b: bucket(extra) } }) });
+    const { flags } = diffInfra(
+      { s: stack({ google_storage_bucket: { b: bucket() } }) },
+      { s: stack({ google_storage_bucket: { b: bucket(extra) } }) },
+    );
     expect(flags.map((f) => f.category)).toContain(category);
   });
 
   it('flags IAM members, ingress, SSL and org-policy changes', () => {
-    const base = { s: stack({
-      google_cloud_run_v2_service: { run: { ingress: 'INGRESS_TRAFFIC_INTERNAL_ONLY' } },
-      google_sql_database_instance: { db: { settings: { ip_configuration: { ssl_mode: 'ENCRYPTED_ONLY' } } } },
-    }) };
-    const head = { s: stack({
-      google_cloud_run_v2_service: { run: { ingress: 'INGRESS_TRAFFIC_ALL' } },
-      google_sql_database_instance: { db: { settings: { ip_configuration: { ssl_mode: 'ALLOW_UNENCRYPTED_AND_ENCRYPTED' } } } },
-      google_storage_bucket_iam_member: { viewer: { role: 'roles/storage.objectViewer', member: 'user:a@example.com' } },
-      google_org_policy_policy: { p: { name: 'projects/p/policies/sql.restrictPublicIp' } },
-    }) };
+    const base = {
+      s: stack({
+        google_cloud_run_v2_service: { run: { ingress: 'INGRESS_TRAFFIC_INTERNAL_ONLY' } },
+        google_sql_database_instance: { db: { settings: { ip_configuration: { ssl_mode: 'ENCRYPTED_ONLY' } } } },
+      }),
+    };
+    const head = {
+      s: stack({
+        google_cloud_run_v2_service: { run: { ingress: 'INGRESS_TRAFFIC_ALL' } },
+        google_sql_database_instance: {
+          db: { settings: { ip_configuration: { ssl_mode: 'ALLOW_UNENCRYPTED_AND_ENCRYPTED' } } },
+        },
+        google_storage_bucket_iam_member: {
+          viewer: { role: 'roles/storage.objectViewer', member: 'user:a@example.com' },
+        },
+        google_org_policy_policy: { p: { name: 'projects/p/policies/sql.restrictPublicIp' } },
+      }),
+    };
     const categories = diffInfra(base, head).flags.map((f) => `${f.change.address}:${f.category}`);
-    expect(categories).toEqual(expect.arrayContaining([
-      'google_cloud_run_v2_service.run:Ingress',
-      'google_sql_database_instance.db:TLS',
-      'google_storage_bucket_iam_member.viewer:IAM',
-      'google_org_policy_policy.p:Org policy',
-    ]));
+    expect(categories).toEqual(
+      expect.arrayContaining([
+        'google_cloud_run_v2_service.run:Ingress',
+        'google_sql_database_instance.db:TLS',
+        'google_storage_bucket_iam_member.viewer:IAM',
+        'google_org_policy_policy.p:Org policy',
+      ]),
+    );
   });
 
   it('renders flagged changes at the top of the Markdown, then per-stack detail', () => {
@@ -114,7 +132,10 @@ describe('platform infra diff (git worktree, end to end)', () => {
     symlinkSync(join(ROOT, 'node_modules'), join(repo, 'node_modules'), 'dir');
     writeFileSync(join(repo, '.gitignore'), 'node_modules\n');
     mkdirSync(join(repo, 'stacks'));
-    writeFileSync(join(repo, 'stacks/main.ts'), fixtureMain(`publicAccessPrevention: 'enforced', labels: { team: 'a' }`));
+    writeFileSync(
+      join(repo, 'stacks/main.ts'),
+      fixtureMain(`publicAccessPrevention: 'enforced', labels: { team: 'a' }`),
+    );
     run('add', '.');
     run('commit', '-q', '-m', 'base');
   });
@@ -128,27 +149,38 @@ describe('platform infra diff (git worktree, end to end)', () => {
   };
 
   it('exits 0 for non-security changes and 2 for flagged ones, between commits or against the working tree; worktrees are cleaned up', async () => {
-    writeFileSync(join(repo, 'stacks/main.ts'), fixtureMain(`publicAccessPrevention: 'enforced', labels: { team: 'b' }`));
+    writeFileSync(
+      join(repo, 'stacks/main.ts'),
+      fixtureMain(`publicAccessPrevention: 'enforced', labels: { team: 'b' }`),
+    );
     const labelsOnly = await diff('--base', 'HEAD');
     expect(labelsOnly.code, labelsOnly.err).toBe(0);
     expect(labelsOnly.out).toContain('  - `labels.team`: `"a"` → `"b"`');
     expect(labelsOnly.out).toContain('No security-relevant changes flagged.');
 
     // A new resource is reviewed by its attributes too: a new CMEK topic is flagged.
-    writeFileSync(join(repo, 'stacks/main.ts'), fixtureMain(
-      `publicAccessPrevention: 'enforced', labels: { team: 'a' }`,
-      `new PubsubTopic(stack, 'topic', { name: 't', kmsKeyName: 'k' });`,
-    ));
+    writeFileSync(
+      join(repo, 'stacks/main.ts'),
+      fixtureMain(
+        `publicAccessPrevention: 'enforced', labels: { team: 'a' }`,
+        `new PubsubTopic(stack, 'topic', { name: 't', kmsKeyName: 'k' });`,
+      ),
+    );
     const added = await diff('--base', 'HEAD');
     expect(added.code, added.err).toBe(2);
     expect(added.out).toContain('| app | `google_pubsub_topic.topic` | added | CMEK | `kms_key_name` |');
 
-    writeFileSync(join(repo, 'stacks/main.ts'), fixtureMain(`publicAccessPrevention: 'enforced', labels: { team: 'a' }, forceDestroy: true`));
+    writeFileSync(
+      join(repo, 'stacks/main.ts'),
+      fixtureMain(`publicAccessPrevention: 'enforced', labels: { team: 'a' }, forceDestroy: true`),
+    );
     run('commit', '-q', '-am', 'force destroy');
     const flagged = await diff('--base', 'HEAD~1', '--head', 'HEAD');
     expect(flagged.code, flagged.err).toBe(2);
     expect(flagged.out).toMatch(/Security-relevant changes \(1\)/);
-    expect(flagged.out).toContain('| app | `google_storage_bucket.bucket` | changed | Deletion protection | `force_destroy` |');
+    expect(flagged.out).toContain(
+      '| app | `google_storage_bucket.bucket` | changed | Deletion protection | `force_destroy` |',
+    );
     expect(run('worktree', 'list').trim().split('\n')).toHaveLength(1);
   }, 60_000);
 

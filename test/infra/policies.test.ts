@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Construct } from 'constructs';
-import { SqlDatabaseInstance, type SqlDatabaseInstanceConfig } from '@cdktf/provider-google/lib/sql-database-instance/index.js';
+import {
+  SqlDatabaseInstance,
+  type SqlDatabaseInstanceConfig,
+} from '@cdktf/provider-google/lib/sql-database-instance/index.js';
 import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member/index.js';
 import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member/index.js';
 import { ServiceAccountKey } from '@cdktf/provider-google/lib/service-account-key/index.js';
@@ -9,7 +12,10 @@ import { StorageBucket, type StorageBucketConfig } from '@cdktf/provider-google/
 import { StorageBucketAcl } from '@cdktf/provider-google/lib/storage-bucket-acl/index.js';
 import { PubsubTopic } from '@cdktf/provider-google/lib/pubsub-topic/index.js';
 import { PubsubSubscription } from '@cdktf/provider-google/lib/pubsub-subscription/index.js';
-import { CloudRunV2Service, type CloudRunV2ServiceConfig } from '@cdktf/provider-google/lib/cloud-run-v2-service/index.js';
+import {
+  CloudRunV2Service,
+  type CloudRunV2ServiceConfig,
+} from '@cdktf/provider-google/lib/cloud-run-v2-service/index.js';
 import { SecretManagerSecret } from '@cdktf/provider-google/lib/secret-manager-secret/index.js';
 import { SecretManagerSecretVersion } from '@cdktf/provider-google/lib/secret-manager-secret-version/index.js';
 import { CloudSchedulerJob } from '@cdktf/provider-google/lib/cloud-scheduler-job/index.js';
@@ -54,85 +60,159 @@ function sql(scope: Construct, change: (c: SqlDatabaseInstanceConfig) => SqlData
 }
 
 function bucket(scope: Construct, change: (c: StorageBucketConfig) => StorageBucketConfig): void {
-  new StorageBucket(scope, 'bucket', change({
-    name: 'b',
-    location: 'us-central1',
-    uniformBucketLevelAccess: true,
-    publicAccessPrevention: 'enforced',
-    encryption: { defaultKmsKeyName: KEY },
-  }));
+  new StorageBucket(
+    scope,
+    'bucket',
+    change({
+      name: 'b',
+      location: 'us-central1',
+      uniformBucketLevelAccess: true,
+      publicAccessPrevention: 'enforced',
+      encryption: { defaultKmsKeyName: KEY },
+    }),
+  );
 }
 
 function run(scope: Construct, change: (c: CloudRunV2ServiceConfig) => CloudRunV2ServiceConfig): void {
-  new CloudRunV2Service(scope, 'run', change({
-    name: 'svc',
-    location: 'us-central1',
-    ingress: 'INGRESS_TRAFFIC_INTERNAL_ONLY',
-    template: { serviceAccount: 'sa@p.iam.gserviceaccount.com', encryptionKey: KEY, containers: [{ image: 'img' }] },
-  }));
+  new CloudRunV2Service(
+    scope,
+    'run',
+    change({
+      name: 'svc',
+      location: 'us-central1',
+      ingress: 'INGRESS_TRAFFIC_INTERNAL_ONLY',
+      template: { serviceAccount: 'sa@p.iam.gserviceaccount.com', encryptionKey: KEY, containers: [{ image: 'img' }] },
+    }),
+  );
 }
 
 const settings = (c: SqlDatabaseInstanceConfig) => c.settings!;
 
 /** One construct per rule that violates exactly that rule. */
 const BAD: Record<string, (scope: Construct) => void> = {
-  'HIPAA-SQL-1': (s) => sql(s, (c) => ({ ...c, settings: { ...settings(c), ipConfiguration: { sslMode: 'ENCRYPTED_ONLY' } } })),
-  'HIPAA-SQL-2': (s) => sql(s, (c) => ({ ...c, settings: { ...settings(c), ipConfiguration: { ...settings(c).ipConfiguration, authorizedNetworks: [{ value: '203.0.113.0/24' }] } } })),
-  'HIPAA-SQL-3': (s) => sql(s, (c) => ({ ...c, settings: { ...settings(c), ipConfiguration: { ipv4Enabled: false, sslMode: 'ALLOW_UNENCRYPTED_AND_ENCRYPTED' } } })),
+  'HIPAA-SQL-1': (s) =>
+    sql(s, (c) => ({ ...c, settings: { ...settings(c), ipConfiguration: { sslMode: 'ENCRYPTED_ONLY' } } })),
+  'HIPAA-SQL-2': (s) =>
+    sql(s, (c) => ({
+      ...c,
+      settings: {
+        ...settings(c),
+        ipConfiguration: { ...settings(c).ipConfiguration, authorizedNetworks: [{ value: '203.0.113.0/24' }] },
+      },
+    })),
+  'HIPAA-SQL-3': (s) =>
+    sql(s, (c) => ({
+      ...c,
+      settings: { ...settings(c), ipConfiguration: { ipv4Enabled: false, sslMode: 'ALLOW_UNENCRYPTED_AND_ENCRYPTED' } },
+    })),
   'HIPAA-SQL-4': (s) => sql(s, (c) => ({ ...c, settings: { ...settings(c), backupConfiguration: { enabled: true } } })),
   'HIPAA-SQL-5': (s) => sql(s, (c) => ({ ...c, deletionProtection: false })),
   'HIPAA-SQL-6': (s) => sql(s, (c) => ({ ...c, encryptionKeyName: undefined })),
-  'HIPAA-SQL-7': (s) => sql(s, (c) => ({ ...c, settings: { ...settings(c), databaseFlags: [
-    { name: 'cloudsql.iam_authentication', value: 'on' },
-    { name: 'cloudsql.enable_pgaudit', value: 'on' },
-    { name: 'log_min_duration_statement', value: '0' },
-  ] } })),
-  'HIPAA-SQL-8': (s) => sql(s, (c) => ({ ...c, settings: { ...settings(c), insightsConfig: { queryInsightsEnabled: true, recordClientAddress: true } } })),
-  'HIPAA-IAM-1': (s) => new StorageBucketIamMember(s, 'public', { bucket: 'b', role: 'roles/storage.objectViewer', member: 'allUsers' }),
+  'HIPAA-SQL-7': (s) =>
+    sql(s, (c) => ({
+      ...c,
+      settings: {
+        ...settings(c),
+        databaseFlags: [
+          { name: 'cloudsql.iam_authentication', value: 'on' },
+          { name: 'cloudsql.enable_pgaudit', value: 'on' },
+          { name: 'log_min_duration_statement', value: '0' },
+        ],
+      },
+    })),
+  'HIPAA-SQL-8': (s) =>
+    sql(s, (c) => ({
+      ...c,
+      settings: { ...settings(c), insightsConfig: { queryInsightsEnabled: true, recordClientAddress: true } },
+    })),
+  'HIPAA-IAM-1': (s) =>
+    new StorageBucketIamMember(s, 'public', { bucket: 'b', role: 'roles/storage.objectViewer', member: 'allUsers' }),
   'HIPAA-IAM-2': (s) => new ServiceAccountKey(s, 'key', { serviceAccountId: 'sa@p.iam.gserviceaccount.com' }),
-  'HIPAA-IAM-3': (s) => new ProjectIamMember(s, 'editor', { project: 'p', role: 'roles/editor', member: 'user:a@example.com' }),
-  'HIPAA-IAM-4': (s) => new IamWorkloadIdentityPoolProvider(s, 'wif', {
-    workloadIdentityPoolId: 'github', workloadIdentityPoolProviderId: 'gh',
-    oidc: { issuerUri: 'https://token.actions.githubusercontent.com' },
-  }),
+  'HIPAA-IAM-3': (s) =>
+    new ProjectIamMember(s, 'editor', { project: 'p', role: 'roles/editor', member: 'user:a@example.com' }),
+  'HIPAA-IAM-4': (s) =>
+    new IamWorkloadIdentityPoolProvider(s, 'wif', {
+      workloadIdentityPoolId: 'github',
+      workloadIdentityPoolProviderId: 'gh',
+      oidc: { issuerUri: 'https://token.actions.githubusercontent.com' },
+    }),
   'HIPAA-GCS-1': (s) => bucket(s, (c) => ({ ...c, uniformBucketLevelAccess: false })),
   'HIPAA-GCS-2': (s) => bucket(s, (c) => ({ ...c, publicAccessPrevention: 'inherited' })),
   'HIPAA-GCS-3': (s) => bucket(s, (c) => ({ ...c, encryption: undefined })),
   'HIPAA-GCS-4': (s) => new StorageBucketAcl(s, 'acl', { bucket: 'b', predefinedAcl: 'publicRead' }),
-  'HIPAA-GCS-5': (s) => bucket(s, (c) => ({ ...c, labels: { 'data-class': 'audit' }, retentionPolicy: { retentionPeriod: 86_400 } })),
+  'HIPAA-GCS-5': (s) =>
+    bucket(s, (c) => ({ ...c, labels: { 'data-class': 'audit' }, retentionPolicy: { retentionPeriod: 86_400 } })),
   'HIPAA-PS-1': (s) => new PubsubTopic(s, 'topic', { name: 't' }),
-  'HIPAA-PS-2': (s) => new PubsubSubscription(s, 'sub', {
-    name: 's', topic: 't',
-    pushConfig: { pushEndpoint: 'https://x.run.app/pubsub/push' },
-    deadLetterPolicy: { deadLetterTopic: 'dlq', maxDeliveryAttempts: 5 },
-    retryPolicy: { minimumBackoff: '10s' },
-  }),
-  'HIPAA-PS-3': (s) => new PubsubSubscription(s, 'sub', {
-    name: 's', topic: 't',
-    pushConfig: { pushEndpoint: 'https://x.run.app/pubsub/push', oidcToken: { serviceAccountEmail: 'push@p.iam.gserviceaccount.com' } },
-  }),
+  'HIPAA-PS-2': (s) =>
+    new PubsubSubscription(s, 'sub', {
+      name: 's',
+      topic: 't',
+      pushConfig: { pushEndpoint: 'https://x.run.app/pubsub/push' },
+      deadLetterPolicy: { deadLetterTopic: 'dlq', maxDeliveryAttempts: 5 },
+      retryPolicy: { minimumBackoff: '10s' },
+    }),
+  'HIPAA-PS-3': (s) =>
+    new PubsubSubscription(s, 'sub', {
+      name: 's',
+      topic: 't',
+      pushConfig: {
+        pushEndpoint: 'https://x.run.app/pubsub/push',
+        oidcToken: { serviceAccountEmail: 'push@p.iam.gserviceaccount.com' },
+      },
+    }),
   'HIPAA-RUN-1': (s) => run(s, (c) => ({ ...c, ingress: 'INGRESS_TRAFFIC_ALL' })),
   'HIPAA-RUN-2': (s) => run(s, (c) => ({ ...c, template: { ...c.template, encryptionKey: undefined } })),
-  'HIPAA-RUN-3': (s) => run(s, (c) => ({ ...c, ingress: 'INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER', invokerIamDisabled: true })),
-  'HIPAA-RUN-4': (s) => run(s, (c) => ({ ...c, template: { ...c.template, containers: [{ image: 'img', env: [{ name: 'CODA_API_TOKEN', value: 'abc' }] }] } })),
+  'HIPAA-RUN-3': (s) =>
+    run(s, (c) => ({ ...c, ingress: 'INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER', invokerIamDisabled: true })),
+  'HIPAA-RUN-4': (s) =>
+    run(s, (c) => ({
+      ...c,
+      template: { ...c.template, containers: [{ image: 'img', env: [{ name: 'CODA_API_TOKEN', value: 'abc' }] }] },
+    })),
   'HIPAA-RUN-5': (s) => run(s, (c) => ({ ...c, template: { ...c.template, serviceAccount: undefined } })),
-  'HIPAA-SM-1': (s) => new SecretManagerSecretVersion(s, 'v', { secret: 'projects/p/secrets/x', secretData: 'hunter2' }),
+  'HIPAA-SM-1': (s) =>
+    new SecretManagerSecretVersion(s, 'v', { secret: 'projects/p/secrets/x', secretData: 'hunter2' }),
   'HIPAA-SM-2': (s) => new SecretManagerSecret(s, 'secret', { secretId: 'x', replication: { auto: {} } }),
-  'HIPAA-SCH-1': (s) => new CloudSchedulerJob(s, 'job', {
-    name: 'j', schedule: '* * * * *', region: 'us-central1', httpTarget: { uri: 'https://x.run.app/sync/all' },
-  }),
+  'HIPAA-SCH-1': (s) =>
+    new CloudSchedulerJob(s, 'job', {
+      name: 'j',
+      schedule: '* * * * *',
+      region: 'us-central1',
+      httpTarget: { uri: 'https://x.run.app/sync/all' },
+    }),
   'HIPAA-KMS-1': (s) => new KmsCryptoKey(s, 'key', { name: 'k', keyRing: 'r' }),
   'HIPAA-NET-1': (s) => new ComputeNetwork(s, 'vpc', { name: 'default-like' }),
-  'HIPAA-NET-2': (s) => new ComputeSubnetwork(s, 'subnet', { name: 's', network: 'n', ipCidrRange: '10.0.0.0/24', region: 'us-central1' }),
-  'HIPAA-NET-3': (s) => new ComputeFirewall(s, 'fw', { name: 'open', network: 'n', sourceRanges: ['0.0.0.0/0'], allow: [{ protocol: 'tcp', ports: ['5432'] }] }),
-  'HIPAA-LB-1': (s) => new ComputeBackendService(s, 'backend', { name: 'b', protocol: 'HTTPS', loadBalancingScheme: 'EXTERNAL_MANAGED' }),
-  'HIPAA-LB-2': (s) => new ComputeSslPolicy(s, 'ssl', { name: 'weak', minTlsVersion: 'TLS_1_0', profile: 'COMPATIBLE' }),
+  'HIPAA-NET-2': (s) =>
+    new ComputeSubnetwork(s, 'subnet', { name: 's', network: 'n', ipCidrRange: '10.0.0.0/24', region: 'us-central1' }),
+  'HIPAA-NET-3': (s) =>
+    new ComputeFirewall(s, 'fw', {
+      name: 'open',
+      network: 'n',
+      sourceRanges: ['0.0.0.0/0'],
+      allow: [{ protocol: 'tcp', ports: ['5432'] }],
+    }),
+  'HIPAA-LB-1': (s) =>
+    new ComputeBackendService(s, 'backend', { name: 'b', protocol: 'HTTPS', loadBalancingScheme: 'EXTERNAL_MANAGED' }),
+  'HIPAA-LB-2': (s) =>
+    new ComputeSslPolicy(s, 'ssl', { name: 'weak', minTlsVersion: 'TLS_1_0', profile: 'COMPATIBLE' }),
   'HIPAA-LB-3': (s) => new ComputeTargetHttpProxy(s, 'http', { name: 'h', urlMap: 'm' }),
-  'HIPAA-AUD-1': (s) => new PostgresInstance(s, 'db', { projectId: 'test-project', region: 'us-central1', name: 'db', encryptionKeyId: KEY }),
+  'HIPAA-AUD-1': (s) =>
+    new PostgresInstance(s, 'db', {
+      projectId: 'test-project',
+      region: 'us-central1',
+      name: 'db',
+      encryptionKeyId: KEY,
+    }),
   'HIPAA-ORG-1': (s) => {
-    new PostgresInstance(s, 'db', { projectId: 'test-project', region: 'us-central1', name: 'db', encryptionKeyId: KEY });
+    new PostgresInstance(s, 'db', {
+      projectId: 'test-project',
+      region: 'us-central1',
+      name: 'db',
+      encryptionKeyId: KEY,
+    });
     new ProjectIamAuditConfig(s, 'audit', {
-      project: 'test-project', service: 'allServices',
+      project: 'test-project',
+      service: 'allServices',
       auditLogConfig: [{ logType: 'ADMIN_READ' }, { logType: 'DATA_READ' }, { logType: 'DATA_WRITE' }],
     });
   },
@@ -169,9 +249,17 @@ describe('HIPAA rule pack', () => {
     expect(
       ruleIds((s) => {
         const project = new HipaaProject(s, 'project', {
-          projectId: 'test-project', projectNumber: '123', region: 'us-central1', workspaceCustomerId: 'C01abcdef',
+          projectId: 'test-project',
+          projectNumber: '123',
+          region: 'us-central1',
+          workspaceCustomerId: 'C01abcdef',
         });
-        new PostgresInstance(s, 'db', { projectId: 'test-project', region: 'us-central1', name: 'db', encryptionKeyId: project.keys.keyId('sql') });
+        new PostgresInstance(s, 'db', {
+          projectId: 'test-project',
+          region: 'us-central1',
+          name: 'db',
+          encryptionKeyId: project.keys.keyId('sql'),
+        });
       }),
     ).toEqual([]);
   });
@@ -179,18 +267,26 @@ describe('HIPAA rule pack', () => {
   it('HIPAA-SCH-1 refuses a job whose OIDC audience is another service than the one it calls', () => {
     const job = (uri: string, audience: string) => (s: Construct) =>
       new CloudSchedulerJob(s, 'job', {
-        name: 'j', schedule: '* * * * *', region: 'us-central1',
+        name: 'j',
+        schedule: '* * * * *',
+        region: 'us-central1',
         httpTarget: { uri, oidcToken: { serviceAccountEmail: 'scheduler@p.iam.gserviceaccount.com', audience } },
       });
-    expect(ruleIds(job('https://coda-push-1.run.app/maintenance/cleanup', 'https://drchrono-sync-1.run.app'))).toEqual(['HIPAA-SCH-1']);
+    expect(ruleIds(job('https://coda-push-1.run.app/maintenance/cleanup', 'https://drchrono-sync-1.run.app'))).toEqual([
+      'HIPAA-SCH-1',
+    ]);
     expect(ruleIds(job('https://coda-push-1.run.app/maintenance/cleanup', 'https://coda-push-1.run.app'))).toEqual([]);
     expect(ruleIds(job('https://coda-push-1.run.app', 'https://coda-push-1.run.app/'))).toEqual([]);
   });
 
   it('checks the final JSON, so an escape-hatch override cannot slip past', () => {
     const ids = ruleIds((s) => {
-      new PostgresInstance(s, 'db', { projectId: 'test-project', region: 'us-central1', name: 'db', encryptionKeyId: KEY })
-        .instance.addOverride('settings.ip_configuration.ipv4_enabled', true);
+      new PostgresInstance(s, 'db', {
+        projectId: 'test-project',
+        region: 'us-central1',
+        name: 'db',
+        encryptionKeyId: KEY,
+      }).instance.addOverride('settings.ip_configuration.ipv4_enabled', true);
     });
     expect(ids).toContain('HIPAA-SQL-1');
   });
@@ -198,7 +294,11 @@ describe('HIPAA rule pack', () => {
   it('a documented suppression turns the error into an info annotation', () => {
     const ids = ruleIds((s) => {
       BAD['HIPAA-RUN-3']!(s);
-      suppressRule(s.node.findChild('run'), 'HIPAA-RUN-3', 'webhook ingress behind the load balancer, app verifies signatures');
+      suppressRule(
+        s.node.findChild('run'),
+        'HIPAA-RUN-3',
+        'webhook ingress behind the load balancer, app verifies signatures',
+      );
     });
     expect(ids).toEqual([]);
     expect(() => suppressRule(BAD_SCOPE(), 'HIPAA-RUN-3', 'too short')).toThrow(/at least 20 characters/);
@@ -213,6 +313,8 @@ describe('HIPAA rule pack', () => {
 
 function BAD_SCOPE(): Construct {
   let scope: Construct | undefined;
-  findingsFor((s) => { scope = s; });
+  findingsFor((s) => {
+    scope = s;
+  });
   return scope!;
 }

@@ -31,7 +31,11 @@ describe('synthesized stacks', () => {
     const buckets = resources(stacks.bootstrap!, 'google_storage_bucket');
     expect(buckets.map((b) => b.project).sort()).toEqual(['feel-august-platform-prod', 'feel-august-platform-staging']);
     for (const b of buckets) {
-      expect(b).toMatchObject({ uniform_bucket_level_access: true, public_access_prevention: 'enforced', versioning: { enabled: true } });
+      expect(b).toMatchObject({
+        uniform_bucket_level_access: true,
+        public_access_prevention: 'enforced',
+        versioning: { enabled: true },
+      });
       expect(b.encryption.default_kms_key_name).toMatch(KMS_REF);
     }
   });
@@ -71,7 +75,11 @@ describe.each(['staging', 'prod'])('%s stack', (name) => {
     expect(flags).not.toHaveProperty('log_statement');
     expect(sql.settings.insights_config.record_client_address).toBe(false);
     const users = resources(json(), 'google_sql_user');
-    expect(users.map((u) => u.type)).toEqual(['CLOUD_IAM_SERVICE_ACCOUNT', 'CLOUD_IAM_SERVICE_ACCOUNT', 'CLOUD_IAM_SERVICE_ACCOUNT']);
+    expect(users.map((u) => u.type)).toEqual([
+      'CLOUD_IAM_SERVICE_ACCOUNT',
+      'CLOUD_IAM_SERVICE_ACCOUNT',
+      'CLOUD_IAM_SERVICE_ACCOUNT',
+    ]);
     expect(users.some((u) => 'password' in u)).toBe(false);
   });
 
@@ -83,11 +91,14 @@ describe.each(['staging', 'prod'])('%s stack', (name) => {
 
   it('uses CMEK on every topic, bucket, secret, Cloud Run service and the registry', () => {
     for (const t of resources(json(), 'google_pubsub_topic')) expect(t.kms_key_name).toMatch(KMS_REF);
-    for (const b of resources(json(), 'google_storage_bucket')) expect(b.encryption.default_kms_key_name).toMatch(KMS_REF);
+    for (const b of resources(json(), 'google_storage_bucket'))
+      expect(b.encryption.default_kms_key_name).toMatch(KMS_REF);
     for (const s of resources(json(), 'google_secret_manager_secret')) {
-      for (const r of s.replication.user_managed.replicas) expect(r.customer_managed_encryption.kms_key_name).toMatch(KMS_REF);
+      for (const r of s.replication.user_managed.replicas)
+        expect(r.customer_managed_encryption.kms_key_name).toMatch(KMS_REF);
     }
-    for (const r of resources(json(), 'google_cloud_run_v2_service')) expect(r.template.encryption_key).toMatch(KMS_REF);
+    for (const r of resources(json(), 'google_cloud_run_v2_service'))
+      expect(r.template.encryption_key).toMatch(KMS_REF);
     for (const a of resources(json(), 'google_artifact_registry_repository')) expect(a.kms_key_name).toMatch(KMS_REF);
     for (const k of resources(json(), 'google_kms_crypto_key')) expect(k.rotation_period).toBe('7776000s');
   });
@@ -124,7 +135,8 @@ describe.each(['staging', 'prod'])('%s stack', (name) => {
   });
 
   it('grants the Pub/Sub service agent publisher on the DLQ and subscriber on the source subscription', () => {
-    const agent = /^serviceAccount:service-\$\{data\.google_project\.project\.number\}@gcp-sa-pubsub\.iam\.gserviceaccount\.com$/;
+    const agent =
+      /^serviceAccount:service-\$\{data\.google_project\.project\.number\}@gcp-sa-pubsub\.iam\.gserviceaccount\.com$/;
     const pub = resourceAt(json(), 'google_pubsub_topic_iam_member', 'agent-dlq-publisher');
     expect(pub).toMatchObject({ role: 'roles/pubsub.publisher' });
     expect(pub.member).toMatch(agent);
@@ -149,7 +161,9 @@ describe.each(['staging', 'prod'])('%s stack', (name) => {
 
   it('gives coda-push one caller list for push and another for operator endpoints', () => {
     const push = resourceAt(json(), 'google_cloud_run_v2_service', 'coda-push/service');
-    const env = Object.fromEntries((push.template.containers[0].env as Array<{ name: string; value?: string }>).map((e) => [e.name, e.value]));
+    const env = Object.fromEntries(
+      (push.template.containers[0].env as Array<{ name: string; value?: string }>).map((e) => [e.name, e.value]),
+    );
     expect(env['PUSH_OIDC_ALLOWED_EMAILS']).toMatch(/^\$\{google_service_account\.change-events_push-sa_\w+\.email\}$/);
     expect(env['AUTH_OIDC_ALLOWED_EMAILS']).toMatch(/^\$\{google_service_account\.schedule_sa_\w+\.email\}$/);
     expect(env['PUSH_AUTH']).toBe('oidc');
@@ -159,16 +173,26 @@ describe.each(['staging', 'prod'])('%s stack', (name) => {
     const jobs = resources(json(), 'google_cloud_scheduler_job');
     expect(jobs.length).toBeGreaterThanOrEqual(4);
     for (const j of jobs) {
-      expect(j.http_target.oidc_token.service_account_email).toMatch(/^\$\{google_service_account\.schedule_sa_\w+\.email\}$/);
+      expect(j.http_target.oidc_token.service_account_email).toMatch(
+        /^\$\{google_service_account\.schedule_sa_\w+\.email\}$/,
+      );
       expect(j.http_target.uri).toMatch(/^https:\/\//);
       // The token's audience is the service the job calls: each app only accepts its own URL.
       expect(j.http_target.uri.startsWith(`${j.http_target.oidc_token.audience}/`), j.name).toBe(true);
     }
     expect(jobs.find((j) => j.name === 'sync-incremental')).toMatchObject({ schedule: '*/15 * * * *' });
-    expect(jobs.find((j) => j.name === 'sync-incremental')?.http_target.oidc_token.audience).toMatch(/^https:\/\/drchrono-sync-/);
-    expect(jobs.find((j) => j.name === 'sync-deep')?.http_target.uri).toMatch(/^https:\/\/drchrono-sync-.*\/sync\/all\?deep=true$/);
-    expect(jobs.find((j) => j.name === 'outbox-drain')?.http_target.uri).toMatch(/^https:\/\/drchrono-sync-.*\/outbox\/drain$/);
-    expect(jobs.find((j) => j.name === 'maintenance-cleanup')?.http_target.uri).toMatch(/^https:\/\/coda-push-.*\/maintenance\/cleanup$/);
+    expect(jobs.find((j) => j.name === 'sync-incremental')?.http_target.oidc_token.audience).toMatch(
+      /^https:\/\/drchrono-sync-/,
+    );
+    expect(jobs.find((j) => j.name === 'sync-deep')?.http_target.uri).toMatch(
+      /^https:\/\/drchrono-sync-.*\/sync\/all\?deep=true$/,
+    );
+    expect(jobs.find((j) => j.name === 'outbox-drain')?.http_target.uri).toMatch(
+      /^https:\/\/drchrono-sync-.*\/outbox\/drain$/,
+    );
+    expect(jobs.find((j) => j.name === 'maintenance-cleanup')?.http_target.uri).toMatch(
+      /^https:\/\/coda-push-.*\/maintenance\/cleanup$/,
+    );
   });
 
   it('runs drchrono-sync with min 1 instance and CPU always allocated, coda-push with max 1', () => {
@@ -191,7 +215,9 @@ describe.each(['staging', 'prod'])('%s stack', (name) => {
       }
       expect(env.find((e) => e.name === 'SERVICE')?.value).toBe(svc.name);
     }
-    expect(resourceAt(json(), 'google_cloud_run_v2_service', 'coda-push/service').ingress).toBe('INGRESS_TRAFFIC_INTERNAL_ONLY');
+    expect(resourceAt(json(), 'google_cloud_run_v2_service', 'coda-push/service').ingress).toBe(
+      'INGRESS_TRAFFIC_INTERNAL_ONLY',
+    );
   });
 
   it('exposes only /webhooks/* and /health without IAP, behind Cloud Armor and TLS 1.2+', () => {
@@ -201,7 +227,8 @@ describe.each(['staging', 'prod'])('%s stack', (name) => {
       { paths: ['/webhooks/*', '/health'], service: expect.stringMatching(/webhooks/) },
     ]);
     expect(resourceAt(json(), 'google_compute_backend_service', 'ingress/staff').iap.enabled).toBe(true);
-    for (const b of resources(json(), 'google_compute_backend_service')) expect(b.security_policy).toMatch(/security_policy/);
+    for (const b of resources(json(), 'google_compute_backend_service'))
+      expect(b.security_policy).toMatch(/security_policy/);
     const armor = resources(json(), 'google_compute_security_policy')[0]!;
     expect(armor.rule[0]).toMatchObject({ action: 'throttle', rate_limit_options: { exceed_action: 'deny(429)' } });
     expect(resources(json(), 'google_compute_ssl_policy')[0]).toMatchObject({ min_tls_version: 'TLS_1_2' });
@@ -233,7 +260,9 @@ describe.each(['staging', 'prod'])('%s stack', (name) => {
     const provider = resources(json(), 'google_iam_workload_identity_pool_provider')[0]!;
     expect(provider.attribute_condition).toBe('assertion.repository == "feel-august/platform"');
     expect(provider.oidc.issuer_uri).toBe('https://token.actions.githubusercontent.com');
-    const bindings = resources(json(), 'google_service_account_iam_member').filter((m) => m.role === 'roles/iam.workloadIdentityUser');
+    const bindings = resources(json(), 'google_service_account_iam_member').filter(
+      (m) => m.role === 'roles/iam.workloadIdentityUser',
+    );
     expect(bindings.map((b) => b.member.replace(/\$\{[^}]+\}/, 'POOL')).sort()).toEqual([
       `principalSet://iam.googleapis.com/POOL/attribute.environment/${name}`,
       'principalSet://iam.googleapis.com/POOL/attribute.repository/feel-august/platform',
@@ -245,7 +274,9 @@ describe.each(['staging', 'prod'])('%s stack', (name) => {
     const filters = alerts.map((a) => a.conditions[0].condition_threshold.filter as string);
     const dlq = alerts.find((a) => a.display_name === 'Change events dead-lettered')!;
     expect(dlq.conditions[0].condition_threshold).toMatchObject({ comparison: 'COMPARISON_GT', threshold_value: 0 });
-    expect(filters.some((f) => f.includes('num_undelivered_messages') && /dlq-subscription_\w+\.name/.test(f))).toBe(true);
+    expect(filters.some((f) => f.includes('num_undelivered_messages') && /dlq-subscription_\w+\.name/.test(f))).toBe(
+      true,
+    );
     expect(filters.some((f) => f.includes('logging.googleapis.com/user/'))).toBe(true);
     expect(filters.some((f) => f.includes('total_latencies'))).toBe(true);
     expect(filters.some((f) => f.includes('response_code_class = 500'))).toBe(true);
@@ -260,8 +291,12 @@ describe('environment-specific defaults', () => {
   });
 
   it('locks the audit bucket retention in prod only (locking is irreversible)', () => {
-    expect(resourceAt(stacks.prod!, 'google_storage_bucket', 'audit-archive/bucket').retention_policy.is_locked).toBe(true);
-    expect(resourceAt(stacks.staging!, 'google_storage_bucket', 'audit-archive/bucket').retention_policy.is_locked).toBe(false);
+    expect(resourceAt(stacks.prod!, 'google_storage_bucket', 'audit-archive/bucket').retention_policy.is_locked).toBe(
+      true,
+    );
+    expect(
+      resourceAt(stacks.staging!, 'google_storage_bucket', 'audit-archive/bucket').retention_policy.is_locked,
+    ).toBe(false);
   });
 
   it('staging lives in its own project and network with no peering and no reference to prod', () => {

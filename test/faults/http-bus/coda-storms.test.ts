@@ -3,7 +3,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { FaultSpec } from '../../../sandbox/coda/index.js';
-import { compareChain, describeComparison, outboxCounts, runPlatform, startChain, waitFor, type Chain } from '../../harness/chain.js';
+import {
+  compareChain,
+  describeComparison,
+  outboxCounts,
+  runPlatform,
+  startChain,
+  waitFor,
+  type Chain,
+} from '../../harness/chain.js';
 import { createTestDatabase, type TestDatabase } from '../../harness/database.js';
 
 // Coda answering storms of 429 and 5xx while a full load flows through the chain (both services as child processes
@@ -18,13 +26,21 @@ const PATIENTS = 500;
  * most of each one's time is spent waiting out Coda's 10 writes / 6 s, not computing, so together they take the
  * real time of one.
  */
-async function withChain(seed: number, storm: readonly FaultSpec[], check: (faults: number, t: TestDatabase, chain: Chain) => Promise<void>): Promise<void> {
+async function withChain(
+  seed: number,
+  storm: readonly FaultSpec[],
+  check: (faults: number, t: TestDatabase, chain: Chain) => Promise<void>,
+): Promise<void> {
   const t = await createTestDatabase();
   const dir = await mkdtemp(path.join(os.tmpdir(), 'fault-coda-storm-'));
   const chain = await startChain({ dir, databaseUrl: t.url, patients: PATIENTS, seed });
   try {
     await pushThroughStorm(t, chain, storm);
-    await check(storm.reduce((n, f) => n + (f.count ?? 0), 0), t, chain);
+    await check(
+      storm.reduce((n, f) => n + (f.count ?? 0), 0),
+      t,
+      chain,
+    );
   } finally {
     await chain.close();
     await t.drop();
@@ -45,10 +61,14 @@ async function pushThroughStorm(t: TestDatabase, chain: Chain, storm: readonly F
   const coda = chain.coda.sandbox.control;
   for (const fault of storm) coda.injectFaults(fault);
   const sync = await chain.startDrChronoSync();
-  await waitFor('every outbox row to be published', async () => {
-    const drained = await chain.schedulerCall(sync, '/outbox/drain');
-    return drained.status === 200 && (await outboxCounts(t.sql)).pending === 0;
-  }, { timeoutMs: 90_000, intervalMs: 500, detail: () => `${sync.output()}\n${codaPush.output()}` });
+  await waitFor(
+    'every outbox row to be published',
+    async () => {
+      const drained = await chain.schedulerCall(sync, '/outbox/drain');
+      return drained.status === 200 && (await outboxCounts(t.sql)).pending === 0;
+    },
+    { timeoutMs: 90_000, intervalMs: 500, detail: () => `${sync.output()}\n${codaPush.output()}` },
+  );
 }
 
 async function expectNothingLostOrDoubled(faults: number, t: TestDatabase, chain: Chain) {
@@ -59,7 +79,10 @@ async function expectNothingLostOrDoubled(faults: number, t: TestDatabase, chain
   expect(faulted).toBeLessThanOrEqual(faults);
   const result = await compareChain(t.sql, chain);
   const detail = describeComparison(result);
-  expect(result.tables.map((c) => c.table), detail).toEqual(expect.arrayContaining(['patients', 'appointments', 'providers']));
+  expect(
+    result.tables.map((c) => c.table),
+    detail,
+  ).toEqual(expect.arrayContaining(['patients', 'appointments', 'providers']));
   expect(result.rows, detail).toBeGreaterThan(PATIENTS * 5);
   expect(result.missing, detail).toBe(0);
   expect(result.duplicates, detail).toBe(0);
@@ -71,11 +94,19 @@ async function expectNothingLostOrDoubled(faults: number, t: TestDatabase, chain
 }
 
 describe.concurrent('Coda storms while a full load is pushed over the HTTP event bus', () => {
-  it('a storm of 30 rate-limit answers (429) delays the pushes but every row arrives once and the write rate stays under Coda\'s limit', async () => {
+  it("a storm of 30 rate-limit answers (429) delays the pushes but every row arrives once and the write rate stays under Coda's limit", async () => {
     await withChain(13, [{ status: 429, count: 30 }], expectNothingLostOrDoubled);
   });
 
-  it('a storm of 30 server errors (500, 502, 503) delays the pushes but every row arrives once and the write rate stays under Coda\'s limit', async () => {
-    await withChain(14, [{ status: 500, count: 10 }, { status: 502, count: 10 }, { status: 503, count: 10 }], expectNothingLostOrDoubled);
+  it("a storm of 30 server errors (500, 502, 503) delays the pushes but every row arrives once and the write rate stays under Coda's limit", async () => {
+    await withChain(
+      14,
+      [
+        { status: 500, count: 10 },
+        { status: 502, count: 10 },
+        { status: 503, count: 10 },
+      ],
+      expectNothingLostOrDoubled,
+    );
   });
 });

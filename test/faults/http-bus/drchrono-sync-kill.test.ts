@@ -2,7 +2,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { compareChain, describeComparison, outboxCounts, startChain, startPushProxy, waitFor, type Chain, type PushProxy } from '../../harness/chain.js';
+import {
+  compareChain,
+  describeComparison,
+  outboxCounts,
+  startChain,
+  startPushProxy,
+  waitFor,
+  type Chain,
+  type PushProxy,
+} from '../../harness/chain.js';
 import { createTestDatabase, type TestDatabase } from '../../harness/database.js';
 
 // drchrono-sync (the outbox relay's home) SIGKILLed at the two moments the transactional outbox exists for:
@@ -31,7 +40,10 @@ afterEach(async () => {
 async function expectCodaEqualsPostgres() {
   const result = await compareChain(t.sql, chain);
   const detail = describeComparison(result);
-  expect(result.tables.map((c) => c.table), detail).toEqual(expect.arrayContaining(['patients', 'appointments', 'providers']));
+  expect(
+    result.tables.map((c) => c.table),
+    detail,
+  ).toEqual(expect.arrayContaining(['patients', 'appointments', 'providers']));
   expect(result.missing, detail).toBe(0);
   expect(result.duplicates, detail).toBe(0);
   expect(result.mismatched, detail).toBe(0);
@@ -61,7 +73,10 @@ describe('drchrono-sync killed with SIGKILL on the HTTP event bus', () => {
 
     // Restart on the real bus: the relay's first pass picks up everything still pending.
     const restarted = await chain.startDrChronoSync();
-    await waitFor('every outbox row to be published', async () => (await outboxCounts(t.sql)).pending === 0, { timeoutMs: 40_000, detail: restarted.output });
+    await waitFor('every outbox row to be published', async () => (await outboxCounts(t.sql)).pending === 0, {
+      timeoutMs: 40_000,
+      detail: restarted.output,
+    });
     const result = await expectCodaEqualsPostgres();
     expect(result.rows).toBeGreaterThan(PATIENTS);
   });
@@ -83,7 +98,10 @@ describe('drchrono-sync killed with SIGKILL on the HTTP event bus', () => {
     };
     proxy.mode = 'swallow';
     proxy.release();
-    await waitFor('coda-push to acknowledge an event and drchrono-sync to be killed', () => killed, { timeoutMs: 30_000, detail: sync.output });
+    await waitFor('coda-push to acknowledge an event and drchrono-sync to be killed', () => killed, {
+      timeoutMs: 30_000,
+      detail: sync.output,
+    });
     expect(await killed).toBe('SIGKILL');
 
     const applied = chain.coda.sandbox.control.stats().rowsPerUpsert.reduce((a, b) => a + b, 0);
@@ -92,9 +110,14 @@ describe('drchrono-sync killed with SIGKILL on the HTTP event bus', () => {
     expect(atKill.pending, 'yet no outbox row was marked published').toBe(atKill.total);
 
     const restarted = await chain.startDrChronoSync();
-    await waitFor('every outbox row to be published', async () => (await outboxCounts(t.sql)).pending === 0, { timeoutMs: 40_000, detail: restarted.output });
+    await waitFor('every outbox row to be published', async () => (await outboxCounts(t.sql)).pending === 0, {
+      timeoutMs: 40_000,
+      detail: restarted.output,
+    });
     const result = await expectCodaEqualsPostgres();
     const written = chain.coda.sandbox.control.stats().rowsPerUpsert.reduce((a, b) => a + b, 0);
-    expect(written, 'the rows of the unmarked event were written to Coda a second time').toBeGreaterThanOrEqual(result.rows + applied);
+    expect(written, 'the rows of the unmarked event were written to Coda a second time').toBeGreaterThanOrEqual(
+      result.rows + applied,
+    );
   });
 });

@@ -5,7 +5,15 @@ import postgres, { type Sql } from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startLocalPostgres, type LocalPostgres } from '../../../cli/local/postgres.js';
 import { migrateDatabase } from '../../../sync/db/migrate.js';
-import { compareChain, describeComparison, outboxCounts, startChain, waitFor, type Chain, type ServiceProcess } from '../../harness/chain.js';
+import {
+  compareChain,
+  describeComparison,
+  outboxCounts,
+  startChain,
+  waitFor,
+  type Chain,
+  type ServiceProcess,
+} from '../../harness/chain.js';
 
 // PostgreSQL itself restarted while drchrono-sync runs a full sync: the sync fails, the services (child processes on
 // the HTTP event bus) stay up and reconnect their pools once Postgres is back, and a second sync plus the relay bring
@@ -54,8 +62,15 @@ describe('Postgres restarted during a full sync', () => {
     const sync = await chain.startDrChronoSync();
     // Slow DrChrono down so the sync is still running when Postgres goes away.
     chain.drchrono.control.setLatencyMs(40);
-    const first = chain.schedulerCall(sync, '/sync/all?full=true').then((res) => res.status, () => 'connection lost');
-    await waitFor('the sync to commit its first pages', async () => (await count('SELECT count(*) AS n FROM patients')) >= 100, { timeoutMs: 30_000, detail: sync.output });
+    const first = chain.schedulerCall(sync, '/sync/all?full=true').then(
+      (res) => res.status,
+      () => 'connection lost',
+    );
+    await waitFor(
+      'the sync to commit its first pages',
+      async () => (await count('SELECT count(*) AS n FROM patients')) >= 100,
+      { timeoutMs: 30_000, detail: sync.output },
+    );
 
     await pg!.stop();
     pg = undefined;
@@ -68,7 +83,10 @@ describe('Postgres restarted during a full sync', () => {
 
     pg = await startPostgres();
     for (const service of [sync, codaPush]) {
-      await waitFor(`${service.name} to be healthy again`, async () => (await health(service)) === 200, { timeoutMs: 20_000, detail: service.output });
+      await waitFor(`${service.name} to be healthy again`, async () => (await health(service)) === 200, {
+        timeoutMs: 20_000,
+        detail: service.output,
+      });
       expect(alive(service), `${service.name} stayed up`).toBe(true);
     }
 
@@ -76,22 +94,33 @@ describe('Postgres restarted during a full sync', () => {
     // Like Cloud Scheduler's retry policy: right after a restart an attempt can still meet a dying pooled connection.
     const attempts: string[] = [];
     const syncSucceeds = (timeoutMs: number) =>
-      waitFor('a full sync to succeed against the restarted Postgres', async () => {
-        const second = await chain.schedulerCall(sync, '/sync/all?full=true');
-        attempts.push(`${second.status} ${(await second.clone().text()).slice(0, 200)}`);
-        return second.status === 200;
-      }, { timeoutMs, intervalMs: 1_000, detail: () => `${attempts.join('\n')}\n${sync.output()}` });
+      waitFor(
+        'a full sync to succeed against the restarted Postgres',
+        async () => {
+          const second = await chain.schedulerCall(sync, '/sync/all?full=true');
+          attempts.push(`${second.status} ${(await second.clone().text()).slice(0, 200)}`);
+          return second.status === 200;
+        },
+        { timeoutMs, intervalMs: 1_000, detail: () => `${attempts.join('\n')}\n${sync.output()}` },
+      );
     await syncSucceeds(60_000);
-    await waitFor('every outbox row to be published', async () => {
-      const drained = await chain.schedulerCall(sync, '/outbox/drain');
-      return drained.status === 200 && (await outboxCounts(sql)).pending === 0;
-    }, { timeoutMs: 40_000, intervalMs: 500, detail: () => `${sync.output()}\n${codaPush.output()}` });
+    await waitFor(
+      'every outbox row to be published',
+      async () => {
+        const drained = await chain.schedulerCall(sync, '/outbox/drain');
+        return drained.status === 200 && (await outboxCounts(sql)).pending === 0;
+      },
+      { timeoutMs: 40_000, intervalMs: 500, detail: () => `${sync.output()}\n${codaPush.output()}` },
+    );
 
     expect(await count(`SELECT count(*) AS n FROM patients`)).toBe(PATIENTS);
     expect(await count(`SELECT count(*) AS n FROM sync_log WHERE status = 'running'`)).toBe(0);
     const result = await compareChain(sql, chain);
     const detail = describeComparison(result);
-    expect(result.tables.map((c) => c.table), detail).toEqual(expect.arrayContaining(['patients', 'appointments', 'providers']));
+    expect(
+      result.tables.map((c) => c.table),
+      detail,
+    ).toEqual(expect.arrayContaining(['patients', 'appointments', 'providers']));
     expect(result.missing, detail).toBe(0);
     expect(result.duplicates, detail).toBe(0);
     expect(result.mismatched, detail).toBe(0);

@@ -10,7 +10,17 @@ import { captureLogs } from '../../harness/logs.js';
 import { createPushDriver, type PushDriver } from '../../harness/pubsub.js';
 import { waitFor } from '../../harness/wait.js';
 import {
-  expectCodaEqualsPostgres, gatedPublisher, patient, peek, pendingOutboxRows, PROJECT_ID, pump, settledComparison, sleep, startChain, type Chain,
+  expectCodaEqualsPostgres,
+  gatedPublisher,
+  patient,
+  peek,
+  pendingOutboxRows,
+  PROJECT_ID,
+  pump,
+  settledComparison,
+  sleep,
+  startChain,
+  type Chain,
 } from './helpers.js';
 
 // Our own emulator: this file stops and restarts it, which would break every other file on the shared one.
@@ -21,8 +31,14 @@ let emulator: PubSubEmulator;
 let chain: Chain;
 
 const setup = () =>
-  setupPubSub({ projectId: PROJECT_ID, apiEndpoint: emulator.host, topic: TOPIC, maxDeliveryAttempts: 5, minimumBackoffSeconds: 0, maximumBackoffSeconds: 1 });
-
+  setupPubSub({
+    projectId: PROJECT_ID,
+    apiEndpoint: emulator.host,
+    topic: TOPIC,
+    maxDeliveryAttempts: 5,
+    minimumBackoffSeconds: 0,
+    maximumBackoffSeconds: 1,
+  });
 
 beforeAll(async () => {
   [emulator, chain] = await Promise.all([startPubSubEmulator({ port: 0, projectId: PROJECT_ID }), startChain()]);
@@ -36,11 +52,23 @@ describe('Pub/Sub emulator stopped and restarted while changes are being publish
   it('loses nothing: every outbox row is published, the DLQ stays empty and every Coda row equals Postgres', async () => {
     const { sql } = chain.db;
     const relayLogs = captureLogs('drchrono-sync');
-    const gate = gatedPublisher(createPubSubPublisher({ projectId: PROJECT_ID, topic: TOPIC, apiEndpoint: emulator.host }));
+    const gate = gatedPublisher(
+      createPubSubPublisher({ projectId: PROJECT_ID, topic: TOPIC, apiEndpoint: emulator.host }),
+    );
     const relay: OutboxRelay = createOutboxRelay({
-      sql, publisher: gate.publisher, logger: relayLogs.logger, intervalMs: 100, maxBackoffMs: 1_000, publishTimeoutMs: PUBLISH_TIMEOUT_MS,
+      sql,
+      publisher: gate.publisher,
+      logger: relayLogs.logger,
+      intervalMs: 100,
+      maxBackoffMs: 1_000,
+      publishTimeoutMs: PUBLISH_TIMEOUT_MS,
     });
-    const driver: PushDriver = createPushDriver({ host: emulator.host, projectId: PROJECT_ID, subscription: `${TOPIC}-sub`, handler: chain.handler });
+    const driver: PushDriver = createPushDriver({
+      host: emulator.host,
+      projectId: PROJECT_ID,
+      subscription: `${TOPIC}-sub`,
+      handler: chain.handler,
+    });
     const delivery = pump(driver);
 
     // A steady stream of changes for the whole test: new patients, updates of earlier ones, now and then a delete.
@@ -53,7 +81,9 @@ describe('Pub/Sub emulator stopped and restarted while changes are being publish
         const updates = next > 20 ? [patient(next - 17, batches + 1), patient(next - 13, batches + 1)] : [];
         await upsertRows(sql, mirrors.patients, [...fresh, ...updates], { actor: 'test:pubsub-restart' });
         if (batches % 7 === 6) {
-          await inChangeTransaction(sql, { actor: 'test:pubsub-restart' }, (tx) => softDeleteBatch(tx, mirrors.patients, [String(700_000 + next - 9)]));
+          await inChangeTransaction(sql, { actor: 'test:pubsub-restart' }, (tx) =>
+            softDeleteBatch(tx, mirrors.patients, [String(700_000 + next - 9)]),
+          );
         }
         batches++;
         await sleep(60);
@@ -62,7 +92,12 @@ describe('Pub/Sub emulator stopped and restarted while changes are being publish
     const acked = () => new Set(driver.deliveries.filter((d) => d.acked).map((d) => d.messageId));
 
     try {
-      await upsertRows(sql, mirrors.patients, Array.from({ length: 100 }, (_, i) => patient(10_000 + i)), { actor: 'test:pubsub-restart' });
+      await upsertRows(
+        sql,
+        mirrors.patients,
+        Array.from({ length: 100 }, (_, i) => patient(10_000 + i)),
+        { actor: 'test:pubsub-restart' },
+      );
       await relay.start();
       await waitFor('the first deliveries', () => acked().size >= 5);
 
@@ -80,7 +115,9 @@ describe('Pub/Sub emulator stopped and restarted while changes are being publish
       // The outage: changes keep coming, the relay's publishes fail and their rows stay pending with attempts counted.
       const writesBeforeOutage = batches;
       await waitFor('a failed publish during the outage', async () => {
-        const [row] = await sql<{ n: string }[]>`SELECT count(*) AS n FROM outbox WHERE published_at IS NULL AND attempts > 0`;
+        const [row] = await sql<
+          { n: string }[]
+        >`SELECT count(*) AS n FROM outbox WHERE published_at IS NULL AND attempts > 0`;
         return Number(row!.n) > 0;
       });
       await sleep(1_000);
@@ -99,7 +136,12 @@ describe('Pub/Sub emulator stopped and restarted while changes are being publish
       const acceptedAtRestart = gate.accepted.length;
 
       // Changes keep coming for a while after the restart, then stop.
-      await waitFor('deliveries after the restart', () => gate.accepted.length > acceptedAtRestart && driver.deliveries.filter((d) => d.acked).length > acceptedBeforeStop);
+      await waitFor(
+        'deliveries after the restart',
+        () =>
+          gate.accepted.length > acceptedAtRestart &&
+          driver.deliveries.filter((d) => d.acked).length > acceptedBeforeStop,
+      );
       await sleep(1_000);
       writing = false;
       await writer;
@@ -123,7 +165,9 @@ describe('Pub/Sub emulator stopped and restarted while changes are being publish
       // Every push was accepted (no poison) and nothing was dead-lettered.
       expect(driver.deliveries.every((d) => d.status === 204)).toBe(true);
       expect(await peek(emulator.host, `${TOPIC}-dlq`, 500)).toEqual([]);
-      console.info(`emulator restart: ${counts!.patients} patients (${counts!.deleted} deleted), ${counts!.outbox} outbox rows (${counts!.retried} retried), ${driver.deliveries.length} deliveries, ${delivery.errors()} pull errors`);
+      console.info(
+        `emulator restart: ${counts!.patients} patients (${counts!.deleted} deleted), ${counts!.outbox} outbox rows (${counts!.retried} retried), ${driver.deliveries.length} deliveries, ${delivery.errors()} pull errors`,
+      );
     } finally {
       writing = false;
       await writer.catch(() => undefined);

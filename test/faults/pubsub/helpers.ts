@@ -55,11 +55,19 @@ export async function startChain(): Promise<Chain> {
   const logs = captureLogs('coda-push');
   const mapping = mappingFromCreatedDoc(coda.control.createDoc(defaultCodaDocSpec({ docId: 'pubsub-faults' })));
   const client = createCodaClient({
-    baseUrl: coda.url, token: TOKEN, sql: db.sql, logger: logs.logger,
-    rateLimiter: createCodaRateLimiter({ windowMs: WINDOW_MS }), retryMinDelayMs: 50, retryMaxDelayMs: 1_000,
+    baseUrl: coda.url,
+    token: TOKEN,
+    sql: db.sql,
+    logger: logs.logger,
+    rateLimiter: createCodaRateLimiter({ windowMs: WINDOW_MS }),
+    retryMinDelayMs: 50,
+    retryMaxDelayMs: 1_000,
   });
   const app = createCodaPushApp({
-    sql: db.sql, logger: logs.logger, coda: client, mapping,
+    sql: db.sql,
+    logger: logs.logger,
+    coda: client,
+    mapping,
     pushAuth: requirePushAuth({ mode: 'none', logger: logs.logger }),
     operatorGuard: async () => {
       throw new Error('maintenance routes are not used here');
@@ -68,7 +76,11 @@ export async function startChain(): Promise<Chain> {
     pollIntervalMs: 20,
   });
   return {
-    db, coda, mapping, app, logs,
+    db,
+    coda,
+    mapping,
+    app,
+    logs,
     handler: async (request) => app.fetch(request),
     close: async () => {
       await Promise.all([db.drop(), coda.close()]);
@@ -84,7 +96,8 @@ export async function settledComparison(chain: Chain, table = 'patients', timeou
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const result = await compare(chain, table);
-    const clean = result.missing.length + result.duplicates.length + result.mismatched.length + result.extra.length === 0;
+    const clean =
+      result.missing.length + result.duplicates.length + result.mismatched.length + result.extra.length === 0;
     if (clean || Date.now() > deadline) return result;
     await sleep(200);
   }
@@ -112,7 +125,10 @@ export async function peek(host: string, subscriptionId: string, waitMs = 1_000)
   try {
     let received: protos.google.pubsub.v1.IReceivedMessage[] | null | undefined;
     try {
-      [{ receivedMessages: received }] = await clients.subscriber.pull({ subscription, maxMessages: 100 }, { timeout: waitMs, retry: null });
+      [{ receivedMessages: received }] = await clients.subscriber.pull(
+        { subscription, maxMessages: 100 },
+        { timeout: waitMs, retry: null },
+      );
     } catch (error) {
       if ((error as { code?: unknown }).code !== 4) throw error;
     }

@@ -11,8 +11,19 @@ import { captureLogs } from '../../harness/logs.js';
 import { createPushDriver, emulatorHost, pullAll, uniqueTopic } from '../../harness/pubsub.js';
 import { waitFor } from '../../harness/wait.js';
 import {
-  compare, expectCodaEqualsPostgres, gatedPublisher, patient, peek, pendingOutboxRows, PROJECT_ID, pump, settledComparison, sleep, startChain,
-  waitForMessages, type Chain,
+  compare,
+  expectCodaEqualsPostgres,
+  gatedPublisher,
+  patient,
+  peek,
+  pendingOutboxRows,
+  PROJECT_ID,
+  pump,
+  settledComparison,
+  sleep,
+  startChain,
+  waitForMessages,
+  type Chain,
 } from './helpers.js';
 
 // Poison messages over the shared emulator. Its push subscriptions never redeliver or dead-letter (DESIGN §7.4), so
@@ -27,15 +38,30 @@ afterAll(async () => {
   await chain?.close();
 });
 
-
 /** The wiring for one topic: topology with a dead-letter policy, a relay, and a push driver into coda-push. */
 async function wire(prefix: string) {
   const topic = uniqueTopic(prefix);
   const host = emulatorHost();
-  await setupPubSub({ projectId: PROJECT_ID, apiEndpoint: host, topic, maxDeliveryAttempts: MAX_ATTEMPTS, minimumBackoffSeconds: 0, maximumBackoffSeconds: 0 });
+  await setupPubSub({
+    projectId: PROJECT_ID,
+    apiEndpoint: host,
+    topic,
+    maxDeliveryAttempts: MAX_ATTEMPTS,
+    minimumBackoffSeconds: 0,
+    maximumBackoffSeconds: 0,
+  });
   const bus = gatedPublisher(createPubSubPublisher({ projectId: PROJECT_ID, topic, apiEndpoint: host }));
-  const relay = createOutboxRelay({ sql: chain.db.sql, publisher: bus.publisher, logger: captureLogs('drchrono-sync').logger });
-  const driver = createPushDriver({ host, projectId: PROJECT_ID, subscription: `${topic}-sub`, handler: chain.handler });
+  const relay = createOutboxRelay({
+    sql: chain.db.sql,
+    publisher: bus.publisher,
+    logger: captureLogs('drchrono-sync').logger,
+  });
+  const driver = createPushDriver({
+    host,
+    projectId: PROJECT_ID,
+    subscription: `${topic}-sub`,
+    handler: chain.handler,
+  });
   const delivery = pump(driver);
   let out = '';
   let err = '';
@@ -53,7 +79,13 @@ async function wire(prefix: string) {
   };
   const deliveriesOf = (messageId: string) => driver.deliveries.filter((d) => d.messageId === messageId);
   return {
-    topic, host, bus, relay, driver, replay, deliveriesOf,
+    topic,
+    host,
+    bus,
+    relay,
+    driver,
+    replay,
+    deliveriesOf,
     close: async () => {
       await delivery.stop();
       await driver.close();
@@ -69,21 +101,40 @@ describe('a poison message: its rows were deleted from Postgres before the push'
     try {
       // Message A: 20 healthy patients. Message B: 5 patients, one of which is then hard-deleted (no soft delete,
       // as an operator's mistaken DELETE would do) before the relay publishes.
-      await upsertRows(sql, mirrors.patients, Array.from({ length: 20 }, (_, i) => patient(i)), { actor: 'test:poison' });
+      await upsertRows(
+        sql,
+        mirrors.patients,
+        Array.from({ length: 20 }, (_, i) => patient(i)),
+        { actor: 'test:poison' },
+      );
       expect(await w.relay.drain()).toMatchObject({ published: 20, messages: 1, failed: 0 });
-      await upsertRows(sql, mirrors.patients, Array.from({ length: 5 }, (_, i) => patient(100 + i)), { actor: 'test:poison' });
+      await upsertRows(
+        sql,
+        mirrors.patients,
+        Array.from({ length: 5 }, (_, i) => patient(100 + i)),
+        { actor: 'test:poison' },
+      );
       const [gone] = await sql<{ id: string }[]>`DELETE FROM patients WHERE drchrono_id = '700102' RETURNING id`;
       expect(await w.relay.drain()).toMatchObject({ published: 5, messages: 1, failed: 0 });
       const [healthyId, poisonId] = w.bus.accepted;
 
-      await waitFor('message A to be pushed and message B to be refused on every attempt', () =>
-        w.deliveriesOf(healthyId!).some((d) => d.acked) && w.deliveriesOf(poisonId!).length >= MAX_ATTEMPTS);
+      await waitFor(
+        'message A to be pushed and message B to be refused on every attempt',
+        () => w.deliveriesOf(healthyId!).some((d) => d.acked) && w.deliveriesOf(poisonId!).length >= MAX_ATTEMPTS,
+      );
       const dead = await waitForMessages(w.host, `${w.topic}-dlq`, 1);
       const refused = w.deliveriesOf(poisonId!);
       expect(refused.map((d) => [d.deliveryAttempt, d.status])).toEqual([1, 2, 3, 4, 5].map((n) => [n, 422]));
       expect(dead).toHaveLength(1);
-      expect(JSON.parse(dead[0]!.data.toString())).toEqual({ table: 'patients', ids: expect.arrayContaining([Number(gone!.id)]) });
-      expect(dead[0]!.attributes).toMatchObject({ table: 'patients', count: '5', CloudPubSubDeadLetterSourceDeliveryCount: String(MAX_ATTEMPTS) });
+      expect(JSON.parse(dead[0]!.data.toString())).toEqual({
+        table: 'patients',
+        ids: expect.arrayContaining([Number(gone!.id)]),
+      });
+      expect(dead[0]!.attributes).toMatchObject({
+        table: 'patients',
+        count: '5',
+        CloudPubSubDeadLetterSourceDeliveryCount: String(MAX_ATTEMPTS),
+      });
       // No sixth delivery: the subscription gave up on it.
       await sleep(1_000);
       expect(w.deliveriesOf(poisonId!)).toHaveLength(MAX_ATTEMPTS);
@@ -122,7 +173,12 @@ describe('a malformed message: data that is not a valid change event', () => {
     // Straight onto the topic, past the relay (which only ever publishes valid events): a buggy or foreign publisher.
     const rogue = createPubSubPublisher({ projectId: PROJECT_ID, topic: w.topic, apiEndpoint: w.host });
     try {
-      await upsertRows(sql, mirrors.patients, Array.from({ length: 10 }, (_, i) => patient(200 + i)), { actor: 'test:malformed' });
+      await upsertRows(
+        sql,
+        mirrors.patients,
+        Array.from({ length: 10 }, (_, i) => patient(200 + i)),
+        { actor: 'test:malformed' },
+      );
       expect(await w.relay.drain()).toMatchObject({ published: 10, failed: 0 });
       const bad: OutgoingMessage[] = [
         { data: Buffer.from('not json at all'), attributes: {} },
@@ -131,8 +187,11 @@ describe('a malformed message: data that is not a valid change event', () => {
       ];
       const badIds = await Promise.all(bad.map((m) => rogue.publish(m)));
 
-      await waitFor('every malformed message to be refused on every attempt', () =>
-        w.driver.deliveries.some((d) => d.acked) && badIds.every((id) => w.deliveriesOf(id).length >= MAX_ATTEMPTS));
+      await waitFor(
+        'every malformed message to be refused on every attempt',
+        () =>
+          w.driver.deliveries.some((d) => d.acked) && badIds.every((id) => w.deliveriesOf(id).length >= MAX_ATTEMPTS),
+      );
       for (const id of badIds) expect(w.deliveriesOf(id).map((d) => d.status)).toEqual(Array(MAX_ATTEMPTS).fill(400));
       const dead = await waitForMessages(w.host, `${w.topic}-dlq`, 3);
       // Dead-lettered byte for byte: the evidence is kept for whoever fixes the publisher.
@@ -147,13 +206,20 @@ describe('a malformed message: data that is not a valid change event', () => {
       expect(replayed.code).toBe(0);
       expect(replayed.stdout).toContain('moved 3 message(s)');
       const again = [...replayed.stdout.matchAll(/-> (\S+)/g)].map((m) => m[1]!);
-      await waitFor('the replayed messages to be refused on every attempt', () => again.every((id) => w.deliveriesOf(id).length >= MAX_ATTEMPTS));
+      await waitFor('the replayed messages to be refused on every attempt', () =>
+        again.every((id) => w.deliveriesOf(id).length >= MAX_ATTEMPTS),
+      );
       const back = await waitForMessages(w.host, `${w.topic}-dlq`, 3);
       expect(back.map((m) => m.data.toString()).sort()).toEqual(bad.map((m) => m.data.toString()).sort());
       expect(back.every((m) => m.attributes.replayed_from_dlq !== undefined)).toBe(true);
 
       // So the operator discards them (`gcloud pubsub subscriptions pull <topic>-dlq --auto-ack`), leaving the DLQ empty.
-      const discarded = await pullAll({ host: w.host, projectId: PROJECT_ID, subscription: `${w.topic}-dlq`, expect: 3 });
+      const discarded = await pullAll({
+        host: w.host,
+        projectId: PROJECT_ID,
+        subscription: `${w.topic}-dlq`,
+        expect: 3,
+      });
       expect(discarded).toHaveLength(3);
       expect(await peek(w.host, `${w.topic}-dlq`, 500)).toEqual([]);
       expect(again.every((id) => w.deliveriesOf(id).length === MAX_ATTEMPTS)).toBe(true);

@@ -9,7 +9,16 @@ import { inChangeTransaction } from '../../../sync/db/change-transaction.js';
 import { captureLogs } from '../../harness/logs.js';
 import { emulatorHost, uniqueTopic } from '../../harness/pubsub.js';
 import {
-  expectCodaEqualsPostgres, gatedPublisher, patient, peek, pendingOutboxRows, PROJECT_ID, settledComparison, sleep, startChain, type Chain,
+  expectCodaEqualsPostgres,
+  gatedPublisher,
+  patient,
+  peek,
+  pendingOutboxRows,
+  PROJECT_ID,
+  settledComparison,
+  sleep,
+  startChain,
+  type Chain,
 } from './helpers.js';
 
 // The emulator's own push subscription delivering to coda-push over HTTP: the happy path exactly as deployed,
@@ -31,19 +40,43 @@ describe('relay → Pub/Sub emulator push subscription → coda-push over HTTP �
     const { sql } = chain.db;
     const host = emulatorHost();
     const topic = uniqueTopic('push');
-    const setup = await setupPubSub({ projectId: PROJECT_ID, apiEndpoint: host, topic, pushEndpoint: `${server.url}/pubsub/push`, minimumBackoffSeconds: 0, maximumBackoffSeconds: 0 });
+    const setup = await setupPubSub({
+      projectId: PROJECT_ID,
+      apiEndpoint: host,
+      topic,
+      pushEndpoint: `${server.url}/pubsub/push`,
+      minimumBackoffSeconds: 0,
+      maximumBackoffSeconds: 0,
+    });
     expect(setup.subscription).toBe(`projects/${PROJECT_ID}/subscriptions/${topic}-coda-push`);
     const bus = gatedPublisher(createPubSubPublisher({ projectId: PROJECT_ID, topic, apiEndpoint: host }));
-    const relay = createOutboxRelay({ sql, publisher: bus.publisher, logger: captureLogs('drchrono-sync').logger, intervalMs: 200 });
+    const relay = createOutboxRelay({
+      sql,
+      publisher: bus.publisher,
+      logger: captureLogs('drchrono-sync').logger,
+      intervalMs: 200,
+    });
     const actor = { actor: 'test:real-push' };
     try {
       await relay.start();
       // A sync-sized page, then a few webhook-sized changes: updates and soft deletes of rows already in Coda.
-      await upsertRows(sql, mirrors.patients, Array.from({ length: 600 }, (_, i) => patient(i)), actor);
+      await upsertRows(
+        sql,
+        mirrors.patients,
+        Array.from({ length: 600 }, (_, i) => patient(i)),
+        actor,
+      );
       for (let round = 1; round <= 4; round++) {
         await sleep(150);
-        await upsertRows(sql, mirrors.patients, Array.from({ length: 10 }, (_, i) => patient(i * 7 + round, round)), actor);
-        await inChangeTransaction(sql, actor, (tx) => softDeleteBatch(tx, mirrors.patients, [String(700_000 + 500 + round)]));
+        await upsertRows(
+          sql,
+          mirrors.patients,
+          Array.from({ length: 10 }, (_, i) => patient(i * 7 + round, round)),
+          actor,
+        );
+        await inChangeTransaction(sql, actor, (tx) =>
+          softDeleteBatch(tx, mirrors.patients, [String(700_000 + 500 + round)]),
+        );
       }
       const deadline = Date.now() + 30_000;
       while ((await pendingOutboxRows(chain)) > 0 && Date.now() < deadline) await sleep(100);
@@ -57,7 +90,9 @@ describe('relay → Pub/Sub emulator push subscription → coda-push over HTTP �
 
       // Each published message was pushed once and recorded once: a 204 is an ack, so nothing came back.
       await sleep(1_000);
-      const processed = await sql<{ message_id: string; subscription: string }[]>`SELECT message_id, subscription FROM processed_messages`;
+      const processed = await sql<
+        { message_id: string; subscription: string }[]
+      >`SELECT message_id, subscription FROM processed_messages`;
       expect(processed.map((p) => p.message_id).sort()).toEqual([...bus.accepted].sort());
       expect(processed.every((p) => p.subscription === setup.subscription)).toBe(true);
       const handled = chain.logs.lines().filter((l) => l.includes('"push handled"'));

@@ -36,7 +36,6 @@ const REVOKED = 'rex.revoked@feelaugust.example';
 const VIEWER = 'vic.viewer@feelaugust.example';
 const NOBODY = 'nora.norole@feelaugust.example';
 
-
 let t: TestDatabase;
 let issuer: RunningGoogleOidcSandbox;
 let oidc: GoogleIdTokenVerifier;
@@ -84,7 +83,16 @@ describe('requireSchedulerOrStaff', () => {
     const a = new Hono<Env>();
     a.use(requestId());
     a.onError(errorHandler(logs.logger));
-    a.use('/sync/*', requireSchedulerOrStaff({ oidc, ...(withIap && { iap }), sql: t.sql, staffRoles: ['admin', 'clinician'], logger: logs.logger }));
+    a.use(
+      '/sync/*',
+      requireSchedulerOrStaff({
+        oidc,
+        ...(withIap && { iap }),
+        sql: t.sql,
+        staffRoles: ['admin', 'clinician'],
+        logger: logs.logger,
+      }),
+    );
     a.post('/sync/patients', (c) => {
       ran += 1;
       return c.json({ principal: c.get('principal') });
@@ -102,12 +110,15 @@ describe('requireSchedulerOrStaff', () => {
   const post = (headers: Record<string, string> = {}) => app.request('/sync/patients', { method: 'POST', headers });
   const schedulerToken = (o: { audience?: string; email?: string; expiresInSeconds?: number } = {}) =>
     issuer.control.mintIdToken({ audience: SERVICE_URL, email: SCHEDULER, ...o });
-  const staffJwt = (email: string, o: { audience?: string } = {}) => issuer.control.mintIapJwt({ audience: IAP_AUDIENCE, email, ...o });
+  const staffJwt = (email: string, o: { audience?: string } = {}) =>
+    issuer.control.mintIapJwt({ audience: IAP_AUDIENCE, email, ...o });
 
   it('lets the scheduler in with its ID token and sets a service principal', async () => {
     const res = await post(bearer(await schedulerToken()));
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ principal: { kind: 'service', email: SCHEDULER, subject: expect.stringMatching(/^\d+$/) } });
+    expect(await res.json()).toEqual({
+      principal: { kind: 'service', email: SCHEDULER, subject: expect.stringMatching(/^\d+$/) },
+    });
     expect(ran).toBe(1);
   });
 
@@ -150,7 +161,11 @@ describe('requireSchedulerOrStaff', () => {
 
   it.each([
     ['expired', () => schedulerToken({ expiresInSeconds: -600 }), 'expired'],
-    ['forged', () => issuer.control.mintIdToken({ audience: SERVICE_URL, email: SCHEDULER, signWithUnknownKey: true }), 'bad_signature'],
+    [
+      'forged',
+      () => issuer.control.mintIdToken({ audience: SERVICE_URL, email: SCHEDULER, signWithUnknownKey: true }),
+      'bad_signature',
+    ],
     ['malformed', async () => 'not.a.jwt', 'malformed'],
   ])('answers 401 invalid_token for a %s bearer token', async (_label, token, reason) => {
     const res = await post(bearer(await token()));
@@ -166,7 +181,10 @@ describe('requireSchedulerOrStaff', () => {
   });
 
   it('answers 403 for a genuine token with the wrong audience or a service account that is not allowed', async () => {
-    for (const token of [await schedulerToken({ audience: 'https://other.example' }), await schedulerToken({ email: PUSHER })]) {
+    for (const token of [
+      await schedulerToken({ audience: 'https://other.example' }),
+      await schedulerToken({ email: PUSHER }),
+    ]) {
       const res = await post(bearer(token));
       expect(res.status).toBe(403);
       expect(await res.json()).toEqual({ error: 'forbidden' });
@@ -175,7 +193,9 @@ describe('requireSchedulerOrStaff', () => {
   });
 
   it('answers 403 for an IAP assertion minted for another backend service', async () => {
-    expect((await post(iapHeader(await staffJwt(ADMIN, { audience: '/projects/1/global/backendServices/2' })))).status).toBe(403);
+    expect(
+      (await post(iapHeader(await staffJwt(ADMIN, { audience: '/projects/1/global/backendServices/2' })))).status,
+    ).toBe(403);
   });
 
   it('accepts either proof: a refused bearer token does not block a valid staff assertion', async () => {
@@ -195,7 +215,11 @@ describe('requireSchedulerOrStaff', () => {
   });
 
   it('answers 503 when the signing keys cannot be fetched, so the scheduler retries', async () => {
-    const down = createGoogleIdTokenVerifier({ jwksUrl: 'http://127.0.0.1:9/certs', audience: SERVICE_URL, allowedEmails: [SCHEDULER] });
+    const down = createGoogleIdTokenVerifier({
+      jwksUrl: 'http://127.0.0.1:9/certs',
+      audience: SERVICE_URL,
+      allowedEmails: [SCHEDULER],
+    });
     const a = new Hono<Env>();
     a.onError(errorHandler(logs.logger));
     a.use(requireSchedulerOrStaff({ oidc: down, sql: t.sql, staffRoles: ['admin'], logger: logs.logger }));
@@ -214,13 +238,20 @@ describe('requireSchedulerOrStaff', () => {
     await post();
     const refusals = logs.records().filter((l) => l['message'] === 'auth refused');
     expect(refusals.map((l) => l['auth'])).toEqual([
-      { outcome: 'refused', status: 403, reason: 'email_not_allowed', scheme: 'bearer', callerHash: hashIdentity(PUSHER) },
+      {
+        outcome: 'refused',
+        status: 403,
+        reason: 'email_not_allowed',
+        scheme: 'bearer',
+        callerHash: hashIdentity(PUSHER),
+      },
       { outcome: 'refused', status: 403, reason: 'no_staff_role', scheme: 'iap', callerHash: hashIdentity(NOBODY) },
       { outcome: 'refused', status: 401, reason: 'missing_credentials', scheme: 'none' },
     ]);
     expect(refusals.every((l) => typeof l['requestId'] === 'string')).toBe(true);
     const text = logs.text();
-    for (const secret of [token, staff, token.split('.')[1]!, PUSHER, NOBODY, 'nora.norole']) expect(text).not.toContain(secret);
+    for (const secret of [token, staff, token.split('.')[1]!, PUSHER, NOBODY, 'nora.norole'])
+      expect(text).not.toContain(secret);
   });
 
   it('does not log an accepted staff member by email either', async () => {
@@ -247,7 +278,9 @@ describe('requireSchedulerOrStaff', () => {
   it('refuses bad setup with a plain Error', () => {
     const logger = logs.logger;
     expect(() => requireSchedulerOrStaff({ oidc, iap, sql: t.sql, staffRoles: [], logger })).toThrow(/staffRoles/);
-    expect(() => requireSchedulerOrStaff({ oidc: undefined as never, sql: t.sql, staffRoles: [], logger })).toThrow(/oidc/);
+    expect(() => requireSchedulerOrStaff({ oidc: undefined as never, sql: t.sql, staffRoles: [], logger })).toThrow(
+      /oidc/,
+    );
   });
 });
 
@@ -256,7 +289,11 @@ describe('requirePushAuth', () => {
   let pushVerifier: GoogleIdTokenVerifier;
   beforeEach(() => {
     logs = captureLogs('test');
-    pushVerifier = createGoogleIdTokenVerifier({ jwksUrl: issuer.jwksUrl, audience: PUSH_URL, allowedEmails: [PUSHER] });
+    pushVerifier = createGoogleIdTokenVerifier({
+      jwksUrl: issuer.jwksUrl,
+      audience: PUSH_URL,
+      allowedEmails: [PUSHER],
+    });
   });
 
   const pushApp = (options: RequirePushAuthOptions) => {
@@ -267,11 +304,17 @@ describe('requirePushAuth', () => {
     return a;
   };
   const push = (a: Hono<{ Variables: PushAuthVariables }>, headers: Record<string, string> = {}) =>
-    a.request('/pubsub/push', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '{"message":{}}' });
+    a.request('/pubsub/push', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: '{"message":{}}',
+    });
 
   it("mode 'oidc' accepts Pub/Sub's token for the push audience from the push service account", async () => {
     const token = await issuer.control.mintIdToken({ audience: PUSH_URL, email: PUSHER });
-    const res = await push(pushApp({ mode: 'oidc', oidc: pushVerifier, logger: logs.logger }), { authorization: `Bearer ${token}` });
+    const res = await push(pushApp({ mode: 'oidc', oidc: pushVerifier, logger: logs.logger }), {
+      authorization: `Bearer ${token}`,
+    });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ principal: { kind: 'service', email: PUSHER } });
   });
@@ -291,14 +334,21 @@ describe('requirePushAuth', () => {
     const res = await push(pushApp({ mode: 'none', logger: logs.logger }));
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ principal: null });
-    expect(logs.records().filter((l) => l['severity'] === 'WARNING').map((l) => l['message'])).toEqual([
-      'push authentication is OFF (local/emulator only)',
-    ]);
+    expect(
+      logs
+        .records()
+        .filter((l) => l['severity'] === 'WARNING')
+        .map((l) => l['message']),
+    ).toEqual(['push authentication is OFF (local/emulator only)']);
   });
 
   it("refuses mode 'none' at setup when K_SERVICE is set, and 'oidc' without a verifier", () => {
-    expect(() => requirePushAuth({ mode: 'none', kService: 'coda-push', logger: logs.logger })).toThrow(/refused on Cloud Run/);
-    expect(() => requirePushAuth({ mode: 'oidc', oidc: undefined as never, logger: logs.logger })).toThrow(/needs an `oidc` verifier/);
+    expect(() => requirePushAuth({ mode: 'none', kService: 'coda-push', logger: logs.logger })).toThrow(
+      /refused on Cloud Run/,
+    );
+    expect(() => requirePushAuth({ mode: 'oidc', oidc: undefined as never, logger: logs.logger })).toThrow(
+      /needs an `oidc` verifier/,
+    );
     expect(() => requirePushAuth({ mode: 'off' as never, logger: logs.logger })).toThrow(/mode must be/);
   });
 
@@ -309,6 +359,8 @@ describe('requirePushAuth', () => {
     expect(parsed.error?.issues[0]).toMatchObject({ path: ['PUSH_AUTH'] });
     // And the factory is the second line of defence if a caller skips the schema.
     const settings = authSettingsFromEnv({ ...authEnvSchema.parse({ PUSH_AUTH: 'none' }), K_SERVICE: 'coda-push' });
-    expect(() => requirePushAuth({ mode: 'none', kService: settings.kService, logger: logs.logger })).toThrow(/K_SERVICE/);
+    expect(() => requirePushAuth({ mode: 'none', kService: settings.kService, logger: logs.logger })).toThrow(
+      /K_SERVICE/,
+    );
   });
 });

@@ -17,7 +17,15 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 function startLocal(args: string[]) {
   const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'local', ...args], {
     cwd: root,
-    env: { ...process.env, LOCAL_DIR: dir, LOCAL_PG_PORT: '0', DRCHRONO_SYNC_PORT: '0', CODA_PUSH_PORT: '0', LOCAL_PATIENTS: '30', LOG_LEVEL: 'silent' },
+    env: {
+      ...process.env,
+      LOCAL_DIR: dir,
+      LOCAL_PG_PORT: '0',
+      DRCHRONO_SYNC_PORT: '0',
+      CODA_PUSH_PORT: '0',
+      LOCAL_PATIENTS: '30',
+      LOG_LEVEL: 'silent',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -52,13 +60,21 @@ describe('platform local (npm start)', () => {
     const url = /drchrono-sync\s+(http:\/\/\S+)/.exec(run.output())![1]!;
     expect((await fetch(`${url}/health`)).status).toBe(200);
     const pgPort = Number(/127\.0\.0\.1:(\d+)\/platform/.exec(run.output())![1]);
-    expect(run.output(), 'second run re-reads the same synthetic data: nothing changes').toMatch(/patients\s+30 read\s+0 changed/);
+    expect(run.output(), 'second run re-reads the same synthetic data: nothing changes').toMatch(
+      /patients\s+30 read\s+0 changed/,
+    );
     // The printed webhook command works as printed.
     const header = (name: string) => new RegExp(`-H '${name}: ([^']+)'`).exec(run.output())![1]!;
     const body = /--data '([^']+)'/.exec(run.output())![1]!;
     const sent = await fetch(`${url}/webhooks/drchrono`, {
-      method: 'POST', body,
-      headers: { 'Content-Type': 'application/json', 'X-drchrono-event': header('X-drchrono-event'), 'X-drchrono-delivery': header('X-drchrono-delivery'), 'X-drchrono-signature': header('X-drchrono-signature') },
+      method: 'POST',
+      body,
+      headers: {
+        'Content-Type': 'application/json',
+        'X-drchrono-event': header('X-drchrono-event'),
+        'X-drchrono-delivery': header('X-drchrono-delivery'),
+        'X-drchrono-signature': header('X-drchrono-signature'),
+      },
     });
     expect(sent.status).toBe(200);
     // … and the live chain carries it on: its outbox row is published once coda-push has Coda's confirmation.
@@ -66,7 +82,8 @@ describe('platform local (npm start)', () => {
     try {
       const deadline = Date.now() + 30_000;
       for (;;) {
-        const [row] = await pg`SELECT count(*)::int AS n FROM outbox WHERE table_name = 'patients' AND drchrono_id = '1000001' AND published_at IS NULL`;
+        const [row] =
+          await pg`SELECT count(*)::int AS n FROM outbox WHERE table_name = 'patients' AND drchrono_id = '1000001' AND published_at IS NULL`;
         const [changed] = await pg`SELECT first_name FROM patients WHERE drchrono_id = '1000001'`;
         if (row!.n === 0 && changed!.first_name === 'Webhook') break;
         if (Date.now() > deadline) throw new Error('the webhook change never left the outbox');

@@ -25,15 +25,18 @@ beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'caller-lists-'));
   coda = await startLocalCoda(dir);
   issuer = await startGoogleOidcSandbox();
-  service = await buildService('coda-push', drchronoSyncEnv({
-    ...coda.env,
-    DATABASE_URL: t.url,
-    AUTH_OIDC_JWKS_URL: issuer.jwksUrl,
-    AUTH_OIDC_AUDIENCE: SERVICE_URL,
-    AUTH_OIDC_ALLOWED_EMAILS: SCHEDULER,
-    PUSH_OIDC_ALLOWED_EMAILS: PUSHER,
-    PUSH_AUTH: 'oidc',
-  }));
+  service = await buildService(
+    'coda-push',
+    drchronoSyncEnv({
+      ...coda.env,
+      DATABASE_URL: t.url,
+      AUTH_OIDC_JWKS_URL: issuer.jwksUrl,
+      AUTH_OIDC_AUDIENCE: SERVICE_URL,
+      AUTH_OIDC_ALLOWED_EMAILS: SCHEDULER,
+      PUSH_OIDC_ALLOWED_EMAILS: PUSHER,
+      PUSH_AUTH: 'oidc',
+    }),
+  );
 });
 afterAll(async () => {
   await service?.close();

@@ -7,7 +7,12 @@ import { startGoogleOidcSandbox, type RunningGoogleOidcSandbox } from '../../../
 import { createGoogleIdTokenVerifier } from '../../../sync/auth/index.js';
 import { createCodaClient, type CodaClient } from '../../../sync/coda/client.js';
 import { CodaMappingError } from '../../../sync/coda/errors.js';
-import { defaultCodaDocSpec, mappingFromCreatedDoc, validateMappingAgainstCoda, type CodaMapping } from '../../../sync/coda/mapping.js';
+import {
+  defaultCodaDocSpec,
+  mappingFromCreatedDoc,
+  validateMappingAgainstCoda,
+  type CodaMapping,
+} from '../../../sync/coda/mapping.js';
 import { createCodaRateLimiter } from '../../../sync/coda/rate-limiter.js';
 import { buildPushEnvelope, encodeChangeEvent, type ChangeEvent } from '../../../sync/events/types.js';
 import { mirrors, type MirrorRows } from '../../../sync/mirrors.js';
@@ -46,7 +51,9 @@ const patient = (n: number): MirrorRows['patients'] => ({
   source_updated_at: `2026-01-0${1 + (n % 9)}T10:00:0${n % 10}+00:00`,
 });
 
-function buildApp(overrides: { pushAuth?: ReturnType<typeof requirePushAuth>; client?: CodaClient; mutationTimeoutMs?: number } = {}) {
+function buildApp(
+  overrides: { pushAuth?: ReturnType<typeof requirePushAuth>; client?: CodaClient; mutationTimeoutMs?: number } = {},
+) {
   return createCodaPushApp({
     sql: t.sql,
     logger: logs.logger,
@@ -55,14 +62,17 @@ function buildApp(overrides: { pushAuth?: ReturnType<typeof requirePushAuth>; cl
     pushAuth: overrides.pushAuth ?? requirePushAuth({ mode: 'none', logger: logs.logger }),
     operatorGuard: requireSchedulerOrStaff({
       oidc: createGoogleIdTokenVerifier({ jwksUrl: issuer.jwksUrl, audience: SERVICE_URL, allowedEmails: [SCHEDULER] }),
-      sql: t.sql, staffRoles: [], logger: logs.logger,
+      sql: t.sql,
+      staffRoles: [],
+      logger: logs.logger,
     }),
     mutationTimeoutMs: overrides.mutationTimeoutMs ?? 5_000,
     pollIntervalMs: 20,
   });
 }
 
-const envelope = (event: ChangeEvent, messageId: string = randomUUID()) => buildPushEnvelope(encodeChangeEvent(event), messageId, SUB);
+const envelope = (event: ChangeEvent, messageId: string = randomUUID()) =>
+  buildPushEnvelope(encodeChangeEvent(event), messageId, SUB);
 
 const post = (app: ReturnType<typeof buildApp>, body: unknown, headers: Record<string, string> = {}) =>
   app.request('/pubsub/push', {
@@ -73,7 +83,9 @@ const post = (app: ReturnType<typeof buildApp>, body: unknown, headers: Record<s
 
 async function idsOf(table: string, drchronoIds?: string[]): Promise<number[]> {
   const rows = drchronoIds
-    ? await t.sql.unsafe<{ id: string }[]>(`SELECT id FROM ${table} WHERE drchrono_id = ANY($1) ORDER BY id`, [drchronoIds])
+    ? await t.sql.unsafe<{ id: string }[]>(`SELECT id FROM ${table} WHERE drchrono_id = ANY($1) ORDER BY id`, [
+        drchronoIds,
+      ])
     : await t.sql.unsafe<{ id: string }[]>(`SELECT id FROM ${table} ORDER BY id`);
   return rows.map((r) => Number(r.id));
 }
@@ -85,7 +97,8 @@ async function expectCodaEqualsPostgres(table: string): Promise<void> {
   expect(result.codaRows).toBe(result.postgresRows);
 }
 
-const processed = async (messageId: string) => (await t.sql`SELECT 1 FROM processed_messages WHERE message_id = ${messageId}`).length === 1;
+const processed = async (messageId: string) =>
+  (await t.sql`SELECT 1 FROM processed_messages WHERE message_id = ${messageId}`).length === 1;
 
 beforeAll(async () => {
   [t, coda, issuer] = await Promise.all([
@@ -95,11 +108,21 @@ beforeAll(async () => {
   ]);
   mapping = mappingFromCreatedDoc(coda.control.createDoc(defaultCodaDocSpec({ docId: 'feel-august-test' })));
   client = createCodaClient({
-    baseUrl: coda.url, token: TOKEN, sql: t.sql, logger: logs.logger,
-    rateLimiter: createCodaRateLimiter({ windowMs: WINDOW_MS }), retryMinDelayMs: 50, retryMaxDelayMs: 2_000,
+    baseUrl: coda.url,
+    token: TOKEN,
+    sql: t.sql,
+    logger: logs.logger,
+    rateLimiter: createCodaRateLimiter({ windowMs: WINDOW_MS }),
+    retryMinDelayMs: 50,
+    retryMaxDelayMs: 2_000,
   });
   await validateMappingAgainstCoda(client, mapping);
-  await upsertRows(t.sql, mirrors.patients, Array.from({ length: 1_200 }, (_, i) => patient(i)), { actor: 'test:coda-push' });
+  await upsertRows(
+    t.sql,
+    mirrors.patients,
+    Array.from({ length: 1_200 }, (_, i) => patient(i)),
+    { actor: 'test:coda-push' },
+  );
 });
 afterAll(async () => {
   await Promise.all([t?.drop(), coda?.close(), issuer?.close()]);
@@ -139,7 +162,9 @@ describe('POST /pubsub/push', () => {
 
   it('marks a soft-deleted row Deleted in Coda', async () => {
     const app = buildApp();
-    await inChangeTransaction(t.sql, { actor: 'test:coda-push' }, (tx) => softDeleteBatch(tx, mirrors.patients, ['900007']));
+    await inChangeTransaction(t.sql, { actor: 'test:coda-push' }, (tx) =>
+      softDeleteBatch(tx, mirrors.patients, ['900007']),
+    );
     const [id] = await idsOf('patients', ['900007']);
     expect((await post(app, envelope({ table: 'patients', ids: [id!] }))).status).toBe(204);
     const entry = mapping.tables.patients!;
@@ -170,7 +195,9 @@ describe('POST /pubsub/push', () => {
     const app = buildApp();
     coda.control.resetStats();
     const ids = await idsOf('patients');
-    const results = await Promise.all(ids.slice(0, 25).map((id) => post(app, envelope({ table: 'patients', ids: [id] }))));
+    const results = await Promise.all(
+      ids.slice(0, 25).map((id) => post(app, envelope({ table: 'patients', ids: [id] }))),
+    );
     expect(results.map((r) => r.status)).toEqual(Array(25).fill(204));
     expect(coda.control.stats().writeLog.every((w) => w.status === 202)).toBe(true);
     expect(coda.control.peakWritesPerWindow(WINDOW_MS)).toBeLessThanOrEqual(9);
@@ -201,8 +228,19 @@ describe('POST /pubsub/push', () => {
     ['no message', { subscription: SUB }, 'invalid envelope'],
     ['no message id', { message: { data: 'e30=' }, subscription: SUB }, 'invalid envelope'],
     ['bad base64', { message: { data: '%%%not-base64', messageId: 'm1' }, subscription: SUB }, 'invalid envelope'],
-    ['data that is not JSON', { message: { data: Buffer.from('hello').toString('base64'), messageId: 'm2' }, subscription: SUB }, 'invalid message data'],
-    ['data that is not a change event', { message: { data: Buffer.from('{"table":"patients","ids":[]}').toString('base64'), messageId: 'm3' }, subscription: SUB }, 'invalid change event'],
+    [
+      'data that is not JSON',
+      { message: { data: Buffer.from('hello').toString('base64'), messageId: 'm2' }, subscription: SUB },
+      'invalid message data',
+    ],
+    [
+      'data that is not a change event',
+      {
+        message: { data: Buffer.from('{"table":"patients","ids":[]}').toString('base64'), messageId: 'm3' },
+        subscription: SUB,
+      },
+      'invalid change event',
+    ],
     ['an unknown table', envelope({ table: 'invoices', ids: [1] }), 'unknown table'],
   ])('answers 400 for %s', async (_name, body, error) => {
     const res = await post(buildApp(), body);
@@ -217,7 +255,10 @@ describe('POST /pubsub/push', () => {
   });
 
   it('answers 413 over 1 MiB', async () => {
-    const res = await post(buildApp(), { message: { data: 'A'.repeat(1_100_000), messageId: 'big' }, subscription: SUB });
+    const res = await post(buildApp(), {
+      message: { data: 'A'.repeat(1_100_000), messageId: 'big' },
+      subscription: SUB,
+    });
     expect(res.status).toBe(413);
   });
 
@@ -239,13 +280,27 @@ describe('Coda write limit at its real window', () => {
     try {
       const doc = sandbox.control.createDoc(defaultCodaDocSpec({ docId: 'real-window' }));
       const realMapping = mappingFromCreatedDoc(doc);
-      const realClient = createCodaClient({ baseUrl: sandbox.url, token: TOKEN, sql: t.sql, rateLimiter: createCodaRateLimiter() });
+      const realClient = createCodaClient({
+        baseUrl: sandbox.url,
+        token: TOKEN,
+        sql: t.sql,
+        rateLimiter: createCodaRateLimiter(),
+      });
       const app = createCodaPushApp({
-        sql: t.sql, logger: logs.logger, coda: realClient, mapping: realMapping, pollIntervalMs: 20,
-        pushAuth: requirePushAuth({ mode: 'none', logger: logs.logger }), operatorGuard: async () => { throw new Error('unused'); },
+        sql: t.sql,
+        logger: logs.logger,
+        coda: realClient,
+        mapping: realMapping,
+        pollIntervalMs: 20,
+        pushAuth: requirePushAuth({ mode: 'none', logger: logs.logger }),
+        operatorGuard: async () => {
+          throw new Error('unused');
+        },
       });
       const ids = (await idsOf('patients')).slice(0, 11);
-      const results = await Promise.all(ids.map((id) => post(app as never, envelope({ table: 'patients', ids: [id] }))));
+      const results = await Promise.all(
+        ids.map((id) => post(app as never, envelope({ table: 'patients', ids: [id] }))),
+      );
       expect(results.map((r) => r.status)).toEqual(Array(11).fill(204));
       expect(sandbox.control.stats().writeLog.every((w) => w.status === 202)).toBe(true);
       expect(sandbox.control.peakWritesPerWindow()).toBeLessThanOrEqual(10);
@@ -261,7 +316,10 @@ describe('POST /maintenance/cleanup', () => {
     await t.sql`INSERT INTO processed_messages (message_id, subscription, processed_at) VALUES ('old-1', ${SUB}, now() - interval '8 days'), ('new-1', ${SUB}, now())`;
     expect((await app.request('/maintenance/cleanup', { method: 'POST' })).status).toBe(401);
     const token = await issuer.control.mintIdToken({ audience: SERVICE_URL, email: SCHEDULER });
-    const res = await app.request('/maintenance/cleanup', { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    const res = await app.request('/maintenance/cleanup', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ removed: 1 });
     expect(await processed('new-1')).toBe(true);
@@ -273,11 +331,16 @@ describe('start-up validation', () => {
     const spec = defaultCodaDocSpec({ docId: 'missing-column' });
     const created = coda.control.createDoc({
       ...spec,
-      tables: spec.tables.map((tb) => (tb.name === 'Patients' ? { ...tb, columns: tb.columns.filter((c) => c.name !== 'Email') } : tb)),
+      tables: spec.tables.map((tb) =>
+        tb.name === 'Patients' ? { ...tb, columns: tb.columns.filter((c) => c.name !== 'Email') } : tb,
+      ),
     });
     const complete = mappingFromCreatedDoc(coda.control.createDoc(defaultCodaDocSpec({ docId: 'complete' })));
     // The map of a complete doc, pointed at a Patients table that lacks Email.
-    const broken: CodaMapping = { docId: 'missing-column', tables: { patients: { ...complete.tables.patients!, tableId: created.tables['Patients']!.id } } };
+    const broken: CodaMapping = {
+      docId: 'missing-column',
+      tables: { patients: { ...complete.tables.patients!, tableId: created.tables['Patients']!.id } },
+    };
     const error = await validateMappingAgainstCoda(client, broken).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CodaMappingError);
     const emailId = complete.tables.patients!.columns.email!;
@@ -287,11 +350,17 @@ describe('start-up validation', () => {
 
 describe('audit and privacy', () => {
   it('writes access_log rows with path templates only', async () => {
-    const rows = await t.sql<{ method: string; path_template: string; status: number | null; record_count: number | null }[]>`
+    const rows = await t.sql<
+      { method: string; path_template: string; status: number | null; record_count: number | null }[]
+    >`
       SELECT method, path_template, status, record_count FROM access_log WHERE service = 'coda'`;
     expect(rows.length).toBeGreaterThan(10);
     expect(new Set(rows.map((r) => r.path_template))).toEqual(
-      new Set(['/docs/{docId}/tables/{tableId}/rows', '/docs/{docId}/tables/{tableId}/columns', '/mutationStatus/{requestId}']),
+      new Set([
+        '/docs/{docId}/tables/{tableId}/rows',
+        '/docs/{docId}/tables/{tableId}/columns',
+        '/mutationStatus/{requestId}',
+      ]),
     );
     expect(rows.some((r) => r.status === 429)).toBe(true);
     expect(rows.some((r) => r.record_count === 500)).toBe(true);
@@ -300,6 +369,7 @@ describe('audit and privacy', () => {
   it('logs no synthetic PHI', () => {
     const text = logs.text();
     expect(text).toContain('change event pushed');
-    for (const phi of [SENTINEL, 'Oxbloodworth', '@example.invalid', '555-01', '900007']) expect(text).not.toContain(phi);
+    for (const phi of [SENTINEL, 'Oxbloodworth', '@example.invalid', '555-01', '900007'])
+      expect(text).not.toContain(phi);
   });
 });

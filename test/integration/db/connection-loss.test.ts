@@ -24,11 +24,16 @@ describe('losing the database connection mid-transaction', () => {
     // the uncaught TypeError fails this run (porsager/postgres#1208).
     const sql = postgres(t.url, { max: 2, onnotice: () => {} });
     let pid: number | undefined;
-    const tx = sql.begin(async (q) => {
-      const [row] = await q<{ pid: number }[]>`SELECT pg_backend_pid() AS pid`;
-      pid = row!.pid;
-      await q`SELECT pg_sleep(5)`;
-    }).then(() => 'committed', (error: { code?: string }) => error.code);
+    const tx = sql
+      .begin(async (q) => {
+        const [row] = await q<{ pid: number }[]>`SELECT pg_backend_pid() AS pid`;
+        pid = row!.pid;
+        await q`SELECT pg_sleep(5)`;
+      })
+      .then(
+        () => 'committed',
+        (error: { code?: string }) => error.code,
+      );
     while (pid === undefined) await new Promise((r) => setTimeout(r, 10));
     await terminate(pid);
     const outcome = await tx;
@@ -52,15 +57,26 @@ describe('losing the database connection mid-transaction', () => {
       const [row] = await reserved<{ pid: number }[]>`SELECT pg_backend_pid() AS pid`;
       await terminate(row!.pid);
       // CONNECTION_CLOSED or ECONNRESET, depending on whether the write or the reset comes first.
-      const lost = await reserved`SELECT 1`.then(() => undefined, (error: unknown) => error);
+      const lost = await reserved`SELECT 1`.then(
+        () => undefined,
+        (error: unknown) => error,
+      );
       expect(isTransientDatabaseError(lost), String(lost)).toBe(true);
       reserved.release();
       // The first query may still meet the closing connection (a transient error the callers retry); it must settle.
-      const first = await within(sql`SELECT 1 AS one`.catch((error: unknown) => error), 5_000);
+      const first = await within(
+        sql`SELECT 1 AS one`.catch((error: unknown) => error),
+        5_000,
+      );
       expect(first === 'timed out' ? first : 'settled', `round ${round}`).toBe('settled');
       if (!Array.isArray(first)) expect(isTransientDatabaseError(first), String(first)).toBe(true);
       // Queries already on their way to the dying backend may fail too; what matters is that retrying gets through.
-      expect(await within(retryTransient(() => sql`SELECT 2 AS two`), 10_000)).toEqual([{ two: 2 }]);
+      expect(
+        await within(
+          retryTransient(() => sql`SELECT 2 AS two`),
+          10_000,
+        ),
+      ).toEqual([{ two: 2 }]);
       const again = await within(sql.reserve(), 5_000);
       if (again === 'timed out') throw new Error('reserve() never settled');
       expect(await again`SELECT 3 AS three`).toEqual([{ three: 3 }]);
@@ -102,20 +118,32 @@ describe('losing the database connection mid-transaction', () => {
       client.pipe(upstream).pipe(client);
     });
     const up = () => new Promise<void>((resolve) => relay.listen(port, '127.0.0.1', resolve));
-    const down = () => new Promise<void>((resolve) => {
-      relay.close(() => resolve());
-      for (const s of sockets) s.destroy();
-    });
+    const down = () =>
+      new Promise<void>((resolve) => {
+        relay.close(() => resolve());
+        for (const s of sockets) s.destroy();
+      });
     const sql = postgres({
-      host: '127.0.0.1', port, database: pgUrl.pathname.slice(1), username: decodeURIComponent(pgUrl.username),
-      password: decodeURIComponent(pgUrl.password), max: 1, connect_timeout: 2, onnotice: () => {},
+      host: '127.0.0.1',
+      port,
+      database: pgUrl.pathname.slice(1),
+      username: decodeURIComponent(pgUrl.username),
+      password: decodeURIComponent(pgUrl.password),
+      max: 1,
+      connect_timeout: 2,
+      onnotice: () => {},
     });
     try {
       await up();
       expect(await sql`SELECT 1 AS one`).toEqual([{ one: 1 }]);
       await down();
       await new Promise((r) => setTimeout(r, 200)); // the pool sees its connection close
-      expect(await sql.reserve().then(() => 'reserved', (error: { code?: string }) => error.code)).toBe('ECONNREFUSED');
+      expect(
+        await sql.reserve().then(
+          () => 'reserved',
+          (error: { code?: string }) => error.code,
+        ),
+      ).toBe('ECONNREFUSED');
       await up();
       expect(await within(sql`SELECT 5 AS five`, 10_000)).toEqual([{ five: 5 }]);
       const reserved = await within(sql.reserve(), 10_000);
@@ -145,10 +173,12 @@ describe('losing the database connection mid-transaction', () => {
 
   it('does not retry errors that are not about the connection', async () => {
     let attempts = 0;
-    await expect(retryTransient(async () => {
-      attempts++;
-      throw Object.assign(new Error('duplicate key'), { code: '23505' });
-    })).rejects.toThrow('duplicate key');
+    await expect(
+      retryTransient(async () => {
+        attempts++;
+        throw Object.assign(new Error('duplicate key'), { code: '23505' });
+      }),
+    ).rejects.toThrow('duplicate key');
     expect(attempts).toBe(1);
     expect(isTransientDatabaseError(Object.assign(new Error(), { code: '57P03' }))).toBe(true);
   });

@@ -18,34 +18,62 @@ function seal(plaintext: string) {
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: 16 });
   const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-  return JSON.stringify({ v: 1, iv: iv.toString('base64'), ciphertext: ciphertext.toString('base64'), tag: cipher.getAuthTag().toString('base64') });
+  return JSON.stringify({
+    v: 1,
+    iv: iv.toString('base64'),
+    ciphertext: ciphertext.toString('base64'),
+    tag: cipher.getAuthTag().toString('base64'),
+  });
 }
 
-async function send(overrides: Record<string, unknown>, depth = 0): Promise<{ status: number; body: Record<string, unknown> }> {
+async function send(
+  overrides: Record<string, unknown>,
+  depth = 0,
+): Promise<{ status: number; body: Record<string, unknown> }> {
   const noteId = `dc-hostile-${randomBytes(4).toString('hex')}`;
-  const payload = { ...buildSyntheticDeepcuraNote({ patient: 'p-x', visitDate: '2025-03-01', createdAt: now, noteId }), sent_at: now.toISOString(), ...overrides };
+  const payload = {
+    ...buildSyntheticDeepcuraNote({ patient: 'p-x', visitDate: '2025-03-01', createdAt: now, noteId }),
+    sent_at: now.toISOString(),
+    ...overrides,
+  };
   const plaintext = JSON.stringify(payload).replace('"__DEEP__"', `${'['.repeat(depth)}"${MARK}"${']'.repeat(depth)}`);
-  const res = await bed.app.request('/webhooks/deepcura', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: seal(plaintext) });
+  const res = await bed.app.request('/webhooks/deepcura', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: seal(plaintext),
+  });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
-const stored = async (noteId: string) => (await bed.t.sql`SELECT * FROM deepcura_notes WHERE deepcura_note_id = ${noteId}`)[0];
+const stored = async (noteId: string) =>
+  (await bed.t.sql`SELECT * FROM deepcura_notes WHERE deepcura_note_id = ${noteId}`)[0];
 
 describe('Deep Cura Gridhook: values Postgres cannot hold as sent', () => {
   it('stores NUL in transcript and SOAP text as U+FFFD, in the columns and in raw', async () => {
-    const res = await send({ note_id: 'dc-nul', transcript: `said ${MARK}\u0000 x`, soap: { subjective: 's\u0000', objective: 'o', assessment: 'a', plan: 'p' } });
+    const res = await send({
+      note_id: 'dc-nul',
+      transcript: `said ${MARK}\u0000 x`,
+      soap: { subjective: 's\u0000', objective: 'o', assessment: 'a', plan: 'p' },
+    });
     expect(res.status).toBe(200);
     expect(await stored('dc-nul')).toMatchObject({
-      transcript: `said ${MARK}\uFFFD x`, soap_subjective: 's\uFFFD', raw: expect.objectContaining({ transcript: `said ${MARK}\uFFFD x` }),
+      transcript: `said ${MARK}\uFFFD x`,
+      soap_subjective: 's\uFFFD',
+      raw: expect.objectContaining({ transcript: `said ${MARK}\uFFFD x` }),
     });
   });
 
   it('stores lone surrogates in text and in jsonb suggestions as U+FFFD', async () => {
     const res = await send({
-      note_id: 'dc-surrogate', transcript: 'a\uD800b', icd10_suggestions: [{ code: 'F41.1', description: 'x\uDC00' }], risk_assessment: { level: 'low', factors: ['\uDBFF'] },
+      note_id: 'dc-surrogate',
+      transcript: 'a\uD800b',
+      icd10_suggestions: [{ code: 'F41.1', description: 'x\uDC00' }],
+      risk_assessment: { level: 'low', factors: ['\uDBFF'] },
     });
     expect(res.status).toBe(200);
     expect(await stored('dc-surrogate')).toMatchObject({
-      transcript: 'a\uFFFDb', icd10_suggestions: [{ code: 'F41.1', description: 'x\uFFFD' }], risk_factors: ['\uFFFD'],
+      transcript: 'a\uFFFDb',
+      icd10_suggestions: [{ code: 'F41.1', description: 'x\uFFFD' }],
+      risk_factors: ['\uFFFD'],
     });
   });
 

@@ -2,7 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBaseApp } from '../../../handlers/app.js';
 import { deepcuraWebhookRoutes } from '../../../handlers/drchrono-sync/deepcura.js';
-import { buildSyntheticDeepcuraNote, createDeepcuraSender, sealGridhook, type DeepcuraNoteInput } from '../../../sandbox/deepcura/sender.js';
+import {
+  buildSyntheticDeepcuraNote,
+  createDeepcuraSender,
+  sealGridhook,
+  type DeepcuraNoteInput,
+} from '../../../sandbox/deepcura/sender.js';
 import { GridhookConfigError } from '../../../sync/deepcura/errors.js';
 import { relinkDeepcuraNotes } from '../../../sync/deepcura/link.js';
 import { createLogger } from '../../../sync/observability/logger.js';
@@ -21,8 +26,14 @@ let t: TestDatabase;
 const logs = captureLogs('drchrono-sync');
 const responses: string[] = [];
 let app: ReturnType<typeof createBaseApp>;
-let send: (note: DeepcuraNoteInput, options?: { sentAt?: Date }) => Promise<{ status: number; body: Record<string, unknown> }>;
-let sendRaw: (body: string, headers?: Record<string, string>) => Promise<{ status: number; body: Record<string, unknown> }>;
+let send: (
+  note: DeepcuraNoteInput,
+  options?: { sentAt?: Date },
+) => Promise<{ status: number; body: Record<string, unknown> }>;
+let sendRaw: (
+  body: string,
+  headers?: Record<string, string>,
+) => Promise<{ status: number; body: Record<string, unknown> }>;
 
 beforeAll(async () => {
   t = await createTestDatabase();
@@ -36,9 +47,13 @@ beforeAll(async () => {
     return new Response(text, { status: res.status, headers: res.headers });
   }) as typeof fetch;
   const sender = createDeepcuraSender({ url: URL_, key, clock: () => now.getTime(), fetch: fetchApp });
-  const parse = (r: { status: number; responseBody: string }) => ({ status: r.status, body: JSON.parse(r.responseBody || '{}') as Record<string, unknown> });
+  const parse = (r: { status: number; responseBody: string }) => ({
+    status: r.status,
+    body: JSON.parse(r.responseBody || '{}') as Record<string, unknown>,
+  });
   send = async (note, options) => parse(await sender.send(note, options));
-  sendRaw = async (body, headers = { 'Content-Type': 'application/json' }) => parse(await sender.sendRaw({ body, headers }));
+  sendRaw = async (body, headers = { 'Content-Type': 'application/json' }) =>
+    parse(await sender.sendRaw({ body, headers }));
 
   await t.sql`INSERT INTO patients (drchrono_id, raw, first_name, last_name) VALUES
     ('p-1', '{}', ${PATIENT_NAME[0]}, ${PATIENT_NAME[1]}), ('p-2', '{}', 'Ambrel', 'Twonotes'), ('p-3', '{}', 'Corvin', 'Nonote')`;
@@ -53,7 +68,9 @@ beforeAll(async () => {
 });
 afterAll(() => t.drop());
 
-const note = (overrides: Partial<DeepcuraNoteInput> & { patient?: string; appointment?: string | null; visitDate?: string }) => {
+const note = (
+  overrides: Partial<DeepcuraNoteInput> & { patient?: string; appointment?: string | null; visitDate?: string },
+) => {
   const base = buildSyntheticDeepcuraNote({
     patient: overrides.patient ?? 'p-1',
     appointment: overrides.appointment ?? null,
@@ -80,7 +97,12 @@ async function counts(noteId: string) {
              WHERE d.deepcura_note_id = ${noteId}) AS changes,
            (SELECT count(*) FROM outbox WHERE table_name = 'deepcura_notes' AND drchrono_id = ${noteId}) AS outbox,
            (SELECT count(*) FROM webhook_deliveries WHERE source = 'deepcura' AND delivery_id LIKE ${`${noteId}@%`}) AS deliveries`;
-  return { notes: Number(r!.notes), changes: Number(r!.changes), outbox: Number(r!.outbox), deliveries: Number(r!.deliveries) };
+  return {
+    notes: Number(r!.notes),
+    changes: Number(r!.changes),
+    outbox: Number(r!.outbox),
+    deliveries: Number(r!.deliveries),
+  };
 }
 async function totalWrites() {
   const [r] = await t.sql<{ n: string }[]>`
@@ -96,14 +118,22 @@ describe('POST /webhooks/deepcura: storing and linking', () => {
     expect(res).toEqual({ status: 200, body: { status: 'stored', link_status: 'linked_appointment' } });
     const stored = await row(n.note_id as string);
     expect(stored).toMatchObject({
-      source_appointment_id: 'a-1', source_patient_id: 'p-1', appointment: 'a-1', patient: 'p-1', clinical_note: 'cn-1',
-      link_status: 'linked_appointment', risk_level: 'low', soap_plan: n.soap.plan, transcript: n.transcript,
+      source_appointment_id: 'a-1',
+      source_patient_id: 'p-1',
+      appointment: 'a-1',
+      patient: 'p-1',
+      clinical_note: 'cn-1',
+      link_status: 'linked_appointment',
+      risk_level: 'low',
+      soap_plan: n.soap.plan,
+      transcript: n.transcript,
     });
     expect(stored?.['linked_at']).not.toBeNull();
     expect(stored?.['icd10_suggestions']).toEqual(n.icd10_suggestions);
     expect((stored?.['raw'] as Record<string, unknown>)['sent_at']).toBe(now.toISOString());
     expect(await counts(n.note_id as string)).toEqual({ notes: 1, changes: 1, outbox: 1, deliveries: 1 });
-    const [audit] = await t.sql`SELECT actor, op FROM change_log WHERE table_name = 'deepcura_notes' AND row_id = ${stored!['id'] as string}`;
+    const [audit] =
+      await t.sql`SELECT actor, op FROM change_log WHERE table_name = 'deepcura_notes' AND row_id = ${stored!['id'] as string}`;
     expect(audit).toEqual({ actor: 'webhook:deepcura', op: 'INSERT' });
   });
 
@@ -111,7 +141,12 @@ describe('POST /webhooks/deepcura: storing and linking', () => {
     // a-2 is 2025-03-02T02:30Z = 1 March 21:30 in New York.
     const n = note({ appointment: null, visitDate: '2025-03-01' });
     expect((await send(n)).body).toEqual({ status: 'stored', link_status: 'linked_patient_date' });
-    expect(await row(n.note_id as string)).toMatchObject({ appointment: 'a-2', patient: 'p-1', clinical_note: 'cn-2', link_status: 'linked_patient_date' });
+    expect(await row(n.note_id as string)).toMatchObject({
+      appointment: 'a-2',
+      patient: 'p-1',
+      clinical_note: 'cn-2',
+      link_status: 'linked_patient_date',
+    });
   });
 
   it('falls back to patient and date when the appointment id is unknown', async () => {
@@ -122,7 +157,12 @@ describe('POST /webhooks/deepcura: storing and linking', () => {
   it('leaves a note unlinked (patient kept) when two clinical notes fall on the visit date', async () => {
     const n = note({ patient: 'p-2', visitDate: '2025-02-25' });
     expect((await send(n)).body).toEqual({ status: 'stored', link_status: 'unlinked' });
-    expect(await row(n.note_id as string)).toMatchObject({ patient: 'p-2', appointment: null, clinical_note: null, linked_at: null });
+    expect(await row(n.note_id as string)).toMatchObject({
+      patient: 'p-2',
+      appointment: null,
+      clinical_note: null,
+      linked_at: null,
+    });
   });
 
   it('stores an unlinked note and links it when relinkDeepcuraNotes runs after its appointment and note arrive', async () => {
@@ -134,20 +174,31 @@ describe('POST /webhooks/deepcura: storing and linking', () => {
     await t.sql`INSERT INTO patients (drchrono_id, raw) VALUES ('p-late', '{}')`;
     await t.sql`INSERT INTO appointments (drchrono_id, raw, patient, scheduled_time) VALUES ('a-late', '{}', 'p-late', '2025-03-01T15:00:00Z')`;
     const first = await inChangeTransaction(t.sql, { actor: 'sync:test', requestId: 'relink-1' }, (tx) =>
-      relinkDeepcuraNotes(tx, { appointmentIds: ['a-late'], patientIds: ['p-late'] }));
+      relinkDeepcuraNotes(tx, { appointmentIds: ['a-late'], patientIds: ['p-late'] }),
+    );
     expect(first).toEqual([expect.objectContaining({ deepcuraNoteId: n.note_id, linkStatus: 'linked_appointment' })]);
-    expect(await row(n.note_id as string)).toMatchObject({ appointment: 'a-late', patient: 'p-late', clinical_note: null });
+    expect(await row(n.note_id as string)).toMatchObject({
+      appointment: 'a-late',
+      patient: 'p-late',
+      clinical_note: null,
+    });
 
     // Then the clinical note locks: the link gains it.
     await t.sql`INSERT INTO clinical_notes (drchrono_id, raw, appointment, patient, locked) VALUES ('cn-late', '{}', 'a-late', 'p-late', true)`;
     const second = await inChangeTransaction(t.sql, { actor: 'sync:test', requestId: 'relink-2' }, (tx) =>
-      relinkDeepcuraNotes(tx, { appointmentIds: ['a-late'] }));
+      relinkDeepcuraNotes(tx, { appointmentIds: ['a-late'] }),
+    );
     expect(second).toHaveLength(1);
-    expect(await row(n.note_id as string)).toMatchObject({ clinical_note: 'cn-late', link_status: 'linked_appointment' });
+    expect(await row(n.note_id as string)).toMatchObject({
+      clinical_note: 'cn-late',
+      link_status: 'linked_appointment',
+    });
     expect(await counts(n.note_id as string)).toMatchObject({ notes: 1, changes: 3, outbox: 3 });
 
     // Nothing left to do: a further relink changes nothing and writes nothing.
-    const third = await inChangeTransaction(t.sql, { actor: 'sync:test' }, (tx) => relinkDeepcuraNotes(tx, { appointmentIds: ['a-late'], patientIds: ['p-late'] }));
+    const third = await inChangeTransaction(t.sql, { actor: 'sync:test' }, (tx) =>
+      relinkDeepcuraNotes(tx, { appointmentIds: ['a-late'], patientIds: ['p-late'] }),
+    );
     expect(third).toEqual([]);
     expect(await counts(n.note_id as string)).toMatchObject({ changes: 3, outbox: 3 });
   });
@@ -158,7 +209,11 @@ describe('POST /webhooks/deepcura: storing and linking', () => {
     await t.sql`INSERT INTO appointments (drchrono_id, raw, patient, scheduled_time) VALUES ('a-p3', '{}', 'p-3', '2025-02-27T16:00:00Z')`;
     await t.sql`INSERT INTO clinical_notes (drchrono_id, raw, appointment, patient, locked) VALUES ('cn-p3', '{}', 'a-p3', 'p-3', true)`;
     await inChangeTransaction(t.sql, { actor: 'sync:test' }, (tx) => relinkDeepcuraNotes(tx, { patientIds: ['p-3'] }));
-    expect(await row(n.note_id as string)).toMatchObject({ link_status: 'linked_patient_date', appointment: 'a-p3', clinical_note: 'cn-p3' });
+    expect(await row(n.note_id as string)).toMatchObject({
+      link_status: 'linked_patient_date',
+      appointment: 'a-p3',
+      clinical_note: 'cn-p3',
+    });
   });
 
   it('never unlinks on relink when a second clinical note makes the day ambiguous', async () => {
@@ -166,34 +221,58 @@ describe('POST /webhooks/deepcura: storing and linking', () => {
     expect((await send(n)).body).toMatchObject({ link_status: 'linked_patient_date' });
     await t.sql`INSERT INTO appointments (drchrono_id, raw, patient, scheduled_time) VALUES ('a-p3b', '{}', 'p-3', '2025-02-27T20:00:00Z')`;
     await t.sql`INSERT INTO clinical_notes (drchrono_id, raw, appointment, patient, locked) VALUES ('cn-p3b', '{}', 'a-p3b', 'p-3', true)`;
-    expect(await inChangeTransaction(t.sql, { actor: 'sync:test' }, (tx) => relinkDeepcuraNotes(tx, { patientIds: ['p-3'] }))).toEqual([]);
+    expect(
+      await inChangeTransaction(t.sql, { actor: 'sync:test' }, (tx) =>
+        relinkDeepcuraNotes(tx, { patientIds: ['p-3'] }),
+      ),
+    ).toEqual([]);
     expect(await row('dc-keep-link')).toMatchObject({ link_status: 'linked_patient_date', clinical_note: 'cn-p3' });
 
     // A newer version with the same ids and date keeps its link too; one naming an appointment moves to it.
     const amended = { ...n, soap: { ...n.soap, plan: `${n.soap.plan} (amended)` } };
-    expect((await send(amended, { sentAt: new Date(now.getTime() + 1000) })).body).toEqual({ status: 'stored', link_status: 'linked_patient_date' });
+    expect((await send(amended, { sentAt: new Date(now.getTime() + 1000) })).body).toEqual({
+      status: 'stored',
+      link_status: 'linked_patient_date',
+    });
     expect(await row('dc-keep-link')).toMatchObject({ clinical_note: 'cn-p3', soap_plan: amended.soap.plan });
-    expect((await send({ ...amended, appointment_id: 'a-p3b' }, { sentAt: new Date(now.getTime() + 2000) })).body)
-      .toEqual({ status: 'stored', link_status: 'linked_appointment' });
+    expect(
+      (await send({ ...amended, appointment_id: 'a-p3b' }, { sentAt: new Date(now.getTime() + 2000) })).body,
+    ).toEqual({ status: 'stored', link_status: 'linked_appointment' });
     expect(await row('dc-keep-link')).toMatchObject({ appointment: 'a-p3b', clinical_note: 'cn-p3b' });
   });
 });
 
 describe('POST /webhooks/deepcura: replays and versions', () => {
   it('answers a replayed delivery 200 duplicate and writes nothing a second time', async () => {
-    const sender = createDeepcuraSender({ url: URL_, key, clock: () => now.getTime(), fetch: (async () => new Response()) as typeof fetch });
+    const sender = createDeepcuraSender({
+      url: URL_,
+      key,
+      clock: () => now.getTime(),
+      fetch: (async () => new Response()) as typeof fetch,
+    });
     const delivery = sender.build(note({ appointment: 'a-1', visitDate: '2025-02-20', note_id: 'dc-replay' }));
-    expect(await sendRaw(delivery.body)).toEqual({ status: 200, body: { status: 'stored', link_status: 'linked_appointment' } });
+    expect(await sendRaw(delivery.body)).toEqual({
+      status: 200,
+      body: { status: 'stored', link_status: 'linked_appointment' },
+    });
     const before = await totalWrites();
     expect(await sendRaw(delivery.body)).toEqual({ status: 200, body: { status: 'duplicate' } });
     // Same note and sent_at under a fresh iv is the same delivery, too.
-    expect(await sendRaw(JSON.stringify(sealGridhook(delivery.payload, key)))).toEqual({ status: 200, body: { status: 'duplicate' } });
+    expect(await sendRaw(JSON.stringify(sealGridhook(delivery.payload, key)))).toEqual({
+      status: 200,
+      body: { status: 'duplicate' },
+    });
     expect(await totalWrites()).toBe(before);
     expect(await counts('dc-replay')).toEqual({ notes: 1, changes: 1, outbox: 1, deliveries: 1 });
   });
 
   it('handles concurrent replays of one delivery as one write', async () => {
-    const sender = createDeepcuraSender({ url: URL_, key, clock: () => now.getTime(), fetch: (async () => new Response()) as typeof fetch });
+    const sender = createDeepcuraSender({
+      url: URL_,
+      key,
+      clock: () => now.getTime(),
+      fetch: (async () => new Response()) as typeof fetch,
+    });
     const delivery = sender.build(note({ note_id: 'dc-race' }));
     const results = await Promise.all([1, 2, 3, 4].map(() => sendRaw(delivery.body)));
     expect(results.map((r) => r.body['status']).sort()).toEqual(['duplicate', 'duplicate', 'duplicate', 'stored']);
@@ -207,13 +286,19 @@ describe('POST /webhooks/deepcura: replays and versions', () => {
     expect((await send(v2)).body).toEqual({ status: 'stored', link_status: 'linked_appointment' });
     expect(await row('dc-versions')).toMatchObject({ soap_plan: v2.soap.plan });
     // Same content again, later: a new delivery, but not a change.
-    expect((await send(v2, { sentAt: new Date(now.getTime() + 10_000) })).body).toEqual({ status: 'unchanged', link_status: 'linked_appointment' });
+    expect((await send(v2, { sentAt: new Date(now.getTime() + 10_000) })).body).toEqual({
+      status: 'unchanged',
+      link_status: 'linked_appointment',
+    });
     // An older version arriving late never overwrites the newer one.
     const stale = { ...v1, soap: { ...v1.soap, plan: 'older text' } };
-    expect((await send(stale, { sentAt: new Date(now.getTime() - 120_000) })).body).toMatchObject({ status: 'unchanged' });
+    expect((await send(stale, { sentAt: new Date(now.getTime() - 120_000) })).body).toMatchObject({
+      status: 'unchanged',
+    });
     expect(await row('dc-versions')).toMatchObject({ soap_plan: v2.soap.plan });
     expect(await counts('dc-versions')).toEqual({ notes: 1, changes: 2, outbox: 2, deliveries: 4 });
-    const [ignored] = await t.sql`SELECT count(*)::int AS n FROM webhook_deliveries WHERE delivery_id LIKE 'dc-versions@%' AND status = 'ignored'`;
+    const [ignored] =
+      await t.sql`SELECT count(*)::int AS n FROM webhook_deliveries WHERE delivery_id LIKE 'dc-versions@%' AND status = 'ignored'`;
     expect(ignored).toEqual({ n: 2 });
   });
 });
@@ -251,7 +336,12 @@ describe('POST /webhooks/deepcura: bad input', () => {
   it('answers 400 naming the payload field, not its value, and writes nothing', async () => {
     const before = await totalWrites();
     const marker = `${PATIENT_NAME[1]}-SECRET-RISK`;
-    const bad = { ...valid(), sent_at: now.toISOString(), risk_assessment: { level: marker, factors: [] }, soap: { ...valid().soap, plan: null } };
+    const bad = {
+      ...valid(),
+      sent_at: now.toISOString(),
+      risk_assessment: { level: marker, factors: [] },
+      soap: { ...valid().soap, plan: null },
+    };
     const res = await sendRaw(JSON.stringify(sealGridhook(bad, key)));
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ error: 'invalid payload', fields: ['soap.plan', 'risk_assessment.level'] });
@@ -263,7 +353,9 @@ describe('POST /webhooks/deepcura: bad input', () => {
   it('answers 413 for a body over 1 MiB, with or without Content-Length', async () => {
     const big = JSON.stringify({ v: 1, iv: 'x', ciphertext: 'A'.repeat(1024 * 1024 + 8), tag: 'x' });
     const withLength = await app.request('/webhooks/deepcura', {
-      method: 'POST', body: big, headers: { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(big)) },
+      method: 'POST',
+      body: big,
+      headers: { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(big)) },
     });
     expect(withLength.status).toBe(413);
     expect(await withLength.json()).toMatchObject({ error: 'payload too large' });
@@ -274,7 +366,10 @@ describe('POST /webhooks/deepcura: bad input', () => {
       },
     });
     const chunked = await app.request('/webhooks/deepcura', {
-      method: 'POST', body: stream, headers: { 'Content-Type': 'application/json' }, duplex: 'half',
+      method: 'POST',
+      body: stream,
+      headers: { 'Content-Type': 'application/json' },
+      duplex: 'half',
     } as RequestInit);
     expect(chunked.status).toBe(413);
   });
@@ -298,7 +393,15 @@ describe('POST /webhooks/deepcura: bad input', () => {
 
 describe('no PHI in logs or error bodies', () => {
   it('never writes note text, SOAP text or the patient name to a log line or response body', () => {
-    const phi = [PATIENT_NAME[0], PATIENT_NAME[1], 'SYNTHETIC TEST NOTE', 'Synthetic subjective', 'Synthetic plan', 'synthetic-placebo', 'said something synthetic'];
+    const phi = [
+      PATIENT_NAME[0],
+      PATIENT_NAME[1],
+      'SYNTHETIC TEST NOTE',
+      'Synthetic subjective',
+      'Synthetic plan',
+      'synthetic-placebo',
+      'said something synthetic',
+    ];
     expect(logs.lines().length).toBeGreaterThan(10);
     expect(logs.lines().some((l) => l.includes('gridhook rejected'))).toBe(true);
     for (const line of [...logs.lines(), ...responses]) {

@@ -33,7 +33,13 @@ afterAll(async () => {
   await t.drop();
 });
 
-const deps = (): SyncDeps => ({ sql: t.sql, client: h.instance(t.sql, { fetch: recordingFetch }).client, logger: h.logger, timeZone: TZ, clock: h.time.clock });
+const deps = (): SyncDeps => ({
+  sql: t.sql,
+  client: h.instance(t.sql, { fetch: recordingFetch }).client,
+  logger: h.logger,
+  timeZone: TZ,
+  clock: h.time.clock,
+});
 const rows = (query: string) => t.sql.unsafe(query);
 
 /** Every record the sandbox serves for a child resource, as its (verbose) serializer gives it. */
@@ -56,16 +62,19 @@ describe('full sync against the schema-strict sandbox', () => {
     apiCalls = results.reduce((sum, r) => sum + r.apiCalls, 0);
   });
 
-  it('stores every patient\'s coverage from the verbose-only insurance objects', async () => {
+  it("stores every patient's coverage from the verbose-only insurance objects", async () => {
     const expected: string[] = [];
     for (let i = 0; i < PATIENTS; i++) {
       const patient = h.sandbox.control.get('patients', 1_000_000 + i)!;
       for (const rank of insuranceRanks) {
         const ins = patient[`${rank}_insurance`] as Record<string, unknown>;
-        if (ins['insurance_company'] || ins['insurance_id_number']) expected.push(`${patient['id']}:${rank}:${String(ins['insurance_id_number'])}`);
+        if (ins['insurance_company'] || ins['insurance_id_number'])
+          expected.push(`${patient['id']}:${rank}:${String(ins['insurance_id_number'])}`);
       }
     }
-    const stored = await rows(`SELECT drchrono_id || ':' || insurance_id_number AS k FROM insurance_records WHERE deleted_at IS NULL`);
+    const stored = await rows(
+      `SELECT drchrono_id || ':' || insurance_id_number AS k FROM insurance_records WHERE deleted_at IS NULL`,
+    );
     expect(expected.length).toBeGreaterThan(PATIENTS);
     expect(stored.map((r) => r['k'] as string).sort()).toEqual(expected.sort());
   });
@@ -74,23 +83,34 @@ describe('full sync against the schema-strict sandbox', () => {
     const allergies = sandboxRecords('allergies');
     const withDescription = allergies.filter((a) => typeof a['description'] === 'string' && a['description'] !== '');
     expect(withDescription.length).toBeGreaterThan(0);
-    const stored = new Map((await rows(`SELECT drchrono_id, description FROM allergies`)).map((r) => [r['drchrono_id'] as string, r['description']]));
+    const stored = new Map(
+      (await rows(`SELECT drchrono_id, description FROM allergies`)).map((r) => [
+        r['drchrono_id'] as string,
+        r['description'],
+      ]),
+    );
     expect(stored.size).toBe(allergies.length);
     for (const a of withDescription) expect(stored.get(String(a['id'])), String(a['id'])).toBe(a['description']);
   });
 
-  it('stores every note locked by signee.locked_by (the schema\'s note has no locked field)', async () => {
+  it("stores every note locked by signee.locked_by (the schema's note has no locked field)", async () => {
     const notes = sandboxRecords('clinical_notes');
     expect(notes.every((n) => !('locked' in n))).toBe(true);
-    const locked = notes.filter((n) => (n['signee'] as { locked_by?: unknown } | null)?.locked_by != null).map((n) => String(n['id'])).sort();
+    const locked = notes
+      .filter((n) => (n['signee'] as { locked_by?: unknown } | null)?.locked_by != null)
+      .map((n) => String(n['id']))
+      .sort();
     expect(locked.length).toBeGreaterThan(0);
     expect(locked.length).toBeLessThan(notes.length);
-    const stored = await rows(`SELECT drchrono_id, locked_by FROM clinical_notes WHERE locked AND deleted_at IS NULL ORDER BY drchrono_id`);
+    const stored = await rows(
+      `SELECT drchrono_id, locked_by FROM clinical_notes WHERE locked AND deleted_at IS NULL ORDER BY drchrono_id`,
+    );
     expect(stored.map((r) => r['drchrono_id'])).toEqual(locked);
     expect(stored.every((r) => r['locked_by'] !== null)).toBe(true);
     // appointments are read without verbose; their clinical_note_locked comes from the stored notes
-    const [{ n }] = await rows(`SELECT count(*)::int AS n FROM clinical_notes c JOIN appointments a ON a.drchrono_id = c.appointment
-                                WHERE c.locked AND a.clinical_note_locked IS NOT TRUE`) as unknown as [{ n: number }];
+    const [{ n }] =
+      (await rows(`SELECT count(*)::int AS n FROM clinical_notes c JOIN appointments a ON a.drchrono_id = c.appointment
+                                WHERE c.locked AND a.clinical_note_locked IS NOT TRUE`)) as unknown as [{ n: number }];
     expect(n).toBe(0);
   });
 
@@ -106,7 +126,10 @@ describe('full sync against the schema-strict sandbox', () => {
   });
 
   it('makes at most 10 % more calls than the page caps allow at minimum', () => {
-    const minimum = syncOrder.reduce((sum, resource) => sum + Math.max(1, Math.ceil(h.sandbox.control.count(resource) / syncPageSize(resource))), 0);
+    const minimum = syncOrder.reduce(
+      (sum, resource) => sum + Math.max(1, Math.ceil(h.sandbox.control.count(resource) / syncPageSize(resource))),
+      0,
+    );
     const calls = requests.filter((u) => u.pathname.startsWith('/api/')).length;
     expect(calls).toBe(apiCalls);
     expect(calls).toBeGreaterThanOrEqual(minimum);

@@ -20,10 +20,20 @@ beforeAll(async () => {
   h = await startHarness({ patientCount: 15, seed: 3 });
   await h.seedTokens();
   oidc = await startGoogleOidcSandbox();
-  service = await buildService('drchrono-sync', drchronoSyncEnv({
-    DATABASE_URL: t.url, DRCHRONO_BASE_URL: h.sandbox.url, DRCHRONO_CLIENT_ID: DEFAULT_CLIENT.clientId, DRCHRONO_CLIENT_SECRET: DEFAULT_CLIENT.clientSecret,
-    DRCHRONO_TOKEN_STORE: `file:${h.tokenFile}`, AUTH_OIDC_JWKS_URL: oidc.jwksUrl, AUTH_OIDC_AUDIENCE: AUDIENCE, AUTH_OIDC_ALLOWED_EMAILS: SCHEDULER,
-  }), { syncDeps: { clock: h.time.clock } });
+  service = await buildService(
+    'drchrono-sync',
+    drchronoSyncEnv({
+      DATABASE_URL: t.url,
+      DRCHRONO_BASE_URL: h.sandbox.url,
+      DRCHRONO_CLIENT_ID: DEFAULT_CLIENT.clientId,
+      DRCHRONO_CLIENT_SECRET: DEFAULT_CLIENT.clientSecret,
+      DRCHRONO_TOKEN_STORE: `file:${h.tokenFile}`,
+      AUTH_OIDC_JWKS_URL: oidc.jwksUrl,
+      AUTH_OIDC_AUDIENCE: AUDIENCE,
+      AUTH_OIDC_ALLOWED_EMAILS: SCHEDULER,
+    }),
+    { syncDeps: { clock: h.time.clock } },
+  );
 });
 afterAll(async () => {
   await service.close();
@@ -43,19 +53,43 @@ describe('POST /sync/*', () => {
   });
 
   it('refuses a token signed by an unknown key with 401', async () => {
-    expect((await post('/sync/patients', await oidc.control.mintIdToken({ audience: AUDIENCE, email: SCHEDULER, signWithUnknownKey: true }))).status).toBe(401);
+    expect(
+      (
+        await post(
+          '/sync/patients',
+          await oidc.control.mintIdToken({ audience: AUDIENCE, email: SCHEDULER, signWithUnknownKey: true }),
+        )
+      ).status,
+    ).toBe(401);
   });
 
   it('refuses a token of the wrong audience with 403', async () => {
-    expect((await post('/sync/patients', await oidc.control.mintIdToken({ audience: 'https://elsewhere', email: SCHEDULER }))).status).toBe(403);
+    expect(
+      (
+        await post(
+          '/sync/patients',
+          await oidc.control.mintIdToken({ audience: 'https://elsewhere', email: SCHEDULER }),
+        )
+      ).status,
+    ).toBe(403);
   });
 
   it('refuses a token of another service account with 403', async () => {
-    expect((await post('/sync/patients', await oidc.control.mintIdToken({ audience: AUDIENCE, email: 'intruder@test.iam.gserviceaccount.com' }))).status).toBe(403);
+    expect(
+      (
+        await post(
+          '/sync/patients',
+          await oidc.control.mintIdToken({ audience: AUDIENCE, email: 'intruder@test.iam.gserviceaccount.com' }),
+        )
+      ).status,
+    ).toBe(403);
   });
 
   it('runs the sync for the scheduler and records it as the actor', async () => {
-    const res = await post('/sync/patients?full=true', await oidc.control.mintIdToken({ audience: AUDIENCE, email: SCHEDULER }));
+    const res = await post(
+      '/sync/patients?full=true',
+      await oidc.control.mintIdToken({ audience: AUDIENCE, email: SCHEDULER }),
+    );
     expect(res.status).toBe(200);
     const body = (await res.json()) as { results: { resource: string; seen: number }[] };
     expect(body.results[0]).toMatchObject({ resource: 'patients', seen: 15 });
@@ -64,7 +98,9 @@ describe('POST /sync/*', () => {
   });
 
   it('answers 404 for an unknown sync target', async () => {
-    expect((await post('/sync/everything', await oidc.control.mintIdToken({ audience: AUDIENCE, email: SCHEDULER }))).status).toBe(404);
+    expect(
+      (await post('/sync/everything', await oidc.control.mintIdToken({ audience: AUDIENCE, email: SCHEDULER }))).status,
+    ).toBe(404);
   });
 
   it('answers 503 telling on-call to re-authorise DrChrono when the refresh token is revoked, not 500', async () => {
@@ -73,12 +109,20 @@ describe('POST /sync/*', () => {
     const stored = await new FileTokenStore(h.tokenFile).load();
     const spent = await fetch(`${h.sandbox.url}/o/token/`, {
       method: 'POST',
-      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: stored!.refreshToken, client_id: DEFAULT_CLIENT.clientId, client_secret: DEFAULT_CLIENT.clientSecret }),
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: stored!.refreshToken,
+        client_id: DEFAULT_CLIENT.clientId,
+        client_secret: DEFAULT_CLIENT.clientSecret,
+      }),
     });
     expect(spent.status).toBe(200);
     h.sandbox.control.expireAccessTokens();
     try {
-      const res = await post('/sync/patients', await oidc.control.mintIdToken({ audience: AUDIENCE, email: SCHEDULER }));
+      const res = await post(
+        '/sync/patients',
+        await oidc.control.mintIdToken({ audience: AUDIENCE, email: SCHEDULER }),
+      );
       expect(res.status).toBe(503);
       expect(await res.json()).toEqual({ error: DRCHRONO_REAUTHORISE });
     } finally {

@@ -20,16 +20,31 @@ afterAll(async () => {
   await t.drop();
 });
 
-const deps = (extra: Partial<SyncDeps> = {}): SyncDeps => ({ sql: t.sql, client: h.instance(t.sql).client, logger: h.logger, timeZone: TZ, clock: h.time.clock, ...extra });
-const count = async (table: string, where = 'true') => Number((await t.sql.unsafe(`SELECT count(*) AS n FROM ${table} WHERE ${where}`))[0]!.n);
+const deps = (extra: Partial<SyncDeps> = {}): SyncDeps => ({
+  sql: t.sql,
+  client: h.instance(t.sql).client,
+  logger: h.logger,
+  timeZone: TZ,
+  clock: h.time.clock,
+  ...extra,
+});
+const count = async (table: string, where = 'true') =>
+  Number((await t.sql.unsafe(`SELECT count(*) AS n FROM ${table} WHERE ${where}`))[0]!.n);
 
 /** Every id DrChrono lists for a resource (walking the sandbox's own pages, uncounted by our client). */
-function sandboxIds(resource: 'patients' | 'appointments' | 'medications' | 'problems' | 'allergies' | 'clinical_notes', filter: (r: Record<string, unknown>) => boolean = () => true): string[] {
+function sandboxIds(
+  resource: 'patients' | 'appointments' | 'medications' | 'problems' | 'allergies' | 'clinical_notes',
+  filter: (r: Record<string, unknown>) => boolean = () => true,
+): string[] {
   const ids: string[] = [];
   const total = resource === 'patients' ? PATIENTS : h.sandbox.control.dataset.slotCount(resource);
   for (let i = 0; i < total; i++) {
-    const record = resource === 'patients' ? h.sandbox.control.get('patients', 1_000_000 + i) : h.sandbox.control.dataset.child(resource, i);
-    if (record && filter(record) && (resource === 'patients' || h.sandbox.control.get(resource, String(record['id'])))) ids.push(String(record['id']));
+    const record =
+      resource === 'patients'
+        ? h.sandbox.control.get('patients', 1_000_000 + i)
+        : h.sandbox.control.dataset.child(resource, i);
+    if (record && filter(record) && (resource === 'patients' || h.sandbox.control.get(resource, String(record['id']))))
+      ids.push(String(record['id']));
   }
   return ids.sort();
 }
@@ -38,9 +53,19 @@ describe('full sync', () => {
   it('brings every resource into Postgres with one sync_log row per resource', async () => {
     const progress: string[] = [];
     const results = await syncAll(deps({ onProgress: (p) => progress.push(p.resource) }), 'full');
-    expect(results.map((r) => r.resource)).toEqual(['doctors', 'patients', 'appointments', 'clinical_notes', 'medications', 'problems', 'allergies']);
+    expect(results.map((r) => r.resource)).toEqual([
+      'doctors',
+      'patients',
+      'appointments',
+      'clinical_notes',
+      'medications',
+      'problems',
+      'allergies',
+    ]);
     expect(await count('patients', 'deleted_at IS NULL AND source_updated_at IS NOT NULL')).toBe(PATIENTS);
-    expect((await t.sql`SELECT drchrono_id FROM patients ORDER BY drchrono_id`).map((r) => r.drchrono_id)).toEqual(sandboxIds('patients'));
+    expect((await t.sql`SELECT drchrono_id FROM patients ORDER BY drchrono_id`).map((r) => r.drchrono_id)).toEqual(
+      sandboxIds('patients'),
+    );
     for (const resource of ['appointments', 'medications', 'problems', 'allergies'] as const) {
       expect(await count(resource), resource).toBe(results.find((r) => r.resource === resource)!.seen);
     }
@@ -59,7 +84,7 @@ describe('full sync', () => {
 });
 
 describe('incremental sync', () => {
-  it('reads only what changed since the last cursor and refreshes that patient\'s medications', async () => {
+  it("reads only what changed since the last cursor and refreshes that patient's medications", async () => {
     h.time.advance(60 * 60_000);
     h.sandbox.control.update('patients', 1_000_005, { first_name: 'Changedname' });
     const before = h.sandbox.control.callsUsed();
@@ -67,7 +92,11 @@ describe('incremental sync', () => {
     const patients = results.find((r) => r.resource === 'patients' && r.kind === 'incremental')!;
     expect(patients.seen).toBe(1);
     expect(patients.changed).toBeGreaterThanOrEqual(1);
-    expect(results.filter((r) => r.kind === 'patient_refresh').map((r) => r.resource)).toEqual(['medications', 'problems', 'allergies']);
+    expect(results.filter((r) => r.kind === 'patient_refresh').map((r) => r.resource)).toEqual([
+      'medications',
+      'problems',
+      'allergies',
+    ]);
     const [row] = await t.sql`SELECT first_name FROM patients WHERE drchrono_id = '1000005'`;
     expect(row!.first_name).toBe('Changedname');
     // doctors + 3 since-resources + 3 per-patient lists for the one changed patient
@@ -80,14 +109,18 @@ describe('resilience', () => {
     await t.sql`DELETE FROM outbox`;
     const refreshes = h.sandbox.control.refreshCount();
     let expired = false;
-    const result = await syncResource(deps({
-      onProgress: () => {
-        if (!expired) {
-          expired = true;
-          h.sandbox.control.expireAccessTokens();
-        }
-      },
-    }), 'appointments', 'full');
+    const result = await syncResource(
+      deps({
+        onProgress: () => {
+          if (!expired) {
+            expired = true;
+            h.sandbox.control.expireAccessTokens();
+          }
+        },
+      }),
+      'appointments',
+      'full',
+    );
     expect(h.sandbox.control.refreshCount()).toBe(refreshes + 1);
     expect(result.seen).toBe(await count('appointments'));
     expect(result.apiCalls).toBeGreaterThan(1);
@@ -101,7 +134,10 @@ describe('resilience', () => {
     h.sandbox.control.setHourlyCallBudget(500);
     expect(h.time.sleeps.length).toBeGreaterThan(sleepsBefore);
     expect(result.seen).toBe(await count('appointments'));
-    const [{ dups }] = (await t.sql`SELECT count(*) - count(DISTINCT drchrono_id) AS dups FROM appointments`) as unknown as [{ dups: string }];
+    const [{ dups }] =
+      (await t.sql`SELECT count(*) - count(DISTINCT drchrono_id) AS dups FROM appointments`) as unknown as [
+        { dups: string },
+      ];
     expect(Number(dups)).toBe(0);
   });
 
@@ -115,13 +151,29 @@ describe('resilience', () => {
       const d = { ...deps(), sql: fresh.sql, client: h.instance(fresh.sql).client };
       await expect(syncResource(d, 'patients', 'full')).rejects.toThrow(/test_refuse_1000020/);
       const firstPage = `drchrono_id::bigint BETWEEN 1000000 AND 1000049`;
-      expect(Number((await fresh.sql.unsafe(`SELECT count(*) AS n FROM patients WHERE source_updated_at IS NOT NULL AND ${firstPage}`))[0]!.n)).toBe(0);
-      expect(Number((await fresh.sql.unsafe(`SELECT count(*) AS n FROM outbox WHERE table_name = 'patients' AND ${firstPage}`))[0]!.n)).toBe(0);
+      expect(
+        Number(
+          (
+            await fresh.sql.unsafe(
+              `SELECT count(*) AS n FROM patients WHERE source_updated_at IS NOT NULL AND ${firstPage}`,
+            )
+          )[0]!.n,
+        ),
+      ).toBe(0);
+      expect(
+        Number(
+          (
+            await fresh.sql.unsafe(`SELECT count(*) AS n FROM outbox WHERE table_name = 'patients' AND ${firstPage}`)
+          )[0]!.n,
+        ),
+      ).toBe(0);
       const [log] = await fresh.sql`SELECT status, error_class FROM sync_log WHERE resource = 'patients'`;
       expect(log).toMatchObject({ status: 'failed', error_class: 'PostgresError' });
       // The sync-failure alert counts log lines matching its filter: this failure must produce one.
       const [, severity, event] = /severity>=(\w+) AND jsonPayload\.event="([^"]+)"/.exec(SYNC_FAILURE_LOG_FILTER)!;
-      const failures = h.logs.map((l) => JSON.parse(l) as { severity: string; event?: string; resource?: string }).filter((l) => l.event === event && l.resource === 'patients');
+      const failures = h.logs
+        .map((l) => JSON.parse(l) as { severity: string; event?: string; resource?: string })
+        .filter((l) => l.event === event && l.resource === 'patients');
       expect(failures.map((l) => l.severity)).toEqual([severity]);
     } finally {
       await fresh.drop();
@@ -133,17 +185,29 @@ describe('resilience', () => {
     const original = h.sandbox.control.get('patients', 1_000_020)!;
     try {
       h.sandbox.control.update('patients', 1_000_020, {
-        patient_status: 'X', date_of_birth: '2026-02-30', updated_at: '2026-13-40T25:61', city: 'Nul\u0000ville',
+        patient_status: 'X',
+        date_of_birth: '2026-02-30',
+        updated_at: '2026-13-40T25:61',
+        city: 'Nul\u0000ville',
       });
       const d = { ...deps(), sql: fresh.sql, client: h.instance(fresh.sql).client };
       const result = await syncResource(d, 'patients', 'full');
       // patients: status, date of birth, updated_at, city and raw's NUL; insurance_records: its updated_at.
       expect(result.valueWarnings).toBe(6);
-      const [row] = await fresh.sql`SELECT patient_status, date_of_birth, source_updated_at, city FROM patients WHERE drchrono_id = '1000020'`;
-      expect(row).toEqual({ patient_status: null, date_of_birth: null, source_updated_at: null, city: 'Nul\uFFFDville' });
+      const [row] =
+        await fresh.sql`SELECT patient_status, date_of_birth, source_updated_at, city FROM patients WHERE drchrono_id = '1000020'`;
+      expect(row).toEqual({
+        patient_status: null,
+        date_of_birth: null,
+        source_updated_at: null,
+        city: 'Nul\uFFFDville',
+      });
     } finally {
       h.sandbox.control.update('patients', 1_000_020, {
-        patient_status: 'A', date_of_birth: original['date_of_birth'], updated_at: original['updated_at'], city: original['city'],
+        patient_status: 'A',
+        date_of_birth: original['date_of_birth'],
+        updated_at: original['updated_at'],
+        city: original['city'],
       });
       await fresh.drop();
     }

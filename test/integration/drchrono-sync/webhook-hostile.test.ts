@@ -23,19 +23,38 @@ beforeAll(async () => {
 afterAll(() => t.drop());
 
 /** Posts a signed delivery; `__DEEP__` in the JSON becomes `depth` nested arrays (JSON.stringify cannot build them). */
-async function send(event: string, object: Record<string, unknown>, depth = 0): Promise<{ status: number; body: string }> {
+async function send(
+  event: string,
+  object: Record<string, unknown>,
+  depth = 0,
+): Promise<{ status: number; body: string }> {
   const res = await app.request('/webhooks/drchrono', {
     method: 'POST',
     headers: {
-      'Content-Type': 'application/json', 'X-drchrono-event': event, 'X-drchrono-delivery': `hostile-${++delivery}`, 'X-drchrono-signature': SECRET,
+      'Content-Type': 'application/json',
+      'X-drchrono-event': event,
+      'X-drchrono-delivery': `hostile-${++delivery}`,
+      'X-drchrono-signature': SECRET,
     },
-    body: JSON.stringify({ receiver: {}, object }).replace('"__DEEP__"', `${'['.repeat(depth)}"${MARK}"${']'.repeat(depth)}`),
+    body: JSON.stringify({ receiver: {}, object }).replace(
+      '"__DEEP__"',
+      `${'['.repeat(depth)}"${MARK}"${']'.repeat(depth)}`,
+    ),
   });
   return { status: res.status, body: await res.text() };
 }
 
-const row = async (table: string, id: string) => (await t.sql.unsafe(`SELECT * FROM ${table} WHERE drchrono_id = $1`, [id]))[0];
-const patient = (id: number, extra: Record<string, unknown> = {}) => ({ id, updated_at: '2026-05-01T10:00:00', first_name: 'Ann', last_name: MARK, gender: 'Other', doctor: 7, ...extra });
+const row = async (table: string, id: string) =>
+  (await t.sql.unsafe(`SELECT * FROM ${table} WHERE drchrono_id = $1`, [id]))[0];
+const patient = (id: number, extra: Record<string, unknown> = {}) => ({
+  id,
+  updated_at: '2026-05-01T10:00:00',
+  first_name: 'Ann',
+  last_name: MARK,
+  gender: 'Other',
+  doctor: 7,
+  ...extra,
+});
 const deep = (depth: number): unknown => {
   let v: unknown = MARK;
   for (let i = 0; i < depth; i++) v = [v];
@@ -46,7 +65,11 @@ describe('DrChrono webhook: values Postgres cannot hold as sent', () => {
   it('stores NUL in a text field as U+FFFD, in the column and in raw', async () => {
     const res = await send('PATIENT_CREATE', patient(5001, { first_name: `An\u0000n`, address: `1 Main\u0000St` }));
     expect(res.status).toBe(200);
-    expect(await row('patients', '5001')).toMatchObject({ first_name: 'An\uFFFDn', address: '1 Main\uFFFDSt', raw: expect.objectContaining({ first_name: 'An\uFFFDn' }) });
+    expect(await row('patients', '5001')).toMatchObject({
+      first_name: 'An\uFFFDn',
+      address: '1 Main\uFFFDSt',
+      raw: expect.objectContaining({ first_name: 'An\uFFFDn' }),
+    });
   });
 
   it('stores a lone surrogate in a text field as U+FFFD', async () => {
@@ -80,9 +103,16 @@ describe('DrChrono webhook: values Postgres cannot hold as sent', () => {
   });
 
   it('stores an impossible date that matches the shape (2026-02-30) as null; raw keeps the text', async () => {
-    const res = await send('PATIENT_CREATE', patient(5007, { date_of_birth: '2026-02-30', date_of_first_appointment: '0000-01-01' }));
+    const res = await send(
+      'PATIENT_CREATE',
+      patient(5007, { date_of_birth: '2026-02-30', date_of_first_appointment: '0000-01-01' }),
+    );
     expect(res.status).toBe(200);
-    expect(await row('patients', '5007')).toMatchObject({ date_of_birth: null, date_of_first_appointment: null, raw: expect.objectContaining({ date_of_birth: '2026-02-30' }) });
+    expect(await row('patients', '5007')).toMatchObject({
+      date_of_birth: null,
+      date_of_first_appointment: null,
+      raw: expect.objectContaining({ date_of_birth: '2026-02-30' }),
+    });
   });
 
   it.each([
@@ -91,9 +121,22 @@ describe('DrChrono webhook: values Postgres cannot hold as sent', () => {
     ['9999-12-31T23:30', 'a real local time whose instant is past year 9999 UTC'],
   ])('stores scheduled_time %s (%s) as null; raw keeps it', async (scheduled) => {
     const id = 5100 + delivery;
-    const res = await send('APPOINTMENT_CREATE', { id, updated_at: '2026-05-01T10:00:00', patient: 5001, doctor: 7, office: 1, exam_room: 1, scheduled_time: scheduled, duration: 30 });
+    const res = await send('APPOINTMENT_CREATE', {
+      id,
+      updated_at: '2026-05-01T10:00:00',
+      patient: 5001,
+      doctor: 7,
+      office: 1,
+      exam_room: 1,
+      scheduled_time: scheduled,
+      duration: 30,
+    });
     expect(res.status).toBe(200);
-    expect(await row('appointments', String(id))).toMatchObject({ scheduled_time: null, duration: 30, raw: expect.objectContaining({ scheduled_time: scheduled }) });
+    expect(await row('appointments', String(id))).toMatchObject({
+      scheduled_time: null,
+      duration: 30,
+      raw: expect.objectContaining({ scheduled_time: scheduled }),
+    });
   });
 
   it.each(['0000-00-00T00:00', '2026-02-30T10:00', '9999-99-99T99:99'])(
@@ -107,16 +150,45 @@ describe('DrChrono webhook: values Postgres cannot hold as sent', () => {
   );
 
   it('stores integers outside int4 (duration, exam_room) as null', async () => {
-    const res = await send('APPOINTMENT_CREATE', { id: 5200, updated_at: '2026-05-01T10:00:00', patient: 5001, doctor: 7, office: 1, scheduled_time: '2026-05-01T10:00', duration: 2 ** 31, exam_room: -(2 ** 31) - 1 });
+    const res = await send('APPOINTMENT_CREATE', {
+      id: 5200,
+      updated_at: '2026-05-01T10:00:00',
+      patient: 5001,
+      doctor: 7,
+      office: 1,
+      scheduled_time: '2026-05-01T10:00',
+      duration: 2 ** 31,
+      exam_room: -(2 ** 31) - 1,
+    });
     expect(res.status).toBe(200);
-    expect(await row('appointments', '5200')).toMatchObject({ duration: null, exam_room: null, raw: expect.objectContaining({ duration: 2 ** 31 }) });
+    expect(await row('appointments', '5200')).toMatchObject({
+      duration: null,
+      exam_room: null,
+      raw: expect.objectContaining({ duration: 2 ** 31 }),
+    });
   });
 
-  it.each([[11, null], ['ICD-10', null], [0, null], [10, 10], ['9', 9]])('stores icd_version %s as %s (CHECK icd_version IN (9, 10))', async (version, stored) => {
+  it.each([
+    [11, null],
+    ['ICD-10', null],
+    [0, null],
+    [10, 10],
+    ['9', 9],
+  ])('stores icd_version %s as %s (CHECK icd_version IN (9, 10))', async (version, stored) => {
     const id = 5300 + delivery;
-    const res = await send('PATIENT_PROBLEM_CREATE', { id, updated_at: '2026-05-01T10:00:00', patient: 5001, doctor: 7, icd_code: 'F41.1', icd_version: version });
+    const res = await send('PATIENT_PROBLEM_CREATE', {
+      id,
+      updated_at: '2026-05-01T10:00:00',
+      patient: 5001,
+      doctor: 7,
+      icd_code: 'F41.1',
+      icd_version: version,
+    });
     expect(res.status).toBe(200);
-    expect(await row('problems', String(id))).toMatchObject({ icd_version: stored, raw: expect.objectContaining({ icd_version: version }) });
+    expect(await row('problems', String(id))).toMatchObject({
+      icd_version: stored,
+      raw: expect.objectContaining({ icd_version: version }),
+    });
   });
 
   it('logs each cleaned or nulled column by table, column and reason, and never a value', async () => {

@@ -23,8 +23,17 @@ const fetchApp: typeof fetch = async (input, init) => {
   if (res.status >= 400) errorBodies.push(await res.clone().text());
   return res;
 };
-const sender = createDrChronoWebhookSender({ callbackUrl: 'http://drchrono-sync.local/webhooks/drchrono', secret: SECRET, fetch: fetchApp });
-const hmacSender = createDrChronoWebhookSender({ callbackUrl: 'http://drchrono-sync.local/webhooks/drchrono', secret: SECRET, fetch: fetchApp, signatureMode: 'hmac' });
+const sender = createDrChronoWebhookSender({
+  callbackUrl: 'http://drchrono-sync.local/webhooks/drchrono',
+  secret: SECRET,
+  fetch: fetchApp,
+});
+const hmacSender = createDrChronoWebhookSender({
+  callbackUrl: 'http://drchrono-sync.local/webhooks/drchrono',
+  secret: SECRET,
+  fetch: fetchApp,
+  signatureMode: 'hmac',
+});
 
 beforeAll(async () => {
   t = await createTestDatabase();
@@ -36,9 +45,11 @@ beforeEach(() => {
   errorBodies = [];
 });
 
-const count = async (table: string, where = 'true') => Number((await t.sql.unsafe(`SELECT count(*) AS n FROM ${table} WHERE ${where}`))[0]!.n);
+const count = async (table: string, where = 'true') =>
+  Number((await t.sql.unsafe(`SELECT count(*) AS n FROM ${table} WHERE ${where}`))[0]!.n);
 const patient = (i: number) => sandbox.control.get('patients', 1_000_000 + i)!;
-const post = (headers: Record<string, string>, body: string) => app.request('/webhooks/drchrono', { method: 'POST', headers, body });
+const post = (headers: Record<string, string>, body: string) =>
+  app.request('/webhooks/drchrono', { method: 'POST', headers, body });
 
 describe('DrChrono webhook registration', () => {
   it('answers the handshake with hex HMAC-SHA256 of msg keyed by the secret', async () => {
@@ -76,7 +87,11 @@ describe('DrChrono webhook deliveries', () => {
   });
 
   it('treats a replayed delivery id as done: 200, no second write', async () => {
-    const delivery = sender.build('PATIENT_MODIFY', { ...patient(2), updated_at: '2026-05-01T10:00:00' }, { deliveryId: 'replay-1' });
+    const delivery = sender.build(
+      'PATIENT_MODIFY',
+      { ...patient(2), updated_at: '2026-05-01T10:00:00' },
+      { deliveryId: 'replay-1' },
+    );
     expect((await sender.sendRaw(delivery)).status).toBe(200);
     const outbox = await count('outbox');
     const changes = await count('change_log');
@@ -111,23 +126,43 @@ describe('DrChrono webhook deliveries', () => {
     }
     expect(note).not.toHaveProperty('locked');
     expect((await sender.send('CLINICAL_NOTE_LOCK', note as { id: number })).status).toBe(200);
-    const [stored] = await t.sql`SELECT locked, locked_by FROM clinical_notes WHERE drchrono_id = ${String(note!['id'])}`;
+    const [stored] =
+      await t.sql`SELECT locked, locked_by FROM clinical_notes WHERE drchrono_id = ${String(note!['id'])}`;
     expect(stored).toMatchObject({ locked: true, locked_by: expect.any(String) });
   });
 
   it('applies appointment, note, medication, problem and allergy events, and soft-deletes on APPOINTMENT_DELETE', async () => {
     const appointment = Object.assign({}, sandbox.control.get('appointments', '10000000')!, { patient: 1_000_000 });
     expect((await sender.send('APPOINTMENT_CREATE', appointment)).status).toBe(200);
-    const note = { id: 20000099, appointment: appointment.id, patient: 1_000_000, doctor: appointment['doctor'], locked: true, clinical_note_sections: [], updated_at: '2026-01-02T10:00:00' };
+    const note = {
+      id: 20000099,
+      appointment: appointment.id,
+      patient: 1_000_000,
+      doctor: appointment['doctor'],
+      locked: true,
+      clinical_note_sections: [],
+      updated_at: '2026-01-02T10:00:00',
+    };
     expect((await sender.send('CLINICAL_NOTE_LOCK', note)).status).toBe(200);
-    expect((await sender.send('CLINICAL_NOTE_UNLOCK', { ...note, locked: false, updated_at: '2026-01-03T10:00:00' })).status).toBe(200);
+    expect(
+      (await sender.send('CLINICAL_NOTE_UNLOCK', { ...note, locked: false, updated_at: '2026-01-03T10:00:00' })).status,
+    ).toBe(200);
     const [stored] = await t.sql`SELECT locked, unlocked_at FROM clinical_notes WHERE drchrono_id = '20000099'`;
     expect(stored!.locked).toBe(false);
     expect(stored!.unlocked_at).not.toBeNull();
     for (const [event, object] of [
-      ['PATIENT_MEDICATION_CREATE', { id: 30000099, patient: 1_000_000, name: 'Test med', dosage_units: 'mg', updated_at: '2026-01-01T00:00:00' }],
-      ['PATIENT_PROBLEM_CREATE', { id: 40000099, patient: 1_000_000, icd_code: 'F41.1', icd_version: '10', updated_at: '2026-01-01T00:00:00' }],
-      ['PATIENT_ALLERGY_CREATE', { id: 50000099, patient: 1_000_000, description: 'Latex', reaction: 'Rash', updated_at: '2026-01-01T00:00:00' }],
+      [
+        'PATIENT_MEDICATION_CREATE',
+        { id: 30000099, patient: 1_000_000, name: 'Test med', dosage_units: 'mg', updated_at: '2026-01-01T00:00:00' },
+      ],
+      [
+        'PATIENT_PROBLEM_CREATE',
+        { id: 40000099, patient: 1_000_000, icd_code: 'F41.1', icd_version: '10', updated_at: '2026-01-01T00:00:00' },
+      ],
+      [
+        'PATIENT_ALLERGY_CREATE',
+        { id: 50000099, patient: 1_000_000, description: 'Latex', reaction: 'Rash', updated_at: '2026-01-01T00:00:00' },
+      ],
     ] as const) {
       expect((await sender.send(event, object)).status, event).toBe(200);
     }
@@ -146,7 +181,9 @@ describe('DrChrono webhook bad input', () => {
   it('refuses a wrong signature with 401 and writes nothing', async () => {
     const before = await count('webhook_deliveries');
     const delivery = sender.build('PATIENT_MODIFY', p());
-    expect((await post({ ...delivery.headers, 'X-drchrono-signature': 'f'.repeat(64) }, delivery.body)).status).toBe(401);
+    expect((await post({ ...delivery.headers, 'X-drchrono-signature': 'f'.repeat(64) }, delivery.body)).status).toBe(
+      401,
+    );
     expect(await count('webhook_deliveries')).toBe(before);
     expect(await count('patients', `drchrono_id = '${p().id}'`)).toBe(0);
   });
@@ -184,7 +221,15 @@ describe('DrChrono webhook bad input', () => {
 
   it('refuses a body over 1 MB with 413', async () => {
     const big = JSON.stringify({ object: { ...p(), padding: 'x'.repeat(1024 * 1024) } });
-    const res = await post({ 'Content-Type': 'application/json', 'X-drchrono-event': 'PATIENT_MODIFY', 'X-drchrono-delivery': 'big-1', 'X-drchrono-signature': SECRET }, big);
+    const res = await post(
+      {
+        'Content-Type': 'application/json',
+        'X-drchrono-event': 'PATIENT_MODIFY',
+        'X-drchrono-delivery': 'big-1',
+        'X-drchrono-signature': SECRET,
+      },
+      big,
+    );
     expect(res.status).toBe(413);
   });
 
@@ -210,7 +255,12 @@ describe('forged and replayed DrChrono deliveries', () => {
     expect(await oracle.text()).not.toContain('secret_token');
     // The forger's best guess is the handshake's algorithm applied to the body; without the oracle it needs the secret.
     const guess = createHmac('sha256', 'not-the-secret').update(body).digest('hex');
-    const headers = { 'Content-Type': 'application/json', 'X-drchrono-event': 'PATIENT_MODIFY', 'X-drchrono-delivery': 'forged-1', 'X-drchrono-signature': guess };
+    const headers = {
+      'Content-Type': 'application/json',
+      'X-drchrono-event': 'PATIENT_MODIFY',
+      'X-drchrono-delivery': 'forged-1',
+      'X-drchrono-signature': guess,
+    };
     expect((await post(headers, body)).status).toBe(401);
     expect(await count('patients', `drchrono_id = '${patient(5).id}'`)).toBe(0);
     expect(await count('webhook_deliveries', `delivery_id = 'forged-1'`)).toBe(0);
@@ -221,7 +271,12 @@ describe('forged and replayed DrChrono deliveries', () => {
       const res = await app.request(`/webhooks/drchrono?msg=${encodeURIComponent(msg)}`);
       expect(res.status, msg).toBe(200);
       const { secret_token: token } = (await res.json()) as { secret_token: string };
-      const headers = { 'Content-Type': 'application/json', 'X-drchrono-event': 'PATIENT_MODIFY', 'X-drchrono-delivery': `oracle-${msg.length}`, 'X-drchrono-signature': token };
+      const headers = {
+        'Content-Type': 'application/json',
+        'X-drchrono-event': 'PATIENT_MODIFY',
+        'X-drchrono-delivery': `oracle-${msg.length}`,
+        'X-drchrono-signature': token,
+      };
       expect((await post(headers, msg)).status, msg).toBe(401);
     }
     expect(await count('webhook_deliveries', `delivery_id LIKE 'oracle-%'`)).toBe(0);
@@ -240,34 +295,57 @@ describe('forged and replayed DrChrono deliveries', () => {
   });
 
   it('does not delete an appointment when a captured MODIFY body is replayed as APPOINTMENT_DELETE under a new delivery id', async () => {
-    const appointment = Object.assign({}, sandbox.control.get('appointments', '10000001')!, { patient: patient(7).id, deleted_flag: false });
+    const appointment = Object.assign({}, sandbox.control.get('appointments', '10000001')!, {
+      patient: patient(7).id,
+      deleted_flag: false,
+    });
     const captured = sender.build('APPOINTMENT_MODIFY', appointment);
     expect((await sender.sendRaw(captured)).status).toBe(200);
-    const replay = await post({ ...captured.headers, 'X-drchrono-event': 'APPOINTMENT_DELETE', 'X-drchrono-delivery': 'replayed-as-delete' }, captured.body);
+    const replay = await post(
+      { ...captured.headers, 'X-drchrono-event': 'APPOINTMENT_DELETE', 'X-drchrono-delivery': 'replayed-as-delete' },
+      captured.body,
+    );
     expect(replay.status).toBe(202);
     expect(await replay.json()).toEqual({ status: 'ignored', reason: 'delete of a record the body shows alive' });
     expect(await count('appointments', `drchrono_id = '${appointment.id}' AND deleted_at IS NULL`)).toBe(1);
-    expect(await count('outbox', `table_name = 'appointments' AND drchrono_id = '${appointment.id}' AND op = 'delete'`)).toBe(0);
+    expect(
+      await count('outbox', `table_name = 'appointments' AND drchrono_id = '${appointment.id}' AND op = 'delete'`),
+    ).toBe(0);
     // A genuine delete (the id alone, or the record flagged deleted) still deletes.
     expect((await sender.send('APPOINTMENT_DELETE', { ...appointment, deleted_flag: true })).status).toBe(200);
     expect(await count('appointments', `drchrono_id = '${appointment.id}' AND deleted_at IS NOT NULL`)).toBe(1);
   });
 
-  it('refuses a body of one resource replayed under another resource\'s event with 400 naming the missing field', async () => {
+  it("refuses a body of one resource replayed under another resource's event with 400 naming the missing field", async () => {
     const captured = sender.build('PATIENT_MODIFY', patient(8));
-    const res = await post({ ...captured.headers, 'X-drchrono-event': 'APPOINTMENT_MODIFY', 'X-drchrono-delivery': 'cross-resource' }, captured.body);
+    const res = await post(
+      { ...captured.headers, 'X-drchrono-event': 'APPOINTMENT_MODIFY', 'X-drchrono-delivery': 'cross-resource' },
+      captured.body,
+    );
     expect(res.status).toBe(400);
     expect(await res.json()).toEqual({ error: 'invalid field: object.scheduled_time' });
     expect(await count('appointments', `drchrono_id = '${patient(8).id}'`)).toBe(0);
   });
 });
 
-describe('objects shaped by DrChrono\'s published schema', () => {
+describe("objects shaped by DrChrono's published schema", () => {
   it('accepts medication, problem and allergy deliveries without updated_at (the schema lists none)', async () => {
     for (const [event, object, table] of [
-      ['PATIENT_MEDICATION_MODIFY', { id: 30000199, patient: 1_000_000, doctor: null, name: 'Lithium carbonate 300 mg', dosage_units: 'mg' }, 'medications'],
-      ['PATIENT_PROBLEM_MODIFY', { id: 40000199, patient: 1_000_000, doctor: null, icd_code: 'F31.81', icd_version: '10', name: 'Bipolar II' }, 'problems'],
-      ['PATIENT_ALLERGY_MODIFY', { id: 50000199, patient: 1_000_000, doctor: null, description: 'Latex', reaction: 'Rash' }, 'allergies'],
+      [
+        'PATIENT_MEDICATION_MODIFY',
+        { id: 30000199, patient: 1_000_000, doctor: null, name: 'Lithium carbonate 300 mg', dosage_units: 'mg' },
+        'medications',
+      ],
+      [
+        'PATIENT_PROBLEM_MODIFY',
+        { id: 40000199, patient: 1_000_000, doctor: null, icd_code: 'F31.81', icd_version: '10', name: 'Bipolar II' },
+        'problems',
+      ],
+      [
+        'PATIENT_ALLERGY_MODIFY',
+        { id: 50000199, patient: 1_000_000, doctor: null, description: 'Latex', reaction: 'Rash' },
+        'allergies',
+      ],
     ] as const) {
       expect((await sender.send(event, object)).status, event).toBe(200);
       expect(await count(table, `drchrono_id = '${object.id}' AND source_updated_at IS NULL`), table).toBe(1);
@@ -277,7 +355,9 @@ describe('objects shaped by DrChrono\'s published schema', () => {
 
 describe('what leaves the boundary', () => {
   it('no log line or error body carries a synthetic patient value', async () => {
-    const phi = [0, 1, 2, 3, 4].flatMap((i) => syntheticPhiValues(sandbox.control.dataset, i)).filter((v) => v.length >= 4);
+    const phi = [0, 1, 2, 3, 4]
+      .flatMap((i) => syntheticPhiValues(sandbox.control.dataset, i))
+      .filter((v) => v.length >= 4);
     expect(phi.length).toBeGreaterThan(20);
     const exposed = [logs.text(), ...errorBodies].join('\n');
     for (const value of phi) expect(exposed, 'PHI value leaked').not.toContain(value);

@@ -44,16 +44,30 @@ describe('the shared call budget', () => {
 
   it('throws CallBudgetExhaustedError with the next hour as the reset time', async () => {
     const time = fakeTime(START_MS + 25 * 60_000);
-    const budget = createCallBudget({ sql: t.sql, clock: time.clock, hourlyLimit: 2, webhookReserve: 1, whenExhausted: 'throw' });
+    const budget = createCallBudget({
+      sql: t.sql,
+      clock: time.clock,
+      hourlyLimit: 2,
+      webhookReserve: 1,
+      whenExhausted: 'throw',
+    });
     await budget.reserve('sync');
     const error = await budget.reserve('sync').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CallBudgetExhaustedError);
-    expect((error as CallBudgetExhaustedError).resetsAt.toISOString()).toBe(new Date(START_MS + 3600_000).toISOString());
+    expect((error as CallBudgetExhaustedError).resetsAt.toISOString()).toBe(
+      new Date(START_MS + 3600_000).toISOString(),
+    );
   });
 
   it('makes sync work wait for the next clock hour when told to wait; webhook work never waits', async () => {
     const time = fakeTime(START_MS + 50 * 60_000);
-    const budget = createCallBudget({ sql: t.sql, clock: time.clock, sleep: time.sleep, hourlyLimit: 3, webhookReserve: 1 });
+    const budget = createCallBudget({
+      sql: t.sql,
+      clock: time.clock,
+      sleep: time.sleep,
+      hourlyLimit: 3,
+      webhookReserve: 1,
+    });
     await budget.reserve('sync');
     await budget.reserve('sync');
     await budget.reserve('webhook');
@@ -68,11 +82,24 @@ describe('the shared call budget', () => {
 
   it('is marked full for the hour after a 429 so other instances stop too', async () => {
     const time = fakeTime();
-    const budget = createCallBudget({ sql: t.sql, clock: time.clock, hourlyLimit: 10, webhookReserve: 2, whenExhausted: 'throw' });
+    const budget = createCallBudget({
+      sql: t.sql,
+      clock: time.clock,
+      hourlyLimit: 10,
+      webhookReserve: 2,
+      whenExhausted: 'throw',
+    });
     await budget.reserve('sync');
     await budget.markHourExhausted();
-    await expect(createCallBudget({ sql: other.sql, clock: time.clock, hourlyLimit: 10, webhookReserve: 2, whenExhausted: 'throw' }).reserve('webhook'))
-      .rejects.toBeInstanceOf(CallBudgetExhaustedError);
+    await expect(
+      createCallBudget({
+        sql: other.sql,
+        clock: time.clock,
+        hourlyLimit: 10,
+        webhookReserve: 2,
+        whenExhausted: 'throw',
+      }).reserve('webhook'),
+    ).rejects.toBeInstanceOf(CallBudgetExhaustedError);
   });
 
   it('rejects limits that leave no room for sync work, naming the option', () => {
@@ -93,9 +120,15 @@ describe('the shared call budget', () => {
     const a = h.instance(t.sql, { budget }).client;
     const b = h.instance(other.sql, { budget }).client;
 
-    const sync = await settle(Array.from({ length: 12 }, (_, i) => (i % 2 === 0 ? a : b).get('patients', String(1_000_000 + i))));
+    const sync = await settle(
+      Array.from({ length: 12 }, (_, i) => (i % 2 === 0 ? a : b).get('patients', String(1_000_000 + i))),
+    );
     expect(sync).toEqual({ granted: 6, refused: 6 });
-    const webhook = await settle(Array.from({ length: 6 }, (_, i) => (i % 2 === 0 ? a : b).get('patients', String(1_000_000 + i), { priority: 'webhook' })));
+    const webhook = await settle(
+      Array.from({ length: 6 }, (_, i) =>
+        (i % 2 === 0 ? a : b).get('patients', String(1_000_000 + i), { priority: 'webhook' }),
+      ),
+    );
     expect(webhook).toEqual({ granted: 4, refused: 2 });
     expect(h.sandbox.control.callsUsed()).toBe(10);
   });

@@ -1,7 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { syntheticPhiValues } from '../../../sandbox/synthetic/index.js';
 import {
-  DrChronoHttpError, DrChronoNetworkError, DrChronoProtocolError, RateLimitedError,
+  DrChronoHttpError,
+  DrChronoNetworkError,
+  DrChronoProtocolError,
+  RateLimitedError,
 } from '../../../sync/drchrono/errors.js';
 import { createTestDatabase, type TestDatabase } from '../../harness/database.js';
 import { accessLogRows, START_MS, startHarness, walkIds, type Harness } from './helpers.js';
@@ -54,7 +57,11 @@ describe('the DrChrono client on 5xx, network errors and other 4xx', () => {
     h.sandbox.control.failNext(2, { status: 503 });
 
     expect(await client.get('patients', '1000003')).toMatchObject({ id: 1000003 });
-    expect((await accessLogRows(t.sql)).map((r) => [r.status, r.error_class])).toEqual([[503, 'DrChronoHttpError'], [503, 'DrChronoHttpError'], [200, null]]);
+    expect((await accessLogRows(t.sql)).map((r) => [r.status, r.error_class])).toEqual([
+      [503, 'DrChronoHttpError'],
+      [503, 'DrChronoHttpError'],
+      [200, null],
+    ]);
     expect(await budget.used()).toBe(3);
     expect(h.sandbox.control.callsUsed()).toBe(3);
   });
@@ -86,7 +93,10 @@ describe('the DrChrono client on 5xx, network errors and other 4xx', () => {
     await h.seedTokens();
     const { client } = h.instance(t.sql);
     // The sandbox (like DrChrono) refuses an appointments list without since, date or date_range.
-    const error = await client.pages('appointments', {}).next().catch((e: unknown) => e);
+    const error = await client
+      .pages('appointments', {})
+      .next()
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ name: 'DrChronoHttpError', status: 400, pathTemplate: '/api/appointments' });
     expect(await accessLogRows(t.sql)).toHaveLength(1);
   });
@@ -96,7 +106,9 @@ describe('the DrChrono client on 5xx, network errors and other 4xx', () => {
     await h.seedTokens();
     const { client } = h.instance(t.sql);
     expect(await client.get('patients', '999')).toBeNull();
-    expect((await accessLogRows(t.sql)).map((r) => [r.path_template, r.status, r.error_class, r.record_count])).toEqual([['/api/patients/{id}', 404, null, null]]);
+    expect((await accessLogRows(t.sql)).map((r) => [r.path_template, r.status, r.error_class, r.record_count])).toEqual(
+      [['/api/patients/{id}', 404, null, null]],
+    );
   });
 
   it('retries network errors and then throws DrChronoNetworkError', async () => {
@@ -105,16 +117,26 @@ describe('the DrChrono client on 5xx, network errors and other 4xx', () => {
     const closed = await startHarness();
     const deadUrl = closed.sandbox.url;
     await closed.close();
-    const { client } = h.instance(t.sql, { baseUrl: deadUrl, tokenUrl: `${h.sandbox.url}/o/token/`, client: { retries: 1, retryMinDelayMs: 1, retryMaxDelayMs: 5 } });
+    const { client } = h.instance(t.sql, {
+      baseUrl: deadUrl,
+      tokenUrl: `${h.sandbox.url}/o/token/`,
+      client: { retries: 1, retryMinDelayMs: 1, retryMaxDelayMs: 5 },
+    });
     await expect(client.get('patients', '1000000')).rejects.toBeInstanceOf(DrChronoNetworkError);
-    expect((await accessLogRows(t.sql)).map((r) => [r.status, r.error_class])).toEqual([[null, 'DrChronoNetworkError'], [null, 'DrChronoNetworkError']]);
+    expect((await accessLogRows(t.sql)).map((r) => [r.status, r.error_class])).toEqual([
+      [null, 'DrChronoNetworkError'],
+      [null, 'DrChronoNetworkError'],
+    ]);
   });
 
   it('refuses to follow a next link to another origin (the bearer token stays home)', async () => {
     h = await startHarness();
     await h.seedTokens();
     const { client } = h.instance(t.sql);
-    const error = await client.pages('patients', {}, { startUrl: 'https://elsewhere.example/api/patients?cursor=abc' }).next().catch((e: unknown) => e);
+    const error = await client
+      .pages('patients', {}, { startUrl: 'https://elsewhere.example/api/patients?cursor=abc' })
+      .next()
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DrChronoProtocolError);
     expect(h.sandbox.control.apiRequestCount()).toBe(0);
   });
@@ -129,7 +151,12 @@ describe('access_log rows and logs', () => {
     const dataset = h.sandbox.control.dataset;
 
     const patients = [];
-    for await (const page of client.pages('patients', { since, page_size: '10', verbose: 'true' }, { requestId: 'job-42' })) patients.push(...page.results);
+    for await (const page of client.pages(
+      'patients',
+      { since, page_size: '10', verbose: 'true' },
+      { requestId: 'job-42' },
+    ))
+      patients.push(...page.results);
     expect(patients.length).toBeGreaterThan(0);
     const patientId = String(patients[0]?.id);
     h.sandbox.control.failNext(1, { status: 503 });
@@ -141,17 +168,33 @@ describe('access_log rows and logs', () => {
     for await (const page of client.pages('medications', { patient: patientId })) void page;
 
     const rows = await accessLogRows(t.sql);
-    expect(new Set(rows.map((r) => r.path_template))).toEqual(new Set(['/api/patients', '/api/patients/{id}', '/api/appointments', '/o/token/', '/api/medications']));
+    expect(new Set(rows.map((r) => r.path_template))).toEqual(
+      new Set(['/api/patients', '/api/patients/{id}', '/api/appointments', '/o/token/', '/api/medications']),
+    );
     expect(rows.every((r) => r.service === 'drchrono')).toBe(true);
-    expect(rows.filter((r) => r.path_template === '/api/patients').map((r) => r.record_count).reduce((a, b) => (a ?? 0) + (b ?? 0), 0)).toBe(patients.length);
+    expect(
+      rows
+        .filter((r) => r.path_template === '/api/patients')
+        .map((r) => r.record_count)
+        .reduce((a, b) => (a ?? 0) + (b ?? 0), 0),
+    ).toBe(patients.length);
     expect(rows.filter((r) => r.path_template === '/api/patients').every((r) => r.request_id === 'job-42')).toBe(true);
     expect(rows.some((r) => r.status === 429)).toBe(true);
     expect(rows.some((r) => r.status === 503)).toBe(true);
 
     const stored = await h.store.load();
     const forbidden = [
-      since, patientId, '1000001', seeded.accessToken, seeded.refreshToken, stored?.accessToken ?? '', stored?.refreshToken ?? '',
-      'sandbox-client-secret', 'cursor', '?', ...Array.from({ length: 30 }, (_, i) => syntheticPhiValues(dataset, i)).flat(),
+      since,
+      patientId,
+      '1000001',
+      seeded.accessToken,
+      seeded.refreshToken,
+      stored?.accessToken ?? '',
+      stored?.refreshToken ?? '',
+      'sandbox-client-secret',
+      'cursor',
+      '?',
+      ...Array.from({ length: 30 }, (_, i) => syntheticPhiValues(dataset, i)).flat(),
     ].filter((v) => v.length > 0);
     expect(forbidden.length).toBeGreaterThan(100);
     const rowText = rows.map((r) => JSON.stringify(r)).join('\n');

@@ -2,9 +2,17 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Sql } from 'postgres';
-import { startDrChronoSandbox, type RunningDrChronoSandbox, type StartDrChronoSandboxOptions } from '../../../sandbox/drchrono/index.js';
+import {
+  startDrChronoSandbox,
+  type RunningDrChronoSandbox,
+  type StartDrChronoSandboxOptions,
+} from '../../../sandbox/drchrono/index.js';
 import { DEFAULT_CLIENT } from '../../../sandbox/drchrono/oauth.js';
-import { createDrChronoClientFromConfig, type ConfiguredDrChronoClient, type DrChronoClientConfig } from '../../../sync/drchrono/config.js';
+import {
+  createDrChronoClientFromConfig,
+  type ConfiguredDrChronoClient,
+  type DrChronoClientConfig,
+} from '../../../sync/drchrono/config.js';
 import { FileTokenStore, type TokenStore } from '../../../sync/drchrono/token-store.js';
 import type { Logger } from '../../../sync/observability/logger.js';
 import { captureLogs } from '../../harness/logs.js';
@@ -82,7 +90,11 @@ export async function startHarness(sandboxOptions: StartDrChronoSandboxOptions =
       }),
     async seedTokens() {
       const issued = sandbox.control.issueTokenPair();
-      const pair = { accessToken: issued.access_token, refreshToken: issued.refresh_token, expiresAt: new Date(time.clock() + issued.expires_in * 1000) };
+      const pair = {
+        accessToken: issued.access_token,
+        refreshToken: issued.refresh_token,
+        expiresAt: new Date(time.clock() + issued.expires_in * 1000),
+      };
       await store.save(pair);
       return pair;
     },
@@ -94,7 +106,10 @@ export async function startHarness(sandboxOptions: StartDrChronoSandboxOptions =
 }
 
 /** Walks every page and returns the record ids in order. */
-export async function walkIds(pages: AsyncIterable<{ results: Array<{ id: string | number }> }>, onPage?: (n: number) => void): Promise<string[]> {
+export async function walkIds(
+  pages: AsyncIterable<{ results: Array<{ id: string | number }> }>,
+  onPage?: (n: number) => void,
+): Promise<string[]> {
   const ids: string[] = [];
   let n = 0;
   for await (const page of pages) {
@@ -117,4 +132,6 @@ export interface AccessLogRow {
 }
 
 export const accessLogRows = (sql: Sql) =>
-  sql<AccessLogRow[]>`SELECT service, method, path_template, status, duration_ms, record_count, error_class, request_id FROM access_log ORDER BY id`;
+  sql<
+    AccessLogRow[]
+  >`SELECT service, method, path_template, status, duration_ms, record_count, error_class, request_id FROM access_log ORDER BY id`;

@@ -54,8 +54,14 @@ describe('the token manager', () => {
     expect(h.sandbox.control.refreshCount()).toBe(1);
     const statuses = (await accessLogRows(t.sql)).map((r) => `${r.path_template} ${r.status}`);
     expect(statuses).toEqual([
-      '/api/patients 200', '/api/patients 200', '/api/patients 401', '/o/token/ 200',
-      '/api/patients 200', '/api/patients 200', '/api/patients 200', '/api/patients 200',
+      '/api/patients 200',
+      '/api/patients 200',
+      '/api/patients 401',
+      '/o/token/ 200',
+      '/api/patients 200',
+      '/api/patients 200',
+      '/api/patients 200',
+      '/api/patients 200',
     ]);
   });
 
@@ -91,7 +97,12 @@ describe('the token manager', () => {
       const a = h.instance(t.sql).client;
       const b = h.instance(other.sql).client;
       h.time.advance(55 * 60_000);
-      const results = await Promise.all([a.get('patients', '1000000'), b.get('patients', '1000001'), a.get('patients', '1000002'), b.get('patients', '1000003')]);
+      const results = await Promise.all([
+        a.get('patients', '1000000'),
+        b.get('patients', '1000001'),
+        a.get('patients', '1000002'),
+        b.get('patients', '1000003'),
+      ]);
       expect(results.every((r) => r !== null)).toBe(true);
       expect(h.sandbox.control.refreshCount()).toBe(1);
     } finally {
@@ -106,7 +117,12 @@ describe('the token manager', () => {
     const response = await fetch(`${h.sandbox.url}/o/token/`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: seeded.refreshToken, client_id: 'sandbox-client-id', client_secret: 'sandbox-client-secret' }),
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: seeded.refreshToken,
+        client_id: 'sandbox-client-id',
+        client_secret: 'sandbox-client-secret',
+      }),
     });
     expect(response.status).toBe(200);
 

@@ -16,7 +16,13 @@ function io(env: NodeJS.ProcessEnv): Io & { out: () => string; err: () => string
 describe('platform pubsub setup', () => {
   it('creates the topology on the emulator from env, and a second run reports everything unchanged', async () => {
     const topic = uniqueTopic('cli');
-    const env = { PUBSUB_PROJECT_ID: 'local', PUBSUB_TOPIC: topic, PUBSUB_EMULATOR_HOST: emulatorHost(), PUSH_ENDPOINT: 'http://127.0.0.1:9/pubsub/push', PUBSUB_MAX_DELIVERY_ATTEMPTS: '6' };
+    const env = {
+      PUBSUB_PROJECT_ID: 'local',
+      PUBSUB_TOPIC: topic,
+      PUBSUB_EMULATOR_HOST: emulatorHost(),
+      PUSH_ENDPOINT: 'http://127.0.0.1:9/pubsub/push',
+      PUBSUB_MAX_DELIVERY_ATTEMPTS: '6',
+    };
     const first = io(env);
     expect(await pubsubCommand(['setup'], first)).toBe(0);
     expect(first.out()).toContain(`created   topic        projects/local/topics/${topic}\n`);
@@ -32,7 +38,8 @@ describe('platform pubsub setup', () => {
     const bad = io({ PUBSUB_TOPIC: 'ab', PUBSUB_MAX_DELIVERY_ATTEMPTS: '2', PUSH_ENDPOINT: 'not a url' });
     const error = await pubsubCommand(['setup'], bad).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
-    for (const name of ['PUBSUB_PROJECT_ID', 'PUBSUB_TOPIC', 'PUBSUB_MAX_DELIVERY_ATTEMPTS', 'PUSH_ENDPOINT']) expect((error as Error).message).toContain(name);
+    for (const name of ['PUBSUB_PROJECT_ID', 'PUBSUB_TOPIC', 'PUBSUB_MAX_DELIVERY_ATTEMPTS', 'PUSH_ENDPOINT'])
+      expect((error as Error).message).toContain(name);
     const usage = io({});
     expect(await pubsubCommand(['teardown'], usage)).toBe(64);
     expect(usage.err()).toContain('usage: platform pubsub setup');
@@ -45,7 +52,8 @@ describe('platform dlq replay', () => {
     const env = { PUBSUB_PROJECT_ID: 'local', PUBSUB_TOPIC: topic, PUBSUB_EMULATOR_HOST: emulatorHost() };
     expect(await pubsubCommand(['setup'], io(env))).toBe(0);
     const dlq = createPubSubPublisher({ projectId: 'local', topic: `${topic}-dlq`, apiEndpoint: emulatorHost() });
-    for (const ids of [[11, 12], [13], [14, 15, 16]]) await dlq.publish(encodeChangeEvent({ table: 'medications', ids }));
+    for (const ids of [[11, 12], [13], [14, 15, 16]])
+      await dlq.publish(encodeChangeEvent({ table: 'medications', ids }));
     await dlq.close();
 
     const first = io(env);
@@ -57,8 +65,15 @@ describe('platform dlq replay', () => {
     const rest = io(env);
     expect(await dlqCommand(['replay'], rest)).toBe(0);
     expect(rest.out()).toContain('moved 1 message(s)');
-    const arrived = await pullAll({ host: emulatorHost(), projectId: 'local', subscription: `${topic}-sub`, expect: 3 });
-    expect(arrived.map((m) => (JSON.parse(m.data.toString()) as { ids: number[] }).ids.length).sort()).toEqual([1, 2, 3]);
+    const arrived = await pullAll({
+      host: emulatorHost(),
+      projectId: 'local',
+      subscription: `${topic}-sub`,
+      expect: 3,
+    });
+    expect(arrived.map((m) => (JSON.parse(m.data.toString()) as { ids: number[] }).ids.length).sort()).toEqual([
+      1, 2, 3,
+    ]);
     expect(arrived.every((m) => m.attributes.replayed_from_dlq)).toBe(true);
   });
 

@@ -25,7 +25,9 @@ describe('startPubSubEmulator', () => {
       expect(emulator.port).toBe(port);
       expect(alive(firstPid)).toBe(false);
       const again = pubsubClients({ projectId: emulator.projectId, apiEndpoint: emulator.host });
-      await expect(again.publisher.getTopic({ topic: again.topicName('restart-me') })).rejects.toMatchObject({ code: 5 });
+      await expect(again.publisher.getTopic({ topic: again.topicName('restart-me') })).rejects.toMatchObject({
+        code: 5,
+      });
       await again.close();
     } finally {
       const pid = emulator.pid!;
@@ -36,7 +38,9 @@ describe('startPubSubEmulator', () => {
   });
 
   it('fails with a clear message when the jar or java is missing', async () => {
-    await expect(startPubSubEmulator({ jarPath: '/nonexistent/emulator.jar' })).rejects.toThrow(/jar not found at \/nonexistent\/emulator.jar/);
+    await expect(startPubSubEmulator({ jarPath: '/nonexistent/emulator.jar' })).rejects.toThrow(
+      /jar not found at \/nonexistent\/emulator.jar/,
+    );
     const error = await startPubSubEmulator({ java: '/nonexistent/bin/java' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PubSubEmulatorError);
     expect((error as Error).message).toMatch(/\/nonexistent\/bin\/java not found; install Java 17\+ or set JAVA_HOME/);

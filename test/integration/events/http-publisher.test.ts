@@ -34,14 +34,19 @@ function endpoint(status: () => number) {
     headers.push(c.req.raw.headers);
     return c.body(null, status() as 204);
   });
-  const fetchImpl = (async (input: string | URL | Request, init?: RequestInit) => app.request(input instanceof Request ? input : new Request(input, init))) as typeof fetch;
+  const fetchImpl = (async (input: string | URL | Request, init?: RequestInit) =>
+    app.request(input instanceof Request ? input : new Request(input, init))) as typeof fetch;
   return { bodies, headers, fetch: fetchImpl };
 }
 
 describe('createHttpPublisher', () => {
   it('POSTs the wrapped push envelope that pushEnvelopeSchema accepts, with both id spellings, and returns its message id', async () => {
     const target = endpoint(() => 204);
-    const publisher = createHttpPublisher({ endpoint: 'http://coda-push.local/pubsub/push', fetch: target.fetch, headers: { authorization: 'Bearer test' } });
+    const publisher = createHttpPublisher({
+      endpoint: 'http://coda-push.local/pubsub/push',
+      fetch: target.fetch,
+      headers: { authorization: 'Bearer test' },
+    });
     const id = await publisher.publish(encodeChangeEvent({ table: 'patients', ids: [1, 2] }));
     const envelope = pushEnvelopeSchema.parse(target.bodies[0]);
     expect(envelope.message.messageId).toBe(id);
@@ -49,28 +54,46 @@ describe('createHttpPublisher', () => {
     expect(envelope.message.publishTime).toBe(envelope.message.publish_time);
     expect(envelope.subscription).toBe('projects/local/subscriptions/change-events-coda-push');
     expect(envelope.message.attributes).toEqual({ table: 'patients', count: '2' });
-    expect(JSON.parse(Buffer.from(envelope.message.data, 'base64').toString())).toEqual({ table: 'patients', ids: [1, 2] });
+    expect(JSON.parse(Buffer.from(envelope.message.data, 'base64').toString())).toEqual({
+      table: 'patients',
+      ids: [1, 2],
+    });
     expect(target.headers[0]!.get('authorization')).toBe('Bearer test');
     expect(target.headers[0]!.get('content-type')).toBe('application/json');
   });
 
   it.each([102, 200, 201, 202, 204])('treats %i as accepted', async (status) => {
     // WHATWG Response cannot carry 102, so this fetch answers with a minimal response-like object.
-    const fetchStatus = (async () => ({ status, arrayBuffer: async () => new ArrayBuffer(0) })) as unknown as typeof fetch;
+    const fetchStatus = (async () => ({
+      status,
+      arrayBuffer: async () => new ArrayBuffer(0),
+    })) as unknown as typeof fetch;
     const publisher = createHttpPublisher({ endpoint: 'http://coda-push.local/pubsub/push', fetch: fetchStatus });
-    await expect(publisher.publish(encodeChangeEvent({ table: 'patients', ids: [1] }))).resolves.toEqual(expect.any(String));
+    await expect(publisher.publish(encodeChangeEvent({ table: 'patients', ids: [1] }))).resolves.toEqual(
+      expect.any(String),
+    );
   });
 
-  it.each([400, 401, 403, 404, 409, 422, 429, 500, 503, 203, 206])('treats %i as a failed publish (a nack)', async (status) => {
-    const publisher = createHttpPublisher({ endpoint: 'http://coda-push.local/pubsub/push', fetch: endpoint(() => status).fetch });
-    const error = await publisher.publish(encodeChangeEvent({ table: 'patients', ids: [1] })).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(PushRejectedError);
-    expect((error as PushRejectedError).status).toBe(status);
-  });
+  it.each([400, 401, 403, 404, 409, 422, 429, 500, 503, 203, 206])(
+    'treats %i as a failed publish (a nack)',
+    async (status) => {
+      const publisher = createHttpPublisher({
+        endpoint: 'http://coda-push.local/pubsub/push',
+        fetch: endpoint(() => status).fetch,
+      });
+      const error = await publisher
+        .publish(encodeChangeEvent({ table: 'patients', ids: [1] }))
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PushRejectedError);
+      expect((error as PushRejectedError).status).toBe(status);
+    },
+  );
 
   it('turns an unreachable endpoint into a PublishError', async () => {
     const publisher = createHttpPublisher({ endpoint: 'http://127.0.0.1:9/pubsub/push', timeoutMs: 2000 });
-    await expect(publisher.publish(encodeChangeEvent({ table: 'patients', ids: [1] }))).rejects.toBeInstanceOf(PublishError);
+    await expect(publisher.publish(encodeChangeEvent({ table: 'patients', ids: [1] }))).rejects.toBeInstanceOf(
+      PublishError,
+    );
   });
 });
 
@@ -78,25 +101,41 @@ describe('relay with the http publisher, and POST /outbox/drain', () => {
   it('keeps rows pending while the endpoint answers non-2xx, then publishes them; the drain endpoint reports both', async () => {
     let status = 503;
     const target = endpoint(() => status);
-    const relay = createOutboxRelay({ sql: t.sql, publisher: createHttpPublisher({ endpoint: 'http://coda-push.local/pubsub/push', fetch: target.fetch }), logger: captureLogs().logger });
+    const relay = createOutboxRelay({
+      sql: t.sql,
+      publisher: createHttpPublisher({ endpoint: 'http://coda-push.local/pubsub/push', fetch: target.fetch }),
+      logger: captureLogs().logger,
+    });
     let guarded = 0;
     const app = createBaseApp({ sql: t.sql, logger: captureLogs().logger, service: 'drchrono-sync' });
-    app.route('/', outboxRoutes({
-      relay,
-      guard: async (c, next) => {
-        guarded++;
-        if (c.req.header('authorization') !== 'Bearer scheduler') return c.json({ error: 'unauthorized' }, 401);
-        await next();
-      },
-    }));
+    app.route(
+      '/',
+      outboxRoutes({
+        relay,
+        guard: async (c, next) => {
+          guarded++;
+          if (c.req.header('authorization') !== 'Bearer scheduler') return c.json({ error: 'unauthorized' }, 401);
+          await next();
+        },
+      }),
+    );
 
     expect((await app.request('/outbox/drain', { method: 'POST' })).status).toBe(401);
     const changed = await upsertRows(t.sql, mirrors.patients, patients(3), { actor: 'test:http' });
 
-    const refused = await app.request('/outbox/drain', { method: 'POST', headers: { authorization: 'Bearer scheduler' } });
+    const refused = await app.request('/outbox/drain', {
+      method: 'POST',
+      headers: { authorization: 'Bearer scheduler' },
+    });
     expect(refused.status).toBe(503);
-    expect(await refused.json()).toEqual({ error: 'publish failed; rows stay pending', published: 0, messages: 0, failed: 3 });
-    const [row] = await t.sql`SELECT count(*)::int AS n, min(attempts) AS attempts, min(last_error_class) AS cls FROM outbox WHERE published_at IS NULL`;
+    expect(await refused.json()).toEqual({
+      error: 'publish failed; rows stay pending',
+      published: 0,
+      messages: 0,
+      failed: 3,
+    });
+    const [row] =
+      await t.sql`SELECT count(*)::int AS n, min(attempts) AS attempts, min(last_error_class) AS cls FROM outbox WHERE published_at IS NULL`;
     expect(row).toEqual({ n: 3, attempts: 1, cls: 'PushRejectedError:503' });
 
     status = 204;
@@ -105,7 +144,10 @@ describe('relay with the http publisher, and POST /outbox/drain', () => {
     expect(await ok.json()).toEqual({ published: 3, messages: 1 });
     expect(guarded).toBe(3);
     const last = pushEnvelopeSchema.parse(target.bodies.at(-1));
-    expect(JSON.parse(Buffer.from(last.message.data, 'base64').toString())).toEqual({ table: 'patients', ids: changed.map((c) => c.id).sort((a, b) => a - b) });
+    expect(JSON.parse(Buffer.from(last.message.data, 'base64').toString())).toEqual({
+      table: 'patients',
+      ids: changed.map((c) => c.id).sort((a, b) => a - b),
+    });
 
     const idle = await app.request('/outbox/drain', { method: 'POST', headers: { authorization: 'Bearer scheduler' } });
     expect(await idle.json()).toEqual({ published: 0, messages: 0 });

@@ -20,7 +20,10 @@ describe('setupPubSub against the emulator', () => {
       const [sub] = await clients.subscriber.getSubscription({ subscription: result.subscription });
       expect(sub.topic).toBe(`projects/local/topics/${topic}`);
       expect(sub.pushConfig?.pushEndpoint ?? '').toBe('');
-      expect(sub.deadLetterPolicy).toMatchObject({ deadLetterTopic: `projects/local/topics/${topic}-dlq`, maxDeliveryAttempts: 7 });
+      expect(sub.deadLetterPolicy).toMatchObject({
+        deadLetterTopic: `projects/local/topics/${topic}-dlq`,
+        maxDeliveryAttempts: 7,
+      });
       expect(Number(sub.retryPolicy?.minimumBackoff?.seconds)).toBe(10);
       expect(Number(sub.retryPolicy?.maximumBackoff?.seconds)).toBe(600);
       expect(sub.ackDeadlineSeconds).toBe(60);
@@ -38,7 +41,11 @@ describe('setupPubSub against the emulator', () => {
     expect(first.subscription).toBe(`projects/local/subscriptions/${topic}-coda-push`);
     const second = await setupPubSub(options);
     expect(second.resources.every((r) => r.action === 'unchanged')).toBe(true);
-    const third = await setupPubSub({ ...options, pushEndpoint: 'http://127.0.0.1:10/pubsub/push', maxDeliveryAttempts: 9 });
+    const third = await setupPubSub({
+      ...options,
+      pushEndpoint: 'http://127.0.0.1:10/pubsub/push',
+      maxDeliveryAttempts: 9,
+    });
     expect(third.resources.find((r) => r.name === first.subscription)?.action).toBe('updated');
     const clients = pubsubClients({ projectId, apiEndpoint: emulatorHost() });
     try {
@@ -48,15 +55,25 @@ describe('setupPubSub against the emulator', () => {
     } finally {
       await clients.close();
     }
-    const fourth = await setupPubSub({ ...options, pushEndpoint: 'http://127.0.0.1:10/pubsub/push', maxDeliveryAttempts: 9 });
+    const fourth = await setupPubSub({
+      ...options,
+      pushEndpoint: 'http://127.0.0.1:10/pubsub/push',
+      maxDeliveryAttempts: 9,
+    });
     expect(fourth.resources.every((r) => r.action === 'unchanged')).toBe(true);
   });
 
   it('refuses out-of-range settings before creating anything, naming the setting and the range', async () => {
     const topic = uniqueTopic();
-    await expect(setupPubSub({ projectId, apiEndpoint: emulatorHost(), topic, maxDeliveryAttempts: 3 })).rejects.toThrow(PubSubSetupError);
-    await expect(setupPubSub({ projectId, apiEndpoint: emulatorHost(), topic, maxDeliveryAttempts: 3 })).rejects.toThrow(/maxDeliveryAttempts must be an integer from 5 to 100, got 3/);
-    await expect(setupPubSub({ projectId, apiEndpoint: emulatorHost(), topic: 'ab' })).rejects.toThrow(/3–255 characters/);
+    await expect(
+      setupPubSub({ projectId, apiEndpoint: emulatorHost(), topic, maxDeliveryAttempts: 3 }),
+    ).rejects.toThrow(PubSubSetupError);
+    await expect(
+      setupPubSub({ projectId, apiEndpoint: emulatorHost(), topic, maxDeliveryAttempts: 3 }),
+    ).rejects.toThrow(/maxDeliveryAttempts must be an integer from 5 to 100, got 3/);
+    await expect(setupPubSub({ projectId, apiEndpoint: emulatorHost(), topic: 'ab' })).rejects.toThrow(
+      /3–255 characters/,
+    );
     const clients = pubsubClients({ projectId, apiEndpoint: emulatorHost() });
     try {
       await expect(clients.publisher.getTopic({ topic: clients.topicName(topic) })).rejects.toMatchObject({ code: 5 });

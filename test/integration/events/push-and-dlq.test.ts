@@ -12,10 +12,18 @@ const projectId = 'local';
 describe.concurrent('push driver (pull subscription behaving like push)', () => {
   it('redelivers after non-2xx answers: a handler answering 500 three times then 204 sees deliveryAttempt 1..4', async () => {
     const topic = uniqueTopic('driver');
-    await setupPubSub({ projectId, apiEndpoint: emulatorHost(), topic, minimumBackoffSeconds: 0, maximumBackoffSeconds: 0 });
+    await setupPubSub({
+      projectId,
+      apiEndpoint: emulatorHost(),
+      topic,
+      minimumBackoffSeconds: 0,
+      maximumBackoffSeconds: 0,
+    });
     const seen: PushEnvelope[] = [];
     const driver = createPushDriver({
-      host: emulatorHost(), projectId, subscription: `${topic}-sub`,
+      host: emulatorHost(),
+      projectId,
+      subscription: `${topic}-sub`,
       handler: async (request) => {
         seen.push(pushEnvelopeSchema.parse(await request.json()));
         return new Response(null, { status: seen.length <= 3 ? 500 : 204 });
@@ -27,7 +35,10 @@ describe.concurrent('push driver (pull subscription behaving like push)', () => 
       await driver.runUntil(() => driver.deliveries.some((d) => d.acked));
       expect(seen.map((e) => e.deliveryAttempt)).toEqual([1, 2, 3, 4]);
       expect(seen.every((e) => e.message.messageId === messageId && e.message.message_id === messageId)).toBe(true);
-      expect(JSON.parse(Buffer.from(seen[0]!.message.data, 'base64').toString())).toEqual({ table: 'patients', ids: [1, 2, 3] });
+      expect(JSON.parse(Buffer.from(seen[0]!.message.data, 'base64').toString())).toEqual({
+        table: 'patients',
+        ids: [1, 2, 3],
+      });
       expect(seen[0]!.subscription).toBe(`projects/local/subscriptions/${topic}-sub`);
       expect(driver.deliveries.map((d) => d.status)).toEqual([500, 500, 500, 204]);
       // Acked: nothing comes back.
@@ -40,10 +51,19 @@ describe.concurrent('push driver (pull subscription behaving like push)', () => 
 
   it('dead-letters a message its handler always refuses after maxDeliveryAttempts, and replayDeadLetters brings it back once', async () => {
     const topic = uniqueTopic('dlq');
-    await setupPubSub({ projectId, apiEndpoint: emulatorHost(), topic, maxDeliveryAttempts: 5, minimumBackoffSeconds: 0, maximumBackoffSeconds: 0 });
+    await setupPubSub({
+      projectId,
+      apiEndpoint: emulatorHost(),
+      topic,
+      maxDeliveryAttempts: 5,
+      minimumBackoffSeconds: 0,
+      maximumBackoffSeconds: 0,
+    });
     let healthy = false;
     const driver = createPushDriver({
-      host: emulatorHost(), projectId, subscription: `${topic}-sub`,
+      host: emulatorHost(),
+      projectId,
+      subscription: `${topic}-sub`,
       handler: async () => new Response(healthy ? null : 'poison', { status: healthy ? 204 : 500 }),
     });
     const publisher = createPubSubPublisher({ projectId, topic, apiEndpoint: emulatorHost() });
@@ -63,7 +83,9 @@ describe.concurrent('push driver (pull subscription behaving like push)', () => 
       expect(moved).toHaveLength(1);
       expect(moved[0]).toMatchObject({ deadLetterMessageId: expect.any(String), table: 'appointments', idCount: 1 });
       // The DLQ is empty now.
-      expect(await replayDeadLetters({ projectId, apiEndpoint: emulatorHost(), topic, pullTimeoutMs: 500 })).toEqual([]);
+      expect(await replayDeadLetters({ projectId, apiEndpoint: emulatorHost(), topic, pullTimeoutMs: 500 })).toEqual(
+        [],
+      );
 
       healthy = true;
       await driver.runUntil(() => driver.deliveries.some((d) => d.acked));
@@ -84,7 +106,12 @@ describe.concurrent('push driver (pull subscription behaving like push)', () => 
     const ids: string[] = [];
     for (const n of [1, 2, 3]) {
       const message = encodeChangeEvent({ table: 'patients', ids: Array.from({ length: n }, (_, i) => i + 1) });
-      ids.push(await dlq.publish({ data: message.data, attributes: { ...message.attributes, CloudPubSubDeadLetterSourceSubscription: setup.subscription } }));
+      ids.push(
+        await dlq.publish({
+          data: message.data,
+          attributes: { ...message.attributes, CloudPubSubDeadLetterSourceSubscription: setup.subscription },
+        }),
+      );
     }
     await dlq.close();
     const first = await replayDeadLetters({ projectId, apiEndpoint: emulatorHost(), topic, limit: 2 });
@@ -96,7 +123,11 @@ describe.concurrent('push driver (pull subscription behaving like push)', () => 
     expect(arrived).toHaveLength(3);
     for (const message of arrived) {
       const event = JSON.parse(message.data.toString()) as { table: string; ids: number[] };
-      expect(message.attributes).toEqual({ table: 'patients', count: String(event.ids.length), replayed_from_dlq: expect.any(String) });
+      expect(message.attributes).toEqual({
+        table: 'patients',
+        count: String(event.ids.length),
+        replayed_from_dlq: expect.any(String),
+      });
       expect(ids).toContain(message.attributes.replayed_from_dlq);
     }
   });
@@ -131,7 +162,10 @@ describe("the emulator's own push subscription", () => {
       const envelope = pushEnvelopeSchema.parse(bodies[0]);
       expect(envelope.message.messageId ?? envelope.message.message_id).toBe(messageId);
       expect(envelope.subscription).toBe(`projects/local/subscriptions/${topic}-coda-push`);
-      expect(JSON.parse(Buffer.from(envelope.message.data, 'base64').toString())).toEqual({ table: 'patients', ids: [7] });
+      expect(JSON.parse(Buffer.from(envelope.message.data, 'base64').toString())).toEqual({
+        table: 'patients',
+        ids: [7],
+      });
     } finally {
       await publisher.close();
     }

@@ -23,7 +23,13 @@ let serial = 0;
 const patients = (n: number, firstName = 'Zed'): MirrorRows['patients'][] =>
   Array.from({ length: n }, () => {
     const id = String(900_000 + ++serial);
-    return { drchrono_id: id, first_name: firstName, last_name: 'Fakeperson', raw: { id: Number(id) }, source_updated_at: '2026-01-01T00:00:00Z' };
+    return {
+      drchrono_id: id,
+      first_name: firstName,
+      last_name: 'Fakeperson',
+      raw: { id: Number(id) },
+      source_updated_at: '2026-01-01T00:00:00Z',
+    };
   });
 
 async function pending(): Promise<number> {
@@ -57,7 +63,12 @@ describe('coalesce', () => {
       { id: '2001', table_name: 'appointments', row_id: '7' },
     ];
     const chunks = coalesce(rows);
-    expect(chunks.map((c) => [c.event.table, c.event.ids.length])).toEqual([['patients', 500], ['patients', 500], ['patients', 1], ['appointments', 1]]);
+    expect(chunks.map((c) => [c.event.table, c.event.ids.length])).toEqual([
+      ['patients', 500],
+      ['patients', 500],
+      ['patients', 1],
+      ['appointments', 1],
+    ]);
     expect(chunks[0]!.outboxIds).toContain('2000');
     expect(chunks.flatMap((c) => c.outboxIds).length).toBe(rows.length);
   });
@@ -76,7 +87,12 @@ describe('outbox relay with the Pub/Sub emulator', () => {
       const result = await relay.drain();
       expect(result).toEqual({ published: 1200, messages: 3, failed: 0 });
       expect(await pending()).toBe(0);
-      const received = await pullAll({ host: emulatorHost(), projectId: 'local', subscription: `${topic}-sub`, expect: 3 });
+      const received = await pullAll({
+        host: emulatorHost(),
+        projectId: 'local',
+        subscription: `${topic}-sub`,
+        expect: 3,
+      });
       const events = received.map(decode);
       expect(events.map((e) => e.ids.length).sort((a, b) => b - a)).toEqual([500, 500, 200]);
       expect(new Set(events.flatMap((e) => e.ids))).toEqual(new Set(changed.map((c) => c.id)));
@@ -100,9 +116,15 @@ describe('outbox relay with the Pub/Sub emulator', () => {
       await new Promise((r) => setTimeout(r, 300));
       const started = Date.now();
       const changed = await upsertRows(t.sql, mirrors.patients, patients(3), context);
-      await waitFor('the relay to catch up', () => publisher.messages.length === 1, { timeoutMs: 5_000, intervalMs: 20 });
+      await waitFor('the relay to catch up', () => publisher.messages.length === 1, {
+        timeoutMs: 5_000,
+        intervalMs: 20,
+      });
       expect(Date.now() - started).toBeLessThan(3_000);
-      expect(decode(publisher.messages[0]!)).toEqual({ table: 'patients', ids: changed.map((c) => c.id).sort((a, b) => a - b) });
+      expect(decode(publisher.messages[0]!)).toEqual({
+        table: 'patients',
+        ids: changed.map((c) => c.id).sort((a, b) => a - b),
+      });
       await waitFor('the relay to catch up', async () => (await pending()) === 0, { timeoutMs: 5_000, intervalMs: 20 });
     } finally {
       await relay.stop();
@@ -119,9 +141,12 @@ describe('outbox relay with the Pub/Sub emulator', () => {
     const ids = changed.map((c) => c.id);
     expect(await relay.drain()).toEqual({ published: 0, messages: 0, failed: 4 });
     expect(await relay.drain()).toEqual({ published: 0, messages: 0, failed: 4 });
-    const rows = await t.sql`SELECT attempts, last_error_class, published_at FROM outbox WHERE table_name = 'patients' AND row_id = ANY(${ids}::bigint[])`;
+    const rows =
+      await t.sql`SELECT attempts, last_error_class, published_at FROM outbox WHERE table_name = 'patients' AND row_id = ANY(${ids}::bigint[])`;
     expect(rows).toHaveLength(4);
-    expect(rows.every((r) => r.attempts === 2 && r.last_error_class === 'PublishError' && r.published_at === null)).toBe(true);
+    expect(
+      rows.every((r) => r.attempts === 2 && r.last_error_class === 'PublishError' && r.published_at === null),
+    ).toBe(true);
     expect(logs.text()).toContain('outbox relay backing off');
     publisher.failing = false;
     expect(await relay.drain()).toEqual({ published: 4, messages: 1, failed: 0 });
@@ -143,13 +168,17 @@ describe('outbox relay with the Pub/Sub emulator', () => {
     const crashing = recordingPublisher();
     try {
       const changed = await upsertRows(t.sql, mirrors.patients, patients(5), context);
-      await expect(createOutboxRelay({ sql: relayDb.sql, publisher: crashing, logger: captureLogs().logger }).drain()).rejects.toThrow();
+      await expect(
+        createOutboxRelay({ sql: relayDb.sql, publisher: crashing, logger: captureLogs().logger }).drain(),
+      ).rejects.toThrow();
       expect(crashing.messages).toHaveLength(1);
       expect(await pending()).toBe(5);
       const [row] = await t.sql`SELECT max(attempts)::int AS attempts FROM outbox WHERE published_at IS NULL`;
       expect(row!.attempts).toBe(0);
       const again = recordingPublisher();
-      expect(await createOutboxRelay({ sql: t.sql, publisher: again, logger: captureLogs().logger }).drain()).toMatchObject({ published: 5, messages: 1 });
+      expect(
+        await createOutboxRelay({ sql: t.sql, publisher: again, logger: captureLogs().logger }).drain(),
+      ).toMatchObject({ published: 5, messages: 1 });
       expect(decode(again.messages[0]!).ids).toEqual(decode(crashing.messages[0]!).ids);
       expect(decode(again.messages[0]!).ids).toEqual(changed.map((c) => c.id).sort((a, b) => a - b));
     } finally {
@@ -161,7 +190,12 @@ describe('outbox relay with the Pub/Sub emulator', () => {
   it('times out a publish that never answers and keeps its rows pending', async () => {
     await relayIdle();
     const hanging: Publisher = { publish: () => new Promise<string>(() => {}), close: async () => {} };
-    const relay = createOutboxRelay({ sql: t.sql, publisher: hanging, logger: captureLogs().logger, publishTimeoutMs: 200 });
+    const relay = createOutboxRelay({
+      sql: t.sql,
+      publisher: hanging,
+      logger: captureLogs().logger,
+      publishTimeoutMs: 200,
+    });
     await upsertRows(t.sql, mirrors.patients, patients(2), context);
     expect(await relay.drain()).toEqual({ published: 0, messages: 0, failed: 2 });
     const [row] = await t.sql`SELECT last_error_class FROM outbox WHERE published_at IS NULL ORDER BY id DESC LIMIT 1`;
@@ -193,12 +227,18 @@ describe('outbox relay with the Pub/Sub emulator', () => {
     await relayIdle();
     const a = recordingPublisher();
     const b = recordingPublisher();
-    const relays = [a, b].map((publisher) => createOutboxRelay({ sql: t.sql, publisher, logger: captureLogs().logger, intervalMs: 100, batchLimit: 200 }));
+    const relays = [a, b].map((publisher) =>
+      createOutboxRelay({ sql: t.sql, publisher, logger: captureLogs().logger, intervalMs: 100, batchLimit: 200 }),
+    );
     await Promise.all(relays.map((r) => r.start()));
     try {
       const changed: number[] = [];
-      for (let i = 0; i < 10; i++) changed.push(...(await upsertRows(t.sql, mirrors.patients, patients(100), context)).map((c) => c.id));
-      await waitFor('the relay to catch up', async () => (await pending()) === 0, { timeoutMs: 10_000, intervalMs: 20 });
+      for (let i = 0; i < 10; i++)
+        changed.push(...(await upsertRows(t.sql, mirrors.patients, patients(100), context)).map((c) => c.id));
+      await waitFor('the relay to catch up', async () => (await pending()) === 0, {
+        timeoutMs: 10_000,
+        intervalMs: 20,
+      });
       const published = [...a.messages, ...b.messages].flatMap((m) => decode(m).ids);
       expect(published.sort((x, y) => x - y)).toEqual(changed.sort((x, y) => x - y));
     } finally {
@@ -211,4 +251,3 @@ describe('outbox relay with the Pub/Sub emulator', () => {
 async function relayIdle(): Promise<void> {
   expect(await pending()).toBe(0);
 }
-

@@ -16,7 +16,15 @@ const logs = captureLogs('drchrono-sync');
 beforeAll(async () => {
   t = await createTestDatabase();
   const app = createBaseApp({ sql: t.sql, logger: logs.logger, service: 'drchrono-sync' });
-  app.route('/', drchronoWebhookRoutes({ sql: t.sql, logger: logs.logger, timeZone: 'America/New_York', secret: 'a-secret-of-enough-length' }));
+  app.route(
+    '/',
+    drchronoWebhookRoutes({
+      sql: t.sql,
+      logger: logs.logger,
+      timeZone: 'America/New_York',
+      secret: 'a-secret-of-enough-length',
+    }),
+  );
   server = await listen(app, { port: 0, headersTimeoutMs: 500, requestTimeoutMs: 1_000 });
 });
 afterAll(async () => {
@@ -47,16 +55,26 @@ describe('server timeouts and clients that go away', () => {
   });
 
   it('closes a connection whose body never finishes within the request timeout', async () => {
-    const { ms, answer } = await heldFor('POST /webhooks/drchrono HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"object":');
+    const { ms, answer } = await heldFor(
+      'POST /webhooks/drchrono HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"object":',
+    );
     expect(ms).toBeLessThan(4_000);
     expect(answer).not.toMatch(/^HTTP\/1\.1 5\d\d/);
   });
 
   it('logs a client that hangs up mid-body at info, never as an unhandled error or a 5xx', async () => {
     const before = logs.lines().length;
-    await heldFor('POST /webhooks/drchrono HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nX-drchrono-signature: a-secret-of-enough-length\r\nContent-Length: 1000\r\n\r\n{"object":', { hangUpAfterMs: 100 });
+    await heldFor(
+      'POST /webhooks/drchrono HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nX-drchrono-signature: a-secret-of-enough-length\r\nContent-Length: 1000\r\n\r\n{"object":',
+      { hangUpAfterMs: 100 },
+    );
     await new Promise((r) => setTimeout(r, 300));
-    const lines = logs.lines().slice(before).map((l) => JSON.parse(l) as { severity?: string; message?: string; msg?: string; httpRequest?: { status: number } });
+    const lines = logs
+      .lines()
+      .slice(before)
+      .map(
+        (l) => JSON.parse(l) as { severity?: string; message?: string; msg?: string; httpRequest?: { status: number } },
+      );
     expect(lines.filter((l) => /unhandled error/.test(JSON.stringify(l)))).toEqual([]);
     expect(lines.filter((l) => (l.httpRequest?.status ?? 0) >= 500)).toEqual([]);
   });

@@ -19,26 +19,53 @@ beforeAll(() => {
 
 type Attrs = Record<string, any>;
 const copy = (): Attrs => structuredClone(staging) as Attrs;
-const one = (json: Attrs, type: string, match: (r: Attrs) => boolean): Attrs => Object.values(json.resource[type] as Record<string, Attrs>).find(match)!;
-const envOf = (json: Attrs, service: string): Attrs[] => one(json, 'google_cloud_run_v2_service', (s) => s.name === service).template.containers[0].env;
+const one = (json: Attrs, type: string, match: (r: Attrs) => boolean): Attrs =>
+  Object.values(json.resource[type] as Record<string, Attrs>).find(match)!;
+const envOf = (json: Attrs, service: string): Attrs[] =>
+  one(json, 'google_cloud_run_v2_service', (s) => s.name === service).template.containers[0].env;
 
 async function rehearseDrift(json: Attrs) {
   const lines: string[] = [];
-  const result = await rehearse({ stackName: 'staging', stack: json as TerraformJson, print: (line) => lines.push(line) });
+  const result = await rehearse({
+    stackName: 'staging',
+    stack: json as TerraformJson,
+    print: (line) => lines.push(line),
+  });
   return { ...result, output: lines.join('\n') };
 }
 
 describe('platform rehearse', () => {
   it('rehearses the staging deploy end to end and prints one line per step', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'rehearse', 'staging'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'rehearse', 'staging'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     expect(code, output).toBe(0);
-    for (const step of ['synth staging', 'stand-ins', 'secrets', 'environments', 'build', 'database', 'pubsub', 'migrate (job platform-migrate)',
-      'serve coda-push', 'serve drchrono-sync', 'push', 'webhook', 'scheduler sync-incremental', 'scheduler sync-deep', 'scheduler outbox-drain',
-      'scheduler maintenance-cleanup', 'coda', 'dlq runbook', 'names']) {
+    for (const step of [
+      'synth staging',
+      'stand-ins',
+      'secrets',
+      'environments',
+      'build',
+      'database',
+      'pubsub',
+      'migrate (job platform-migrate)',
+      'serve coda-push',
+      'serve drchrono-sync',
+      'push',
+      'webhook',
+      'scheduler sync-incremental',
+      'scheduler sync-deep',
+      'scheduler outbox-drain',
+      'scheduler maintenance-cleanup',
+      'coda',
+      'dlq runbook',
+      'names',
+    ]) {
       expect(output, step).toContain(`✓ ${step}`);
     }
     expect(output).toContain('moved 1 message(s) from change-events-dlq to change-events');
@@ -57,13 +84,16 @@ describe('platform rehearse', () => {
 
   it('fails naming the secret and the variable when a secret reference names a secret the stack does not create', async () => {
     const json = copy();
-    envOf(json, 'drchrono-sync').find((e) => e.name === 'DRCHRONO_CLIENT_ID')!.value_source.secret_key_ref.secret = 'drchrono-client-idd';
+    envOf(json, 'drchrono-sync').find((e) => e.name === 'DRCHRONO_CLIENT_ID')!.value_source.secret_key_ref.secret =
+      'drchrono-client-idd';
     const result = await rehearseDrift(json);
     expect(result.failure?.step).toBe('environments');
-    expect(result.failure?.message).toMatch(/^drchrono-sync: secret drchrono-client-idd \(DRCHRONO_CLIENT_ID\) does not exist/);
+    expect(result.failure?.message).toMatch(
+      /^drchrono-sync: secret drchrono-client-idd \(DRCHRONO_CLIENT_ID\) does not exist/,
+    );
   });
 
-  it('is stopped by the running system when the dead-letter subscription is renamed: the runbook\'s replay cannot find it', async () => {
+  it("is stopped by the running system when the dead-letter subscription is renamed: the runbook's replay cannot find it", async () => {
     const json = copy();
     one(json, 'google_pubsub_subscription', (s) => s.name === 'change-events-dlq').name = 'change-events-dlqq';
     const result = await rehearseDrift(json);

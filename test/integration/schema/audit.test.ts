@@ -4,33 +4,73 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as schema from '../../../schema/index.js';
 import { createTestDatabase, type TestDatabase } from '../../harness/database.js';
 
-const allTables = Object.values(schema as Record<string, unknown>).filter((v): v is PgTable => is(v, PgTable)).map((t) => getTableConfig(t).name);
+const allTables = Object.values(schema as Record<string, unknown>)
+  .filter((v): v is PgTable => is(v, PgTable))
+  .map((t) => getTableConfig(t).name);
 const auditedTables = allTables.filter((name) => !schema.unauditedTableNames.includes(name));
 
 /** A valid row for every audited table and one column change to make to it. Parents d1/p1/a1 exist. */
 const fixtures: Record<string, { row: Record<string, unknown>; update: Record<string, unknown> }> = {
-  providers: { row: { drchrono_id: 'd-fixture', raw: { id: 1 }, last_name: 'Fixture' }, update: { last_name: 'Renamed' } },
-  patients: { row: { drchrono_id: 'p-fixture', raw: { id: 2 }, first_name: 'Ada', doctor: 'd1' }, update: { first_name: 'Grace' } },
-  insurance_records: { row: { drchrono_id: 'p1:primary', raw: {}, patient: 'p1', rank: 'primary' }, update: { insurance_company: 'Acme' } },
-  appointments: { row: { drchrono_id: 'a-fixture', raw: {}, patient: 'p1', status: 'Confirmed' }, update: { status: 'Complete' } },
-  clinical_notes: { row: { drchrono_id: 'n-fixture', raw: {}, appointment: 'a1', locked: true }, update: { locked: false } },
-  medications: { row: { drchrono_id: 'm-fixture', raw: {}, patient: 'p1', name: 'Sertraline' }, update: { status: 'inactive' } },
-  problems: { row: { drchrono_id: 'pr-fixture', raw: {}, patient: 'p1', icd_code: 'F41.1', icd_version: 10 }, update: { status: 'resolved' } },
-  allergies: { row: { drchrono_id: 'al-fixture', raw: {}, patient: 'p1', description: 'Penicillin' }, update: { reaction: 'Rash' } },
-  deepcura_notes: { row: { deepcura_note_id: 'dc-fixture', raw: {}, transcript: 'fake' }, update: { link_status: 'linked_appointment' } },
+  providers: {
+    row: { drchrono_id: 'd-fixture', raw: { id: 1 }, last_name: 'Fixture' },
+    update: { last_name: 'Renamed' },
+  },
+  patients: {
+    row: { drchrono_id: 'p-fixture', raw: { id: 2 }, first_name: 'Ada', doctor: 'd1' },
+    update: { first_name: 'Grace' },
+  },
+  insurance_records: {
+    row: { drchrono_id: 'p1:primary', raw: {}, patient: 'p1', rank: 'primary' },
+    update: { insurance_company: 'Acme' },
+  },
+  appointments: {
+    row: { drchrono_id: 'a-fixture', raw: {}, patient: 'p1', status: 'Confirmed' },
+    update: { status: 'Complete' },
+  },
+  clinical_notes: {
+    row: { drchrono_id: 'n-fixture', raw: {}, appointment: 'a1', locked: true },
+    update: { locked: false },
+  },
+  medications: {
+    row: { drchrono_id: 'm-fixture', raw: {}, patient: 'p1', name: 'Sertraline' },
+    update: { status: 'inactive' },
+  },
+  problems: {
+    row: { drchrono_id: 'pr-fixture', raw: {}, patient: 'p1', icd_code: 'F41.1', icd_version: 10 },
+    update: { status: 'resolved' },
+  },
+  allergies: {
+    row: { drchrono_id: 'al-fixture', raw: {}, patient: 'p1', description: 'Penicillin' },
+    update: { reaction: 'Rash' },
+  },
+  deepcura_notes: {
+    row: { deepcura_note_id: 'dc-fixture', raw: {}, transcript: 'fake' },
+    update: { link_status: 'linked_appointment' },
+  },
   intake_checklists: { row: { patient: 'p1' }, update: { status: 'complete' } },
   post_appointment_tasks: { row: { appointment: 'a1', task_type: 'note_signoff' }, update: { status: 'done' } },
-  prior_authorizations: { row: { patient: 'p1', service_description: 'Psychological testing' }, update: { status: 'submitted' } },
+  prior_authorizations: {
+    row: { patient: 'p1', service_description: 'Psychological testing' },
+    update: { status: 'submitted' },
+  },
   questionnaire_responses: { row: { patient: 'p1', instrument: 'PHQ-9', total_score: 12 }, update: { total_score: 9 } },
-  consent_records: { row: { patient: 'p1', consent_type: 'telehealth', version: '2026-01', signed_at: '2026-01-05T10:00:00+00:00' }, update: { document_ref: 'gs://consents/1.pdf' } },
-  staff_roles: { row: { email: 'fixture@example.invalid', role: 'viewer', granted_by: 'admin@example.invalid' }, update: { role: 'billing' } },
+  consent_records: {
+    row: { patient: 'p1', consent_type: 'telehealth', version: '2026-01', signed_at: '2026-01-05T10:00:00+00:00' },
+    update: { document_ref: 'gs://consents/1.pdf' },
+  },
+  staff_roles: {
+    row: { email: 'fixture@example.invalid', role: 'viewer', granted_by: 'admin@example.invalid' },
+    update: { role: 'billing' },
+  },
 };
 
 let t: TestDatabase;
 
 /** postgres.js sends parameters as text; jsonb values go as their JSON text. */
 const params = (row: Record<string, unknown>) =>
-  Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v !== null && typeof v === 'object' ? JSON.stringify(v) : v])) as Record<string, string>;
+  Object.fromEntries(
+    Object.entries(row).map(([k, v]) => [k, v !== null && typeof v === 'object' ? JSON.stringify(v) : v]),
+  ) as Record<string, string>;
 
 beforeAll(async () => {
   t = await createTestDatabase();
@@ -41,7 +81,17 @@ beforeAll(async () => {
 afterAll(() => t.drop());
 
 async function changes(table: string, rowId: number) {
-  return t.sql<{ op: string; before: Record<string, unknown> | null; after: Record<string, unknown> | null; changed_columns: string[]; actor: string; request_id: string | null; txid: string }[]>`
+  return t.sql<
+    {
+      op: string;
+      before: Record<string, unknown> | null;
+      after: Record<string, unknown> | null;
+      changed_columns: string[];
+      actor: string;
+      request_id: string | null;
+      txid: string;
+    }[]
+  >`
     SELECT op, before, after, changed_columns, actor, request_id, txid FROM change_log
     WHERE table_name = ${table} AND row_id = ${rowId} ORDER BY id`;
 }
@@ -60,7 +110,10 @@ describe('the schema', () => {
     const byTable = Object.fromEntries(rows.map((r) => [r.table, r.triggers]));
     for (const table of auditedTables) {
       expect(byTable[table], `${table} lacks audit triggers: call audit_attach('${table}') in its migration`).toEqual([
-        'audit_delete', 'audit_insert', 'audit_update', 'set_updated_at',
+        'audit_delete',
+        'audit_insert',
+        'audit_update',
+        'set_updated_at',
       ]);
     }
   });
@@ -88,7 +141,8 @@ describe.each(Object.keys(fixtures))('auditing %s', (table) => {
   it('records an update with before, after and only the changed columns, and moves updated_at', async () => {
     const [before] = await t.sql`SELECT * FROM ${t.sql(table)} WHERE id = ${rowId}`;
     await new Promise((r) => setTimeout(r, 5));
-    const [after] = await t.sql`UPDATE ${t.sql(table)} SET ${t.sql(params(fixture.update))} WHERE id = ${rowId} RETURNING *`;
+    const [after] =
+      await t.sql`UPDATE ${t.sql(table)} SET ${t.sql(params(fixture.update))} WHERE id = ${rowId} RETURNING *`;
     expect(new Date(after!.updated_at).getTime()).toBeGreaterThan(new Date(before!.updated_at).getTime());
     const log = await changes(table, rowId);
     expect(log).toHaveLength(2);
@@ -156,10 +210,12 @@ describe('the audit trail', () => {
   });
 
   it('lets sync_log_finish close only a running row', async () => {
-    const [log] = await t.sql`INSERT INTO sync_log (kind, resource) VALUES ('incremental', 'appointments') RETURNING id`;
+    const [log] =
+      await t.sql`INSERT INTO sync_log (kind, resource) VALUES ('incremental', 'appointments') RETURNING id`;
     await t.sql`SELECT sync_log_finish(${log!.id}, 'failed', 5, 0, 0, 3, NULL, 'RateLimitedError')`;
     await t.sql`SELECT sync_log_finish(${log!.id}, 'succeeded', 99, 99, 0, 3, NULL, NULL)`;
-    const [row] = await t.sql`SELECT status, records_seen, error_class, finished_at FROM sync_log WHERE id = ${log!.id}`;
+    const [row] =
+      await t.sql`SELECT status, records_seen, error_class, finished_at FROM sync_log WHERE id = ${log!.id}`;
     expect(row).toMatchObject({ status: 'failed', records_seen: 5, error_class: 'RateLimitedError' });
     expect(row!.finished_at).not.toBeNull();
   });
@@ -202,9 +258,12 @@ describe('processed_messages cleanup', () => {
     await t.sql`INSERT INTO processed_messages (message_id, processed_at) VALUES
       ('old-1', now() - interval '8 days'), ('old-2', now() - interval '7 days 1 minute'),
       ('recent-1', now() - interval '6 days 23 hours'), ('recent-2', now())`;
-    const [{ removed }] = (await t.sql`SELECT processed_messages_cleanup() AS removed`) as unknown as [{ removed: number }];
+    const [{ removed }] = (await t.sql`SELECT processed_messages_cleanup() AS removed`) as unknown as [
+      { removed: number },
+    ];
     expect(removed).toBe(2);
-    const left = await t.sql`SELECT message_id FROM processed_messages WHERE message_id IN ('old-1', 'old-2', 'recent-1', 'recent-2') ORDER BY 1`;
+    const left =
+      await t.sql`SELECT message_id FROM processed_messages WHERE message_id IN ('old-1', 'old-2', 'recent-1', 'recent-2') ORDER BY 1`;
     expect(left.map((r) => r.message_id)).toEqual(['recent-1', 'recent-2']);
   });
 });

@@ -25,17 +25,23 @@ describe('auth configuration', () => {
   });
 
   it('keeps a separate allow-list for Pub/Sub push when PUSH_OIDC_ALLOWED_EMAILS is set, else shares the operator one', () => {
-    const separate = authSettingsFromEnv(authEnvSchema.parse({
-      ...deployed,
-      AUTH_OIDC_ALLOWED_EMAILS: 'scheduler-invoker@feel-august.iam.gserviceaccount.com',
-      PUSH_OIDC_ALLOWED_EMAILS: 'push@feel-august.iam.gserviceaccount.com',
-    }));
+    const separate = authSettingsFromEnv(
+      authEnvSchema.parse({
+        ...deployed,
+        AUTH_OIDC_ALLOWED_EMAILS: 'scheduler-invoker@feel-august.iam.gserviceaccount.com',
+        PUSH_OIDC_ALLOWED_EMAILS: 'push@feel-august.iam.gserviceaccount.com',
+      }),
+    );
     expect(separate.oidc?.allowedEmails).toEqual(['scheduler-invoker@feel-august.iam.gserviceaccount.com']);
     expect(separate.pushOidc?.allowedEmails).toEqual(['push@feel-august.iam.gserviceaccount.com']);
     expect(separate.pushOidc?.audience).toEqual(separate.oidc?.audience);
     const shared = authSettingsFromEnv(authEnvSchema.parse(deployed));
     expect(shared.pushOidc).toEqual(shared.oidc);
-    expect(authEnvSchema.safeParse({ ...deployed, PUSH_OIDC_ALLOWED_EMAILS: 'nobody' }).error?.issues.map((i) => i.path.join('.'))).toEqual(['PUSH_OIDC_ALLOWED_EMAILS']);
+    expect(
+      authEnvSchema
+        .safeParse({ ...deployed, PUSH_OIDC_ALLOWED_EMAILS: 'nobody' })
+        .error?.issues.map((i) => i.path.join('.')),
+    ).toEqual(['PUSH_OIDC_ALLOWED_EMAILS']);
   });
 
   it('enables IAP only when AUTH_IAP_AUDIENCE is set', () => {
@@ -50,7 +56,10 @@ describe('auth configuration', () => {
     const result = authEnvSchema.safeParse({ ...deployed, PUSH_AUTH: 'none' });
     expect(result.success).toBe(false);
     expect(result.error?.issues).toEqual([
-      expect.objectContaining({ path: ['PUSH_AUTH'], message: expect.stringMatching(/refused on Cloud Run \(K_SERVICE is set\); use 'oidc'/) }),
+      expect.objectContaining({
+        path: ['PUSH_AUTH'],
+        message: expect.stringMatching(/refused on Cloud Run \(K_SERVICE is set\); use 'oidc'/),
+      }),
     ]);
   });
 
@@ -61,7 +70,10 @@ describe('auth configuration', () => {
 
   it('requires the OIDC audience and allowed emails unless PUSH_AUTH=none', () => {
     const result = authEnvSchema.safeParse({});
-    expect(result.error?.issues.map((i) => i.path.join('.'))).toEqual(['AUTH_OIDC_AUDIENCE', 'AUTH_OIDC_ALLOWED_EMAILS']);
+    expect(result.error?.issues.map((i) => i.path.join('.'))).toEqual([
+      'AUTH_OIDC_AUDIENCE',
+      'AUTH_OIDC_ALLOWED_EMAILS',
+    ]);
   });
 
   it.each([

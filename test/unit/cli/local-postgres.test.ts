@@ -2,7 +2,11 @@ import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { firstUntraversableDirectory, PostgresUserCannotReachError, startLocalPostgres } from '../../../cli/local/postgres.js';
+import {
+  firstUntraversableDirectory,
+  PostgresUserCannotReachError,
+  startLocalPostgres,
+} from '../../../cli/local/postgres.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -18,9 +22,12 @@ describe('local PostgreSQL as root: can the postgres user reach its files', () =
     expect(await firstUntraversableDirectory(path.join(dir, 'a', 'b'))).toBeUndefined();
   });
 
-  it.runIf(process.getuid?.() === 0)('refuses to start under a directory the postgres user cannot enter, saying what to do', async () => {
-    const start = startLocalPostgres({ dataDir: path.join(dir, 'checkout', '.local', 'pg') });
-    await expect(start).rejects.toThrow(PostgresUserCannotReachError);
-    await expect(start).rejects.toThrow(new RegExp(`cannot enter ${dir} .*chmod o\\+x ${dir}`));
-  });
+  it.runIf(process.getuid?.() === 0)(
+    'refuses to start under a directory the postgres user cannot enter, saying what to do',
+    async () => {
+      const start = startLocalPostgres({ dataDir: path.join(dir, 'checkout', '.local', 'pg') });
+      await expect(start).rejects.toThrow(PostgresUserCannotReachError);
+      await expect(start).rejects.toThrow(new RegExp(`cannot enter ${dir} .*chmod o\\+x ${dir}`));
+    },
+  );
 });

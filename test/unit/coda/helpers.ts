@@ -16,6 +16,7 @@ export function recordingSql(): { sql: Sql; rows: unknown[][] } {
 /** The Coda sandbox served in-process: `fetch` goes straight to its Hono app. */
 export function inProcessCoda(options: Partial<CodaSandboxOptions> = {}) {
   const sandbox = createCodaSandbox({ tokens: [TOKEN], ...options });
-  const fetch = ((input: string | URL | Request, init?: RequestInit) => sandbox.app.fetch(new Request(input, init))) as typeof globalThis.fetch;
+  const fetch = ((input: string | URL | Request, init?: RequestInit) =>
+    sandbox.app.fetch(new Request(input, init))) as typeof globalThis.fetch;
   return { ...sandbox, fetch, baseUrl: 'http://coda.test/apis/v1' };
 }

@@ -14,7 +14,10 @@ describe('createSlidingWindowGate', () => {
     const gate = createSlidingWindowGate({ cap: 9, windowMs: 6_000, clock: time.clock, sleep: time.sleep });
     const starts: number[] = [];
     // Bursts, trickles and idle gaps, including a burst just before and just after a window boundary.
-    const gaps = [0, 0, 0, 5_900, 0, 0, 0, 0, 0, 0, 0, 0, 100, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 700, 1_300, 0, 0, 9_000, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    const gaps = [
+      0, 0, 0, 5_900, 0, 0, 0, 0, 0, 0, 0, 0, 100, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 700, 1_300, 0, 0, 9_000, 0, 0, 0, 0,
+      0, 0, 0, 0, 0, 0, 0,
+    ];
     for (const gap of gaps) {
       time.advance(gap);
       const release = await gate.acquire();

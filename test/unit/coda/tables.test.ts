@@ -17,7 +17,9 @@ describe('toCodaValue', () => {
   });
 
   it('writes jsonb as compact JSON text and NULL as an empty cell', () => {
-    expect(toCodaValue([{ item: 'insurance_card', done: true }], 'jsonb')).toBe('[{"item":"insurance_card","done":true}]');
+    expect(toCodaValue([{ item: 'insurance_card', done: true }], 'jsonb')).toBe(
+      '[{"item":"insurance_card","done":true}]',
+    );
     expect(toCodaValue(null, 'text')).toBe('');
     expect(toCodaValue(undefined, 'timestamptz')).toBe('');
   });

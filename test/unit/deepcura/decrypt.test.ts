@@ -2,8 +2,14 @@ import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  assertGridhookFresh, assertGridhookKey, decryptGridhook, encryptGridhook, parseGridhookKey,
-  GridhookAuthError, GridhookPayloadError, GridhookStaleError,
+  assertGridhookFresh,
+  assertGridhookKey,
+  decryptGridhook,
+  encryptGridhook,
+  parseGridhookKey,
+  GridhookAuthError,
+  GridhookPayloadError,
+  GridhookStaleError,
 } from '../../../sync/deepcura/decrypt.js';
 import { GridhookConfigError } from '../../../sync/deepcura/errors.js';
 
@@ -40,21 +46,31 @@ describe('decryptGridhook', () => {
   it('refuses a truncated tag even though the prefix is genuine', () => {
     const envelope = encryptGridhook(payload, key);
     for (const length of [4, 8, 12, 15]) {
-      expect(() => decryptGridhook({ ...envelope, tag: b64(bytes(envelope.tag).subarray(0, length)) }, key)).toThrow(GridhookAuthError);
+      expect(() => decryptGridhook({ ...envelope, tag: b64(bytes(envelope.tag).subarray(0, length)) }, key)).toThrow(
+        GridhookAuthError,
+      );
     }
   });
 
   it('refuses an iv that is not 12 bytes', () => {
     const envelope = encryptGridhook(payload, key);
-    expect(() => decryptGridhook({ ...envelope, iv: b64(bytes(envelope.iv).subarray(0, 8)) }, key)).toThrow(GridhookAuthError);
-    expect(() => decryptGridhook({ ...envelope, iv: b64(Buffer.concat([bytes(envelope.iv), Buffer.alloc(4)])) }, key)).toThrow(GridhookAuthError);
+    expect(() => decryptGridhook({ ...envelope, iv: b64(bytes(envelope.iv).subarray(0, 8)) }, key)).toThrow(
+      GridhookAuthError,
+    );
+    expect(() =>
+      decryptGridhook({ ...envelope, iv: b64(Buffer.concat([bytes(envelope.iv), Buffer.alloc(4)])) }, key),
+    ).toThrow(GridhookAuthError);
   });
 
   it('refuses a ciphertext with an appended or removed byte', () => {
     const envelope = encryptGridhook(payload, key);
     const ciphertext = bytes(envelope.ciphertext);
-    expect(() => decryptGridhook({ ...envelope, ciphertext: b64(ciphertext.subarray(1)) }, key)).toThrow(GridhookAuthError);
-    expect(() => decryptGridhook({ ...envelope, ciphertext: b64(Buffer.concat([ciphertext, Buffer.from([0])])) }, key)).toThrow(GridhookAuthError);
+    expect(() => decryptGridhook({ ...envelope, ciphertext: b64(ciphertext.subarray(1)) }, key)).toThrow(
+      GridhookAuthError,
+    );
+    expect(() =>
+      decryptGridhook({ ...envelope, ciphertext: b64(Buffer.concat([ciphertext, Buffer.from([0])])) }, key),
+    ).toThrow(GridhookAuthError);
   });
 
   it('refuses any single tampered byte of iv, ciphertext or tag (property)', () => {

@@ -1,13 +1,22 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { encryptGridhook, GridhookAuthError, GridhookPayloadError, GridhookStaleError } from '../../../sync/deepcura/decrypt.js';
+import {
+  encryptGridhook,
+  GridhookAuthError,
+  GridhookPayloadError,
+  GridhookStaleError,
+} from '../../../sync/deepcura/decrypt.js';
 import { parseGridhookPayload, type GridhookPayloadInput } from '../../../sync/deepcura/payload.js';
 import { openGridhook } from '../../../sync/deepcura/receive.js';
 import { buildSyntheticDeepcuraNote } from '../../../sandbox/deepcura/sender.js';
 
 const now = new Date('2025-03-01T12:00:00Z');
 const valid = (): GridhookPayloadInput => ({
-  ...buildSyntheticDeepcuraNote({ patient: 1001, appointment: { id: '5001', scheduled_time: '2025-03-01T09:00:00' }, createdAt: now }),
+  ...buildSyntheticDeepcuraNote({
+    patient: 1001,
+    appointment: { id: '5001', scheduled_time: '2025-03-01T09:00:00' },
+    createdAt: now,
+  }),
   sent_at: now.toISOString(),
 });
 
@@ -23,7 +32,9 @@ function payloadError(value: unknown): GridhookPayloadError {
 
 describe('parseGridhookPayload', () => {
   it('accepts the synthetic note and turns numeric ids into strings', () => {
-    const { payload, raw } = parseGridhookPayload(JSON.stringify({ ...valid(), patient_id: 1001, extra: 'kept in raw' }));
+    const { payload, raw } = parseGridhookPayload(
+      JSON.stringify({ ...valid(), patient_id: 1001, extra: 'kept in raw' }),
+    );
     expect(payload.patient_id).toBe('1001');
     expect(payload.appointment_id).toBe('5001');
     expect(payload.visit_date).toBe('2025-03-01');
@@ -31,7 +42,9 @@ describe('parseGridhookPayload', () => {
   });
 
   it('accepts a null appointment_id and a sent_at with an offset', () => {
-    const { payload } = parseGridhookPayload(JSON.stringify({ ...valid(), appointment_id: null, sent_at: '2025-03-01T07:00:00-05:00' }));
+    const { payload } = parseGridhookPayload(
+      JSON.stringify({ ...valid(), appointment_id: null, sent_at: '2025-03-01T07:00:00-05:00' }),
+    );
     expect(payload.appointment_id).toBeNull();
   });
 
@@ -45,7 +58,9 @@ describe('parseGridhookPayload', () => {
       icd10_suggestions: [{ code: '' }],
     };
     const error = payloadError(bad);
-    expect(error.fields).toEqual(expect.arrayContaining(['visit_date', 'soap.plan', 'risk_assessment.level', 'icd10_suggestions.0.code']));
+    expect(error.fields).toEqual(
+      expect.arrayContaining(['visit_date', 'soap.plan', 'risk_assessment.level', 'icd10_suggestions.0.code']),
+    );
     expect(error.message).toContain('soap.plan: expected string');
     expect(error.message).not.toContain(secret);
     expect(error.problems.join(' ')).not.toContain(secret);
@@ -88,10 +103,14 @@ describe('openGridhook', () => {
     expect(() => openGridhook(old, { key, now })).toThrow(GridhookStaleError);
     expect(() => openGridhook(future, { key, now })).toThrow(GridhookStaleError);
     expect(() => openGridhook(old, { key, now, replayWindowSeconds: 600 })).not.toThrow();
-    expect(() => openGridhook(encryptGridhook({ junk: true }, randomBytes(32)), { key, now })).toThrow(GridhookAuthError);
+    expect(() => openGridhook(encryptGridhook({ junk: true }, randomBytes(32)), { key, now })).toThrow(
+      GridhookAuthError,
+    );
   });
 
   it('refuses an authentic envelope whose payload breaks the schema', () => {
-    expect(() => openGridhook(encryptGridhook({ ...valid(), transcript: null }, key), { key, now })).toThrow(GridhookPayloadError);
+    expect(() => openGridhook(encryptGridhook({ ...valid(), transcript: null }, key), { key, now })).toThrow(
+      GridhookPayloadError,
+    );
   });
 });

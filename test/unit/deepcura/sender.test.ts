@@ -24,7 +24,12 @@ describe('Deep Cura sandbox sender', () => {
         return new Response('{"status":"stored"}', { status: 200 });
       }) as typeof fetch,
     });
-    const result = await sender.send(buildSyntheticDeepcuraNote({ patient: { id: 7 }, appointment: { id: 'a-9', scheduled_time: '2025-02-28T15:30:00' } }));
+    const result = await sender.send(
+      buildSyntheticDeepcuraNote({
+        patient: { id: 7 },
+        appointment: { id: 'a-9', scheduled_time: '2025-02-28T15:30:00' },
+      }),
+    );
     expect(result.status).toBe(200);
     expect(requests).toHaveLength(1);
     expect(new Headers(requests[0]!.init.headers).get('content-type')).toBe('application/json');

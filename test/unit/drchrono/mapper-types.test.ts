@@ -13,7 +13,12 @@ const ctx = { timeZone: 'America/New_York' };
 describe('mirror rows typed from the Drizzle tables', () => {
   it('accepts a row keyed by the SQL column names, with null and UnstorableValue where a mapper may put them', () => {
     const row: MirrorRows['patients'] = {
-      drchrono_id: '1', raw: {}, source_updated_at: null, first_name: 'Ada', date_of_birth: null, doctor: '7',
+      drchrono_id: '1',
+      raw: {},
+      source_updated_at: null,
+      first_name: 'Ada',
+      date_of_birth: null,
+      doctor: '7',
       city: new UnstorableValue('not_text'),
     };
     expect(row.first_name).toBe('Ada');
@@ -49,7 +54,7 @@ describe('mirror rows typed from the Drizzle tables', () => {
     expect([noRaw, noRank, managed]).toHaveLength(3);
   });
 
-  it('checks the rows given to upsertBatch against the spec\'s own table', () => {
+  it("checks the rows given to upsertBatch against the spec's own table", () => {
     expectTypeOf<MirrorRows['clinical_notes']>().toEqualTypeOf<MirrorRowOf<typeof schema.clinicalNotes>>();
     // @ts-expect-error `locked` is a clinical_notes column, not a patients one
     const misrouted = () => upsertBatch(null as never, mirrors.patients, [{ drchrono_id: '1', raw: {}, locked: true }]);

@@ -4,10 +4,19 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startSecretManagerSandbox, type RunningSecretManagerSandbox } from '../../../sandbox/secret-manager/index.js';
 import {
-  FileTokenStore, parseTokenStore, SecretManagerError, SecretManagerTokenStore, TokenStoreFormatError, type TokenPair,
+  FileTokenStore,
+  parseTokenStore,
+  SecretManagerError,
+  SecretManagerTokenStore,
+  TokenStoreFormatError,
+  type TokenPair,
 } from '../../../sync/drchrono/token-store.js';
 
-const pair = (n: number): TokenPair => ({ accessToken: `access-${n}`, refreshToken: `refresh-${n}`, expiresAt: new Date(Date.UTC(2026, 2, 1, n)) });
+const pair = (n: number): TokenPair => ({
+  accessToken: `access-${n}`,
+  refreshToken: `refresh-${n}`,
+  expiresAt: new Date(Date.UTC(2026, 2, 1, n)),
+});
 
 describe('FileTokenStore', () => {
   let dir: string;
@@ -26,7 +35,11 @@ describe('FileTokenStore', () => {
     await store.save(pair(1));
     expect(await store.load()).toEqual(pair(1));
     expect((await stat(file)).mode & 0o777).toBe(0o600);
-    expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({ access_token: 'access-1', refresh_token: 'refresh-1', expires_at: '2026-03-01T01:00:00.000Z' });
+    expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({
+      access_token: 'access-1',
+      refresh_token: 'refresh-1',
+      expires_at: '2026-03-01T01:00:00.000Z',
+    });
   });
 
   it('replaces the file by rename, leaving no temp files, and readers never see a torn write', async () => {
@@ -62,7 +75,11 @@ describe('SecretManagerTokenStore against the Secret Manager stand-in', () => {
   beforeAll(async () => {
     sm = await startSecretManagerSandbox({ secrets: [secret] });
     store = new SecretManagerTokenStore({
-      project: 'demo-project', secret: 'drchrono-token', fetch, baseUrl: sm.url, getAccessToken: async () => sm.control.accessToken,
+      project: 'demo-project',
+      secret: 'drchrono-token',
+      fetch,
+      baseUrl: sm.url,
+      getAccessToken: async () => sm.control.accessToken,
     });
   });
   afterAll(() => sm.close());
@@ -86,7 +103,13 @@ describe('SecretManagerTokenStore against the Secret Manager stand-in', () => {
   });
 
   it('sends the bearer token; a wrong one is a SecretManagerError with the status, not the payload', async () => {
-    const wrong = new SecretManagerTokenStore({ project: 'demo-project', secret: 'drchrono-token', fetch, baseUrl: sm.url, getAccessToken: async () => 'nope' });
+    const wrong = new SecretManagerTokenStore({
+      project: 'demo-project',
+      secret: 'drchrono-token',
+      fetch,
+      baseUrl: sm.url,
+      getAccessToken: async () => 'nope',
+    });
     await expect(wrong.load()).rejects.toMatchObject({ name: 'SecretManagerError', status: 401, operation: 'access' });
     const error = await wrong.save(pair(9)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SecretManagerError);
@@ -108,13 +131,18 @@ describe('parseTokenStore', () => {
   });
 
   it('builds a Secret Manager store from secret-manager:projects/<p>/secrets/<s>', () => {
-    const store = parseTokenStore('secret-manager:projects/feel-august-prod/secrets/drchrono-token', { getAccessToken: async () => 't' });
+    const store = parseTokenStore('secret-manager:projects/feel-august-prod/secrets/drchrono-token', {
+      getAccessToken: async () => 't',
+    });
     expect(store).toBeInstanceOf(SecretManagerTokenStore);
     expect((store as SecretManagerTokenStore).secretName).toBe('projects/feel-august-prod/secrets/drchrono-token');
     expect((store as SecretManagerTokenStore).baseUrl).toBe('https://secretmanager.googleapis.com/v1');
   });
 
-  it.each(['', 'file:', 'secret-manager:drchrono-token', 'secret-manager:projects/p/secrets/', 'vault:x'])('rejects %j naming the accepted forms', (spec) => {
-    expect(() => parseTokenStore(spec)).toThrow(/DRCHRONO_TOKEN_STORE/);
-  });
+  it.each(['', 'file:', 'secret-manager:drchrono-token', 'secret-manager:projects/p/secrets/', 'vault:x'])(
+    'rejects %j naming the accepted forms',
+    (spec) => {
+      expect(() => parseTokenStore(spec)).toThrow(/DRCHRONO_TOKEN_STORE/);
+    },
+  );
 });

@@ -1,7 +1,11 @@
 import fc from 'fast-check';
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { handshakeToken, isHandshakeMessage, verifyDrChronoSignature } from '../../../sync/drchrono/webhook-signature.js';
+import {
+  handshakeToken,
+  isHandshakeMessage,
+  verifyDrChronoSignature,
+} from '../../../sync/drchrono/webhook-signature.js';
 
 const SECRET = 'a-webhook-secret-of-24-chars';
 const hmac = (value: string) => createHmac('sha256', SECRET).update(value).digest('hex');

@@ -18,19 +18,62 @@ describe('decodePushEnvelope', () => {
   it('decodes a well-formed envelope into the event, ids and publish time', () => {
     const envelope = valid();
     const decoded = decodePushEnvelope(JSON.stringify(envelope));
-    expect(decoded).toMatchObject({ messageId: '1234567890', subscription: SUB, deliveryAttempt: 1, event: { table: 'patients', ids: [1, 2] } });
+    expect(decoded).toMatchObject({
+      messageId: '1234567890',
+      subscription: SUB,
+      deliveryAttempt: 1,
+      event: { table: 'patients', ids: [1, 2] },
+    });
     expect(decoded.publishedAt?.toISOString()).toBe(envelope.message.publishTime);
   });
 
   it.each([
-    ['NUL in messageId', (e: ReturnType<typeof valid>) => ({ ...e, message: { ...e.message, messageId: '12\u00003', message_id: undefined } }), 'message.messageId'],
-    ['a control character in message_id', (e: ReturnType<typeof valid>) => ({ ...e, message: { ...e.message, messageId: undefined, message_id: 'a\nb' } }), 'message.message_id'],
-    ['a messageId over 256 chars', (e: ReturnType<typeof valid>) => ({ ...e, message: { ...e.message, messageId: '9'.repeat(257) } }), 'message.messageId'],
-    ['publishTime in year +010000', (e: ReturnType<typeof valid>) => ({ ...e, message: { ...e.message, publishTime: '+010000-01-01T00:00:00.000Z' } }), 'message.publishTime'],
-    ['publishTime 2026-02-30', (e: ReturnType<typeof valid>) => ({ ...e, message: { ...e.message, publishTime: '2026-02-30T00:00:00Z' } }), 'message.publishTime'],
-    ['publish_time in year 0000', (e: ReturnType<typeof valid>) => ({ ...e, message: { ...e.message, publish_time: '0000-01-01T00:00:00Z' } }), 'message.publish_time'],
-    ['a subscription of 100,000 characters', (e: ReturnType<typeof valid>) => ({ ...e, subscription: `${SUB}${'x'.repeat(100_000)}` }), 'subscription'],
-    ['a subscription that is not a resource name', (e: ReturnType<typeof valid>) => ({ ...e, subscription: 'Jane Doe DOB 1970-01-01' }), 'subscription'],
+    [
+      'NUL in messageId',
+      (e: ReturnType<typeof valid>) => ({
+        ...e,
+        message: { ...e.message, messageId: '12\u00003', message_id: undefined },
+      }),
+      'message.messageId',
+    ],
+    [
+      'a control character in message_id',
+      (e: ReturnType<typeof valid>) => ({ ...e, message: { ...e.message, messageId: undefined, message_id: 'a\nb' } }),
+      'message.message_id',
+    ],
+    [
+      'a messageId over 256 chars',
+      (e: ReturnType<typeof valid>) => ({ ...e, message: { ...e.message, messageId: '9'.repeat(257) } }),
+      'message.messageId',
+    ],
+    [
+      'publishTime in year +010000',
+      (e: ReturnType<typeof valid>) => ({
+        ...e,
+        message: { ...e.message, publishTime: '+010000-01-01T00:00:00.000Z' },
+      }),
+      'message.publishTime',
+    ],
+    [
+      'publishTime 2026-02-30',
+      (e: ReturnType<typeof valid>) => ({ ...e, message: { ...e.message, publishTime: '2026-02-30T00:00:00Z' } }),
+      'message.publishTime',
+    ],
+    [
+      'publish_time in year 0000',
+      (e: ReturnType<typeof valid>) => ({ ...e, message: { ...e.message, publish_time: '0000-01-01T00:00:00Z' } }),
+      'message.publish_time',
+    ],
+    [
+      'a subscription of 100,000 characters',
+      (e: ReturnType<typeof valid>) => ({ ...e, subscription: `${SUB}${'x'.repeat(100_000)}` }),
+      'subscription',
+    ],
+    [
+      'a subscription that is not a resource name',
+      (e: ReturnType<typeof valid>) => ({ ...e, subscription: 'Jane Doe DOB 1970-01-01' }),
+      'subscription',
+    ],
     ['NUL in subscription', (e: ReturnType<typeof valid>) => ({ ...e, subscription: `${SUB}\u0000` }), 'subscription'],
   ])('refuses %s with 400 naming the field', (_name, mutate, field) => {
     const error = refusal(mutate(valid()));
@@ -44,9 +87,15 @@ describe('decodePushEnvelope', () => {
     expect(error.fields).toEqual(['message.attributes']);
   });
 
-  it('accepts the emulator\'s project and nanosecond publish times', () => {
+  it("accepts the emulator's project and nanosecond publish times", () => {
     const envelope = valid();
-    const decoded = decodePushEnvelope(JSON.stringify({ ...envelope, subscription: 'projects/local/subscriptions/abc', message: { ...envelope.message, publishTime: '2026-01-02T03:04:05.123456789Z' } }));
+    const decoded = decodePushEnvelope(
+      JSON.stringify({
+        ...envelope,
+        subscription: 'projects/local/subscriptions/abc',
+        message: { ...envelope.message, publishTime: '2026-01-02T03:04:05.123456789Z' },
+      }),
+    );
     expect(decoded.subscription).toBe('projects/local/subscriptions/abc');
   });
 });

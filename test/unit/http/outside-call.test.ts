@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import {
-  createOutsideCaller, fail, ok, parseRetryAfter, retry, type OutsideAnswer, type OutsideAttempt, type OutsideCallerOptions, type Verdict,
+  createOutsideCaller,
+  fail,
+  ok,
+  parseRetryAfter,
+  retry,
+  type OutsideAnswer,
+  type OutsideAttempt,
+  type OutsideCallerOptions,
+  type Verdict,
 } from '../../../sync/http/outside-call.js';
 import { recordingSql } from '../coda/helpers.js';
 
@@ -38,8 +46,15 @@ function setup(fetch: typeof globalThis.fetch, options: Partial<OutsideCallerOpt
   const log = recordingSql();
   const waits: number[] = [];
   const caller = createOutsideCaller({
-    service: 'coda', sql: log.sql, fetch, retries: 3, minDelayMs: 100, maxDelayMs: 1000, random: () => 0,
-    sleep: async (ms) => void waits.push(ms), ...options,
+    service: 'coda',
+    sql: log.sql,
+    fetch,
+    retries: 3,
+    minDelayMs: 100,
+    maxDelayMs: 1000,
+    random: () => 0,
+    sleep: async (ms) => void waits.push(ms),
+    ...options,
   });
   let prepared = 0;
   let released = 0;
@@ -48,12 +63,28 @@ function setup(fetch: typeof globalThis.fetch, options: Partial<OutsideCallerOpt
     pathTemplate: '/things/{id}',
     async prepare() {
       prepared += 1;
-      return { request: { method: 'GET', url: new URL('http://api.test/things/42?secret=q'), headers: { accept: 'application/json' } }, release: () => void (released += 1) };
+      return {
+        request: {
+          method: 'GET',
+          url: new URL('http://api.test/things/42?secret=q'),
+          headers: { accept: 'application/json' },
+        },
+        release: () => void (released += 1),
+      };
     },
     classify,
   };
   // values: service, method, path_template, status, duration_ms, record_count, error_class, request_id
-  const rows = () => log.rows.map(([service, method, template, status, , count, errorClass, requestId]) => [service, method, template, status, count, errorClass, requestId]);
+  const rows = () =>
+    log.rows.map(([service, method, template, status, , count, errorClass, requestId]) => [
+      service,
+      method,
+      template,
+      status,
+      count,
+      errorClass,
+      requestId,
+    ]);
   return { caller, attempt, waits, rows, counts: () => ({ prepared, released }) };
 }
 
@@ -75,7 +106,11 @@ describe('createOutsideCaller', () => {
   });
 
   it('waits Retry-After instead of the backoff when the answer sends one, capped at maxDelayMs', async () => {
-    const { fetch } = scriptedFetch([{ status: 429, headers: { 'retry-after': '3' } }, { status: 503, headers: { 'retry-after': '0' } }, 503]);
+    const { fetch } = scriptedFetch([
+      { status: 429, headers: { 'retry-after': '3' } },
+      { status: 503, headers: { 'retry-after': '0' } },
+      503,
+    ]);
     const { caller, attempt, waits } = setup(fetch, { maxDelayMs: 2000 });
     await caller.call(attempt);
     // 3 s capped at 2 s; 0 s honoured as is (not added to a backoff); then the backoff of the third attempt.
@@ -97,11 +132,16 @@ describe('createOutsideCaller', () => {
       calls += 1;
       if (calls > 1) return Promise.resolve(new Response('{"n":2}', { status: 200 }));
       // Hangs until the per-attempt timeout aborts it.
-      return new Promise<Response>((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal!.reason as Error)));
+      return new Promise<Response>((_resolve, reject) =>
+        init?.signal?.addEventListener('abort', () => reject(init.signal!.reason as Error)),
+      );
     }) as typeof globalThis.fetch;
     const seen: unknown[] = [];
     const { caller, attempt, waits, rows } = setup(fetch, { timeoutMs: 20 });
-    const value = await caller.call({ ...attempt, classify: (answer) => (seen.push(answer.networkError), classify(answer)) });
+    const value = await caller.call({
+      ...attempt,
+      classify: (answer) => (seen.push(answer.networkError), classify(answer)),
+    });
     expect(value).toBe(2);
     expect((seen[0] as Error).name).toBe('TimeoutError');
     expect(waits).toEqual([100]);
@@ -131,7 +171,7 @@ describe('createOutsideCaller', () => {
     expect(caller.retries).toBe(3);
   });
 
-  it('rethrows the caller\'s abort as is, without classifying it or trying again', async () => {
+  it("rethrows the caller's abort as is, without classifying it or trying again", async () => {
     const controller = new AbortController();
     const fetch = ((_url: string | URL | Request, init?: RequestInit) =>
       new Promise<Response>((_resolve, reject) => {
@@ -140,7 +180,9 @@ describe('createOutsideCaller', () => {
       })) as typeof globalThis.fetch;
     let classified = 0;
     const { caller, attempt, waits, rows, counts } = setup(fetch);
-    await expect(caller.call({ ...attempt, classify: (a) => (classified += 1, classify(a)) }, { signal: controller.signal })).rejects.toThrow('caller gone');
+    await expect(
+      caller.call({ ...attempt, classify: (a) => ((classified += 1), classify(a)) }, { signal: controller.signal }),
+    ).rejects.toThrow('caller gone');
     expect(classified).toBe(0);
     expect(waits).toEqual([]);
     expect(counts()).toEqual({ prepared: 1, released: 1 });
@@ -151,7 +193,9 @@ describe('createOutsideCaller', () => {
 
   it('writes no row when prepare fails (no HTTP attempt was made)', async () => {
     const { caller, attempt, rows } = setup(scriptedFetch([]).fetch);
-    await expect(caller.call({ ...attempt, prepare: () => Promise.reject(new Error('no budget')) })).rejects.toThrow('no budget');
+    await expect(caller.call({ ...attempt, prepare: () => Promise.reject(new Error('no budget')) })).rejects.toThrow(
+      'no budget',
+    );
     expect(rows()).toEqual([]);
   });
 

@@ -24,7 +24,9 @@ describe('httpError', () => {
   });
 
   it('should carry extra headers such as WWW-Authenticate', async () => {
-    const res = await appThrowing(httpError(401, 'unauthorized', undefined, { headers: { 'WWW-Authenticate': 'Bearer' } })).request('/');
+    const res = await appThrowing(
+      httpError(401, 'unauthorized', undefined, { headers: { 'WWW-Authenticate': 'Bearer' } }),
+    ).request('/');
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toBe('Bearer');
     expect(await res.json()).toEqual({ error: 'unauthorized' });

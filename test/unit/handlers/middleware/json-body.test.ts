@@ -2,7 +2,12 @@ import { Hono } from 'hono';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { errorHandler } from '../../../../handlers/middleware/errors.js';
 import { httpError } from '../../../../handlers/middleware/http-error.js';
-import { DEFAULT_MAX_BODY_BYTES, jsonBody, type JsonBodyRefusal, type JsonBodyVariables } from '../../../../handlers/middleware/json-body.js';
+import {
+  DEFAULT_MAX_BODY_BYTES,
+  jsonBody,
+  type JsonBodyRefusal,
+  type JsonBodyVariables,
+} from '../../../../handlers/middleware/json-body.js';
 
 const silent = { info() {}, warn() {}, error() {}, debug() {} } as never;
 
@@ -33,8 +38,12 @@ describe('jsonBody', () => {
     );
   });
 
-  const post = (path: string, body: string | ReadableStream, headers: Record<string, string> = { 'Content-Type': 'application/json' }, init: RequestInit = {}) =>
-    app.request(path, { method: 'POST', body, headers, ...init });
+  const post = (
+    path: string,
+    body: string | ReadableStream,
+    headers: Record<string, string> = { 'Content-Type': 'application/json' },
+    init: RequestInit = {},
+  ) => app.request(path, { method: 'POST', body, headers, ...init });
 
   it('should pass the raw text and the parsed value to the next handler', async () => {
     const res = await post('/default', ' {"a":[1,2]} ');
@@ -44,13 +53,23 @@ describe('jsonBody', () => {
   });
 
   it('should accept application/json with a charset parameter, in any case', async () => {
-    for (const type of ['application/json; charset=utf-8', 'Application/JSON;charset=UTF-8', 'application/json ; charset=utf-8']) {
+    for (const type of [
+      'application/json; charset=utf-8',
+      'Application/JSON;charset=UTF-8',
+      'application/json ; charset=utf-8',
+    ]) {
       expect((await post('/default', '{}', { 'Content-Type': type })).status, type).toBe(200);
     }
   });
 
   it('should refuse with 415 when the content type is not application/json', async () => {
-    for (const type of ['text/plain', 'application/jsonx', 'application/x-www-form-urlencoded', 'multipart/form-data', '']) {
+    for (const type of [
+      'text/plain',
+      'application/jsonx',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data',
+      '',
+    ]) {
       const res = await post('/small', '{}', type ? { 'Content-Type': type } : {});
       expect(res.status, type).toBe(415);
       expect(res.headers.get('content-type')).toMatch(/^application\/json/);
@@ -61,7 +80,10 @@ describe('jsonBody', () => {
   });
 
   it('should refuse with 413 over maxBytes when Content-Length says so', async () => {
-    const res = await post('/small', JSON.stringify({ a: 'x'.repeat(20) }), { 'Content-Type': 'application/json', 'Content-Length': '28' });
+    const res = await post('/small', JSON.stringify({ a: 'x'.repeat(20) }), {
+      'Content-Type': 'application/json',
+      'Content-Length': '28',
+    });
     expect(res.status).toBe(413);
     expect(await res.json()).toEqual({ error: 'payload too large', max_bytes: 16 });
     expect(handlerRan).toBe(false);
@@ -98,9 +120,15 @@ describe('jsonBody', () => {
   });
 
   it('should run verify on the raw text before parsing, so an unverified body is refused before it is parsed', async () => {
-    expect((await post('/verified', 'not json', { 'Content-Type': 'application/json', 'x-signature': 'wrong' })).status).toBe(401);
-    expect((await post('/verified', 'not json', { 'Content-Type': 'application/json', 'x-signature': 'len:8' })).status).toBe(400);
-    expect((await post('/verified', '[1]', { 'Content-Type': 'application/json', 'x-signature': 'len:3' })).status).toBe(200);
+    expect(
+      (await post('/verified', 'not json', { 'Content-Type': 'application/json', 'x-signature': 'wrong' })).status,
+    ).toBe(401);
+    expect(
+      (await post('/verified', 'not json', { 'Content-Type': 'application/json', 'x-signature': 'len:8' })).status,
+    ).toBe(400);
+    expect(
+      (await post('/verified', '[1]', { 'Content-Type': 'application/json', 'x-signature': 'len:3' })).status,
+    ).toBe(200);
   });
 
   it('should throw at setup for a maxBytes that is not a positive integer', () => {

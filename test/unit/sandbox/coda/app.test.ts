@@ -16,7 +16,12 @@ function setup(options: Partial<CodaSandboxOptions> = {}) {
     tables: [
       {
         name: 'Patients',
-        columns: [{ name: 'DrChrono ID' }, { name: 'First name' }, { name: 'Deleted' }, { name: 'Age', calculated: true }],
+        columns: [
+          { name: 'DrChrono ID' },
+          { name: 'First name' },
+          { name: 'Deleted' },
+          { name: 'Age', calculated: true },
+        ],
       },
       { name: 'Recent patients', viewOf: 'Patients' },
     ],
@@ -31,7 +36,13 @@ function ids() {
     if (!id) throw new Error(`no column ${name}`);
     return id;
   };
-  return { table: patients.id, key: col('DrChrono ID'), first: col('First name'), deleted: col('Deleted'), age: col('Age') };
+  return {
+    table: patients.id,
+    key: col('DrChrono ID'),
+    first: col('First name'),
+    deleted: col('Deleted'),
+    age: col('Age'),
+  };
 }
 
 function call(method: string, path: string, body?: unknown, token: string | null = TOKEN) {
@@ -116,7 +127,10 @@ describe('columns', () => {
 
   it('pages columns with limit and pageToken', async () => {
     const path = `/docs/${doc.docId}/tables/${ids().table}/columns`;
-    const first = (await (await call('GET', `${path}?limit=3`)).json()) as { items: Array<{ name: string }>; nextPageToken: string };
+    const first = (await (await call('GET', `${path}?limit=3`)).json()) as {
+      items: Array<{ name: string }>;
+      nextPageToken: string;
+    };
     expect(first.items).toHaveLength(3);
     expect(first.nextPageToken).toEqual(expect.any(String));
     const second = (await (await call('GET', `${path}?limit=3&pageToken=${first.nextPageToken}`)).json()) as {
@@ -141,7 +155,10 @@ describe('columns', () => {
 describe('upsert', () => {
   it('answers 202 with a requestId and addedRowIds when there are no key columns', async () => {
     const { key, first } = ids();
-    const res = await upsert([{ [key]: '1', [first]: 'Ada' }, { [key]: '2', [first]: 'Bo' }]);
+    const res = await upsert([
+      { [key]: '1', [first]: 'Ada' },
+      { [key]: '2', [first]: 'Bo' },
+    ]);
     expect(res.status).toBe(202);
     const body = (await res.json()) as { requestId: string; addedRowIds: string[] };
     expect(body.requestId).toEqual(expect.any(String));
@@ -159,9 +176,19 @@ describe('upsert', () => {
 
   it('updates every row matching the key and inserts rows that match none', async () => {
     const { key, first, table } = ids();
-    await upsert([{ [key]: '7', [first]: 'Dup A' }, { [key]: '7', [first]: 'Dup B' }, { [key]: '8', [first]: 'Other' }]);
+    await upsert([
+      { [key]: '7', [first]: 'Dup A' },
+      { [key]: '7', [first]: 'Dup B' },
+      { [key]: '8', [first]: 'Other' },
+    ]);
     sandbox.control.flush();
-    await upsert([{ [key]: '7', [first]: 'Updated' }, { [key]: '9', [first]: 'New' }], [key]);
+    await upsert(
+      [
+        { [key]: '7', [first]: 'Updated' },
+        { [key]: '9', [first]: 'New' },
+      ],
+      [key],
+    );
     sandbox.control.flush();
     const rows = sandbox.control.rows(table);
     expect(rows).toHaveLength(4);
@@ -181,7 +208,10 @@ describe('upsert', () => {
 
   it('is idempotent when the same batch is sent twice with key columns', async () => {
     const { key, first, table } = ids();
-    const batch = [{ [key]: '1', [first]: 'Ada' }, { [key]: '2', [first]: 'Bo' }];
+    const batch = [
+      { [key]: '1', [first]: 'Ada' },
+      { [key]: '2', [first]: 'Bo' },
+    ];
     await upsert(batch, [key]);
     await upsert(batch, [key]);
     sandbox.control.flush();
@@ -204,7 +234,11 @@ describe('upsert', () => {
     const { key, age } = ids();
     const res = await upsert([{ [key]: '1', [age]: 42 }], [key]);
     expect(res.status).toBe(400);
-    expect(await res.json()).toMatchObject({ statusCode: 400, statusMessage: 'Bad Request', message: expect.stringContaining('calculated') });
+    expect(await res.json()).toMatchObject({
+      statusCode: 400,
+      statusMessage: 'Bad Request',
+      message: expect.stringContaining('calculated'),
+    });
   });
 
   it('refuses an unknown column with 400', async () => {
@@ -260,7 +294,9 @@ describe('asynchronous apply and mutationStatus', () => {
     expect(await before.json()).toEqual({ completed: false });
     expect(sandbox.control.rows(table)).toHaveLength(0);
     await new Promise((r) => setTimeout(r, 80));
-    expect(await (await call('GET', `/mutationStatus/${encodeURIComponent(requestId)}`)).json()).toEqual({ completed: true });
+    expect(await (await call('GET', `/mutationStatus/${encodeURIComponent(requestId)}`)).json()).toEqual({
+      completed: true,
+    });
     expect(sandbox.control.rows(table)).toHaveLength(1);
   });
 
@@ -374,7 +410,9 @@ describe('listing rows', () => {
 
   it('keys values by column name with useColumnNames=true', async () => {
     await seed(1);
-    const body = (await (await call('GET', `/docs/${doc.docId}/tables/${ids().table}/rows?useColumnNames=true`)).json()) as {
+    const body = (await (
+      await call('GET', `/docs/${doc.docId}/tables/${ids().table}/rows?useColumnNames=true`)
+    ).json()) as {
       items: Array<{ values: Record<string, unknown> }>;
     };
     expect(body.items[0]?.values).toEqual({ 'DrChrono ID': '1', 'First name': 'name 1', Deleted: '', Age: '' });
@@ -383,7 +421,9 @@ describe('listing rows', () => {
   it('lists the rows of the base table through a view', async () => {
     await seed(2);
     const view = doc.tables['Recent patients'];
-    const body = (await (await call('GET', `/docs/${doc.docId}/tables/${view?.id}/rows`)).json()) as { items: unknown[] };
+    const body = (await (await call('GET', `/docs/${doc.docId}/tables/${view?.id}/rows`)).json()) as {
+      items: unknown[];
+    };
     expect(body.items).toHaveLength(2);
   });
 });
@@ -419,7 +459,11 @@ describe('rate limits', () => {
     const refused = await upsert([{ [key]: 'x' }], [key]);
     expect(refused.status).toBe(429);
     expect(refused.headers.get('retry-after')).toBeNull();
-    expect(await refused.json()).toEqual({ statusCode: 429, statusMessage: 'Too Many Requests', message: expect.any(String) });
+    expect(await refused.json()).toEqual({
+      statusCode: 429,
+      statusMessage: 'Too Many Requests',
+      message: expect.any(String),
+    });
     // The first write was at +100 ms; the window slides past it at +6100 ms.
     clock = 1_700_000_000_000 + 6_100;
     expect((await upsert([{ [key]: 'y' }], [key])).status).toBe(202);
@@ -442,7 +486,12 @@ describe('rate limits', () => {
     const { key, table } = ids();
     for (let i = 0; i < 10; i += 1) await upsert([{ [key]: String(i) }], [key]);
     expect((await upsert([{ [key]: 'x' }], [key])).status).toBe(429);
-    const other = await call('POST', `/docs/${doc.docId}/tables/${table}/rows`, { rows: [{ cells: [{ column: key, value: 'z' }] }] }, 'other-token');
+    const other = await call(
+      'POST',
+      `/docs/${doc.docId}/tables/${table}/rows`,
+      { rows: [{ cells: [{ column: key, value: 'z' }] }] },
+      'other-token',
+    );
     expect(other.status).toBe(202);
   });
 

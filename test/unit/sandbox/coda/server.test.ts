@@ -34,7 +34,9 @@ describe('startCodaSandbox', () => {
     }
     expect(completed).toBe(true);
 
-    const rows = (await (await fetch(`${running.url}/docs/${doc.docId}/tables/${table?.id}/rows`, { headers })).json()) as {
+    const rows = (await (
+      await fetch(`${running.url}/docs/${doc.docId}/tables/${table?.id}/rows`, { headers })
+    ).json()) as {
       items: Array<{ values: Record<string, unknown>; href: string }>;
     };
     expect(rows.items[0]?.values).toEqual({ [column]: '42' });

@@ -54,7 +54,10 @@ describe('DrChrono sandbox lists', () => {
     expect(pages).toHaveLength(3);
     expect(pages[0]!.previous).toBeNull();
     expect(pages[0]!.next).toMatch(/^http:\/\/sandbox\.test\/api\/patients\?page_size=10&cursor=[A-Za-z0-9_-]+$/);
-    const back = (await (await s.get(pages[2]!.previous!)).json()) as { results: Array<{ id: number }>; previous: string };
+    const back = (await (await s.get(pages[2]!.previous!)).json()) as {
+      results: Array<{ id: number }>;
+      previous: string;
+    };
     expect(back.results.map((r) => r.id)).toEqual(pages[1]!.results.map((r) => r['id']));
     const backAgain = (await (await s.get(back.previous)).json()) as { results: Array<{ id: number }> };
     expect(backAgain.results.map((r) => r.id)).toEqual(pages[0]!.results.map((r) => r['id']));
@@ -68,7 +71,13 @@ describe('DrChrono sandbox lists', () => {
   it('serves page 3999 of a 1,000,000-patient sandbox without generating earlier pages', async () => {
     const base = createSyntheticDataset({ seed: 4, patientCount: 1_000_000 });
     let generated = 0;
-    const counting: SyntheticDataset = { ...base, patient: (i) => { generated += 1; return base.patient(i); } };
+    const counting: SyntheticDataset = {
+      ...base,
+      patient: (i) => {
+        generated += 1;
+        return base.patient(i);
+      },
+    };
     const { app, control } = createDrChronoSandbox({ dataset: counting });
     const { access_token } = control.issueTokenPair();
     const response = await app.request(`/api/patients?page_size=250&cursor=${listCursorForSlot(3999 * 250)}`, {
@@ -89,7 +98,9 @@ describe('DrChrono sandbox lists', () => {
     const since = '2026-01-01T00:00:00';
     for (const resource of ['patients', 'appointments', 'clinical_notes'] as const) {
       const all = (await walk(s.get, `http://sandbox.test/api/${resource}?since=2000-01-01`)).flatMap((p) => p.results);
-      const recent = (await walk(s.get, `http://sandbox.test/api/${resource}?since=${since}`)).flatMap((p) => p.results);
+      const recent = (await walk(s.get, `http://sandbox.test/api/${resource}?since=${since}`)).flatMap(
+        (p) => p.results,
+      );
       expect(recent.length).toBeGreaterThan(0);
       expect(recent.length).toBeLessThan(all.length);
       expect(recent.every((r) => String(r['updated_at']) >= since)).toBe(true);
@@ -110,7 +121,9 @@ describe('DrChrono sandbox lists', () => {
     const s = sandboxWithClock({ patientCount: 50 });
     for (const resource of ['medications', 'problems', 'allergies', 'doctors'] as const) {
       const all = (await walk(s.get, `http://sandbox.test/api/${resource}`)).flatMap((p) => p.results);
-      const withSince = (await walk(s.get, `http://sandbox.test/api/${resource}?since=2099-01-01`)).flatMap((p) => p.results);
+      const withSince = (await walk(s.get, `http://sandbox.test/api/${resource}?since=2099-01-01`)).flatMap(
+        (p) => p.results,
+      );
       expect(withSince).toEqual(all);
     }
   });
@@ -120,11 +133,17 @@ describe('DrChrono sandbox lists', () => {
     const before = s.control.nowTimestamp();
     s.clock.now += 60_000;
     s.control.update('patients', 1_000_010, { city: 'Testville' });
-    const appointment = s.control.create('appointments', { patient: 1_000_011, doctor: 200, scheduled_time: '2026-03-05T10:00:00' });
+    const appointment = s.control.create('appointments', {
+      patient: 1_000_011,
+      doctor: 200,
+      scheduled_time: '2026-03-05T10:00:00',
+    });
     const patients = (await walk(s.get, `http://sandbox.test/api/patients?since=${before}`)).flatMap((p) => p.results);
     expect(patients.map((p) => p['id'])).toEqual([1_000_010]);
     expect(patients[0]!['updated_at']).toBe(s.control.nowTimestamp());
-    const appointments = (await walk(s.get, `http://sandbox.test/api/appointments?since=${before}`)).flatMap((p) => p.results);
+    const appointments = (await walk(s.get, `http://sandbox.test/api/appointments?since=${before}`)).flatMap(
+      (p) => p.results,
+    );
     expect(appointments.map((a) => a['id'])).toEqual([appointment['id']]);
     expect(typeof appointment['id']).toBe('string');
   });
@@ -135,10 +154,14 @@ describe('DrChrono sandbox lists', () => {
     const created = s.control.create('medications', { patient: patientId, doctor: 201 });
     for (const resource of ['medications', 'problems', 'allergies', 'clinical_notes'] as const) {
       const all = (await walk(s.get, `http://sandbox.test/api/${resource}`)).flatMap((p) => p.results);
-      const mine = (await walk(s.get, `http://sandbox.test/api/${resource}?patient=${patientId}`)).flatMap((p) => p.results);
+      const mine = (await walk(s.get, `http://sandbox.test/api/${resource}?patient=${patientId}`)).flatMap(
+        (p) => p.results,
+      );
       expect(mine).toEqual(all.filter((r) => r['patient'] === patientId));
     }
-    const meds = (await walk(s.get, `http://sandbox.test/api/medications?patient=${patientId}`)).flatMap((p) => p.results);
+    const meds = (await walk(s.get, `http://sandbox.test/api/medications?patient=${patientId}`)).flatMap(
+      (p) => p.results,
+    );
     expect(meds.map((m) => m['id'])).toContain(created['id']);
     const byDoctor = (await walk(s.get, 'http://sandbox.test/api/patients?doctor=201')).flatMap((p) => p.results);
     expect(byDoctor.length).toBeGreaterThan(0);
@@ -149,9 +172,13 @@ describe('DrChrono sandbox lists', () => {
     const s = sandboxWithClock({ patientCount: 200 });
     expect((await s.get('/api/appointments')).status).toBe(400);
     expect((await s.get('/api/appointments?date_range=2025-01-01/2025-12-31')).status).toBe(400);
-    const inRange = (await walk(s.get, 'http://sandbox.test/api/appointments?date_range=2025-12-01/2026-02-28')).flatMap((p) => p.results);
+    const inRange = (
+      await walk(s.get, 'http://sandbox.test/api/appointments?date_range=2025-12-01/2026-02-28')
+    ).flatMap((p) => p.results);
     expect(inRange.length).toBeGreaterThan(0);
-    expect(inRange.every((a) => String(a['scheduled_time']) >= '2025-12-01' && String(a['scheduled_time']) < '2026-03-01')).toBe(true);
+    expect(
+      inRange.every((a) => String(a['scheduled_time']) >= '2025-12-01' && String(a['scheduled_time']) < '2026-03-01'),
+    ).toBe(true);
     const day = String(inRange[0]!['scheduled_time']).slice(0, 10);
     const onDay = (await walk(s.get, `http://sandbox.test/api/appointments?date=${day}`)).flatMap((p) => p.results);
     expect(onDay.length).toBeGreaterThan(0);
@@ -160,25 +187,40 @@ describe('DrChrono sandbox lists', () => {
 
   it('adds verbose-only fields, including the live clinical_note summary, only with verbose=true', async () => {
     const s = sandboxWithClock({ patientCount: 40 });
-    const plain = (await (await s.get('/api/appointments?since=2000-01-01')).json()) as { results: Array<Record<string, unknown>> };
+    const plain = (await (await s.get('/api/appointments?since=2000-01-01')).json()) as {
+      results: Array<Record<string, unknown>>;
+    };
     expect(plain.results[0]).not.toHaveProperty('clinical_note');
     const notes = (await walk(s.get, 'http://sandbox.test/api/clinical_notes?page_size=250')).flatMap((p) => p.results);
     const note = notes.find((n) => (n['signee'] as { locked_by?: unknown } | null)?.locked_by != null)!;
-    const locked = (await (await s.get(`/api/appointments/${String(note['appointment'])}?verbose=true`)).json()) as Record<string, unknown>;
+    const locked = (await (
+      await s.get(`/api/appointments/${String(note['appointment'])}?verbose=true`)
+    ).json()) as Record<string, unknown>;
     expect(locked['clinical_note']).toMatchObject({ locked: true });
     s.control.update('clinical_notes', note['id'] as number, { locked: false, signee: null });
-    const detail = (await (await s.get(`/api/appointments/${String(note['appointment'])}?verbose=true`)).json()) as Record<string, unknown>;
+    const detail = (await (
+      await s.get(`/api/appointments/${String(note['appointment'])}?verbose=true`)
+    ).json()) as Record<string, unknown>;
     expect(detail['clinical_note']).toMatchObject({ locked: false });
-    const patient = (await (await s.get('/api/patients?verbose=true&page_size=1')).json()) as { results: Array<Record<string, unknown>> };
+    const patient = (await (await s.get('/api/patients?verbose=true&page_size=1')).json()) as {
+      results: Array<Record<string, unknown>>;
+    };
     expect(patient.results[0]).toHaveProperty('custom_demographics');
   });
 
-  it('serves the verbose-only fields of DrChrono\'s schema (x-verbose-required) only with verbose=true', async () => {
+  it("serves the verbose-only fields of DrChrono's schema (x-verbose-required) only with verbose=true", async () => {
     const s = sandboxWithClock({ patientCount: 20 });
-    const first = async (path: string) => ((await (await s.get(path)).json()) as { results: Array<Record<string, unknown>> }).results[0]!;
+    const first = async (path: string) =>
+      ((await (await s.get(path)).json()) as { results: Array<Record<string, unknown>> }).results[0]!;
     const plainPatient = await first('/api/patients?page_size=1');
     const verbosePatient = await first('/api/patients?page_size=1&verbose=true');
-    for (const key of ['primary_insurance', 'secondary_insurance', 'tertiary_insurance', 'custom_demographics', 'referring_doctor']) {
+    for (const key of [
+      'primary_insurance',
+      'secondary_insurance',
+      'tertiary_insurance',
+      'custom_demographics',
+      'referring_doctor',
+    ]) {
       expect(plainPatient, key).not.toHaveProperty(key);
       expect(verbosePatient, key).toHaveProperty(key);
     }
@@ -187,14 +229,19 @@ describe('DrChrono sandbox lists', () => {
     expect(plainAllergy).not.toHaveProperty('description');
     expect(verboseAllergy['description']).toEqual(expect.any(String));
     expect(plainAllergy).toHaveProperty('reaction');
-    const detail = (await (await s.get(`/api/allergies/${String(plainAllergy['id'])}`)).json()) as Record<string, unknown>;
+    const detail = (await (await s.get(`/api/allergies/${String(plainAllergy['id'])}`)).json()) as Record<
+      string,
+      unknown
+    >;
     expect(detail).not.toHaveProperty('description');
   });
 
   it('serialises clinical notes without locked: the lock is signee.locked_by, with or without verbose', async () => {
     const s = sandboxWithClock({ patientCount: 40 });
     for (const query of ['', '&verbose=true']) {
-      const notes = (await walk(s.get, `http://sandbox.test/api/clinical_notes?page_size=250${query}`)).flatMap((p) => p.results);
+      const notes = (await walk(s.get, `http://sandbox.test/api/clinical_notes?page_size=250${query}`)).flatMap(
+        (p) => p.results,
+      );
       expect(notes.length).toBeGreaterThan(0);
       for (const note of notes) expect(note).not.toHaveProperty('locked');
       const lockedBy = notes.map((n) => (n['signee'] as { locked_by?: unknown } | null)?.locked_by ?? null);
@@ -209,28 +256,70 @@ describe('DrChrono sandbox lists', () => {
 
   it('uses DrChrono field names, zone-less timestamps, YYYY-MM-DD dates and 2-dp decimal strings', async () => {
     const s = sandboxWithClock({ patientCount: 20 });
-    const patient = ((await (await s.get('/api/patients?page_size=1&verbose=true')).json()) as { results: Array<Record<string, unknown>> }).results[0]!;
+    const patient = (
+      (await (await s.get('/api/patients?page_size=1&verbose=true')).json()) as {
+        results: Array<Record<string, unknown>>;
+      }
+    ).results[0]!;
     expect(patient['updated_at']).toMatch(TIMESTAMP);
     expect(patient['date_of_birth']).toMatch(DATE);
     expect(patient['copay']).toMatch(/^\d+\.\d{2}$/);
     expect(patient['primary_insurance']).toMatchObject({
-      insurance_company: expect.any(String), insurance_payer_id: expect.any(String), insurance_plan_type: expect.any(String),
-      insurance_id_number: expect.any(String), insurance_group_number: expect.any(String), subscriber_first_name: expect.any(String),
+      insurance_company: expect.any(String),
+      insurance_payer_id: expect.any(String),
+      insurance_plan_type: expect.any(String),
+      insurance_id_number: expect.any(String),
+      insurance_group_number: expect.any(String),
+      subscriber_first_name: expect.any(String),
     });
     expect(patient).toHaveProperty('secondary_insurance');
     expect(patient).toHaveProperty('tertiary_insurance');
-    const appointment = ((await (await s.get('/api/appointments?since=2000-01-01&page_size=1')).json()) as { results: Array<Record<string, unknown>> }).results[0]!;
-    for (const key of ['id', 'doctor', 'patient', 'office', 'exam_room', 'scheduled_time', 'duration', 'status', 'billing_status', 'ins1_status', 'ins2_status', 'deleted_flag', 'reason', 'notes', 'updated_at']) {
+    const appointment = (
+      (await (await s.get('/api/appointments?since=2000-01-01&page_size=1')).json()) as {
+        results: Array<Record<string, unknown>>;
+      }
+    ).results[0]!;
+    for (const key of [
+      'id',
+      'doctor',
+      'patient',
+      'office',
+      'exam_room',
+      'scheduled_time',
+      'duration',
+      'status',
+      'billing_status',
+      'ins1_status',
+      'ins2_status',
+      'deleted_flag',
+      'reason',
+      'notes',
+      'updated_at',
+    ]) {
       expect(appointment).toHaveProperty(key);
     }
     expect(appointment['scheduled_time']).toMatch(TIMESTAMP);
-    const note = ((await (await s.get('/api/clinical_notes?page_size=1')).json()) as { results: Array<Record<string, unknown>> }).results[0]!;
+    const note = (
+      (await (await s.get('/api/clinical_notes?page_size=1')).json()) as { results: Array<Record<string, unknown>> }
+    ).results[0]!;
     expect(note).toMatchObject({ clinical_note_sections: expect.any(Array), appointment: expect.any(String) });
     expect(note).toHaveProperty('signee');
-    const problem = ((await (await s.get('/api/problems?page_size=1')).json()) as { results: Array<Record<string, unknown>> }).results[0]!;
-    expect(problem).toMatchObject({ icd_code: expect.any(String), icd_version: '10', date_diagnosis: expect.stringMatching(DATE) });
-    const doctor = ((await (await s.get('/api/doctors?page_size=1')).json()) as { results: Array<Record<string, unknown>> }).results[0]!;
-    expect(doctor).toMatchObject({ npi_number: expect.stringMatching(/^\d{10}$/), specialty: expect.any(String), is_account_suspended: false });
+    const problem = (
+      (await (await s.get('/api/problems?page_size=1')).json()) as { results: Array<Record<string, unknown>> }
+    ).results[0]!;
+    expect(problem).toMatchObject({
+      icd_code: expect.any(String),
+      icd_version: '10',
+      date_diagnosis: expect.stringMatching(DATE),
+    });
+    const doctor = (
+      (await (await s.get('/api/doctors?page_size=1')).json()) as { results: Array<Record<string, unknown>> }
+    ).results[0]!;
+    expect(doctor).toMatchObject({
+      npi_number: expect.stringMatching(/^\d{10}$/),
+      specialty: expect.any(String),
+      is_account_suspended: false,
+    });
   });
 
   it('serves single records by id and 404 for unknown ids', async () => {
@@ -251,10 +340,17 @@ describe('DrChrono sandbox lists', () => {
     expect(patients).toHaveLength(29);
     expect((await s.get('/api/patients/1000004')).status).toBe(404);
 
-    const appointment = ((await (await s.get('/api/appointments?since=2000-01-01&page_size=1')).json()) as { results: Array<Record<string, unknown>> }).results[0]!;
+    const appointment = (
+      (await (await s.get('/api/appointments?since=2000-01-01&page_size=1')).json()) as {
+        results: Array<Record<string, unknown>>;
+      }
+    ).results[0]!;
     s.clock.now += 1000;
     s.control.remove('appointments', appointment['id'] as string);
-    const after = (await (await s.get(`/api/appointments/${String(appointment['id'])}`)).json()) as Record<string, unknown>;
+    const after = (await (await s.get(`/api/appointments/${String(appointment['id'])}`)).json()) as Record<
+      string,
+      unknown
+    >;
     expect(after['deleted_flag']).toBe(true);
     expect(after['updated_at']).toBe(s.control.nowTimestamp());
   });

@@ -3,7 +3,11 @@ import { DEFAULT_CLIENT } from '../../../../sandbox/drchrono/index.js';
 import { HOUR_MS, sandboxWithClock } from './helpers.js';
 
 function form(fields: Record<string, string>): RequestInit {
-  return { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() };
+  return {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(fields).toString(),
+  };
 }
 
 const client = { client_id: DEFAULT_CLIENT.clientId, client_secret: DEFAULT_CLIENT.clientSecret };
@@ -12,7 +16,10 @@ describe('DrChrono sandbox OAuth', () => {
   it('exchanges an authorization code for a 48-hour Bearer token pair', async () => {
     const s = sandboxWithClock();
     const code = s.control.issueAuthorizationCode();
-    const response = await s.app.request('/o/token/', form({ grant_type: 'authorization_code', code, redirect_uri: DEFAULT_CLIENT.redirectUri, ...client }));
+    const response = await s.app.request(
+      '/o/token/',
+      form({ grant_type: 'authorization_code', code, redirect_uri: DEFAULT_CLIENT.redirectUri, ...client }),
+    );
     expect(response.status).toBe(200);
     const body = (await response.json()) as Record<string, unknown>;
     expect(body).toMatchObject({ token_type: 'Bearer', expires_in: 172_800, scope: expect.any(String) });
@@ -24,17 +31,28 @@ describe('DrChrono sandbox OAuth', () => {
   it('rejects a reused authorization code and a mismatching redirect_uri with invalid_grant', async () => {
     const s = sandboxWithClock();
     const code = s.control.issueAuthorizationCode();
-    const wrongRedirect = await s.app.request('/o/token/', form({ grant_type: 'authorization_code', code, redirect_uri: 'http://evil.invalid/', ...client }));
+    const wrongRedirect = await s.app.request(
+      '/o/token/',
+      form({ grant_type: 'authorization_code', code, redirect_uri: 'http://evil.invalid/', ...client }),
+    );
     expect(wrongRedirect.status).toBe(400);
-    await s.app.request('/o/token/', form({ grant_type: 'authorization_code', code, redirect_uri: DEFAULT_CLIENT.redirectUri, ...client }));
-    const reused = await s.app.request('/o/token/', form({ grant_type: 'authorization_code', code, redirect_uri: DEFAULT_CLIENT.redirectUri, ...client }));
+    await s.app.request(
+      '/o/token/',
+      form({ grant_type: 'authorization_code', code, redirect_uri: DEFAULT_CLIENT.redirectUri, ...client }),
+    );
+    const reused = await s.app.request(
+      '/o/token/',
+      form({ grant_type: 'authorization_code', code, redirect_uri: DEFAULT_CLIENT.redirectUri, ...client }),
+    );
     expect(reused.status).toBe(400);
     expect(await reused.json()).toEqual({ error: 'invalid_grant' });
   });
 
   it('redirects the authorize endpoint back with a code and the state', async () => {
     const s = sandboxWithClock();
-    const response = await s.app.request(`/o/authorize/?response_type=code&client_id=${DEFAULT_CLIENT.clientId}&redirect_uri=${encodeURIComponent(DEFAULT_CLIENT.redirectUri)}&state=xyz`);
+    const response = await s.app.request(
+      `/o/authorize/?response_type=code&client_id=${DEFAULT_CLIENT.clientId}&redirect_uri=${encodeURIComponent(DEFAULT_CLIENT.redirectUri)}&state=xyz`,
+    );
     expect(response.status).toBe(302);
     const location = new URL(response.headers.get('location')!);
     expect(location.searchParams.get('state')).toBe('xyz');
@@ -43,7 +61,11 @@ describe('DrChrono sandbox OAuth', () => {
 
   it('refreshes once and answers invalid_grant when the same refresh token is used again', async () => {
     const s = sandboxWithClock();
-    const refresh = () => s.app.request('/o/token/', form({ grant_type: 'refresh_token', refresh_token: s.tokens.refresh_token, ...client }));
+    const refresh = () =>
+      s.app.request(
+        '/o/token/',
+        form({ grant_type: 'refresh_token', refresh_token: s.tokens.refresh_token, ...client }),
+      );
     const first = await refresh();
     expect(first.status).toBe(200);
     const pair = (await first.json()) as { access_token: string; refresh_token: string };
@@ -58,10 +80,21 @@ describe('DrChrono sandbox OAuth', () => {
 
   it('answers invalid_client with 401 for a wrong secret or unknown client', async () => {
     const s = sandboxWithClock();
-    const wrong = await s.app.request('/o/token/', form({ grant_type: 'refresh_token', refresh_token: s.tokens.refresh_token, client_id: DEFAULT_CLIENT.clientId, client_secret: 'nope' }));
+    const wrong = await s.app.request(
+      '/o/token/',
+      form({
+        grant_type: 'refresh_token',
+        refresh_token: s.tokens.refresh_token,
+        client_id: DEFAULT_CLIENT.clientId,
+        client_secret: 'nope',
+      }),
+    );
     expect(wrong.status).toBe(401);
     expect(await wrong.json()).toEqual({ error: 'invalid_client' });
-    const unknown = await s.app.request('/o/token/', form({ grant_type: 'refresh_token', refresh_token: s.tokens.refresh_token, client_id: 'x', client_secret: 'y' }));
+    const unknown = await s.app.request(
+      '/o/token/',
+      form({ grant_type: 'refresh_token', refresh_token: s.tokens.refresh_token, client_id: 'x', client_secret: 'y' }),
+    );
     expect(unknown.status).toBe(401);
     expect(s.control.refreshCount()).toBe(0);
   });

@@ -27,7 +27,12 @@ describe('DrChrono sandbox hourly call budget', () => {
     await s.app.request('/o/token/', {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: s.tokens.refresh_token, client_id: DEFAULT_CLIENT.clientId, client_secret: DEFAULT_CLIENT.clientSecret }).toString(),
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: s.tokens.refresh_token,
+        client_id: DEFAULT_CLIENT.clientId,
+        client_secret: DEFAULT_CLIENT.clientSecret,
+      }).toString(),
     });
     expect(s.control.callsUsed()).toBe(0);
   });

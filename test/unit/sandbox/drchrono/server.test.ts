@@ -16,7 +16,13 @@ describe('startDrChronoSandbox', () => {
     const tokenResponse = await fetch(`${sandbox.url}/o/token/`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: DEFAULT_CLIENT.redirectUri, client_id: DEFAULT_CLIENT.clientId, client_secret: DEFAULT_CLIENT.clientSecret }),
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: DEFAULT_CLIENT.redirectUri,
+        client_id: DEFAULT_CLIENT.clientId,
+        client_secret: DEFAULT_CLIENT.clientSecret,
+      }),
     });
     const { access_token } = (await tokenResponse.json()) as { access_token: string };
     let url: string | null = `${sandbox.url}/api/patients?page_size=50`;

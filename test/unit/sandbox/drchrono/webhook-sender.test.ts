@@ -1,7 +1,11 @@
 import { createHmac } from 'node:crypto';
 import { Hono } from 'hono';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createDrChronoWebhookSender, signDrChronoWebhookBody, verifyWebhookHandshake } from '../../../../sandbox/drchrono/index.js';
+import {
+  createDrChronoWebhookSender,
+  signDrChronoWebhookBody,
+  verifyWebhookHandshake,
+} from '../../../../sandbox/drchrono/index.js';
 import { serveHttp } from '../../../../shared/serve.js';
 import type { RunningServer } from '../../../../shared/serve.js';
 import { verifyDrChronoSignature } from '../../../../sync/drchrono/webhook-signature.js';
@@ -11,13 +15,25 @@ const SECRET = 'test-webhook-secret';
 
 /** A minimal receiver that verifies like our drchrono-sync handler must. */
 function receiver(secret: string) {
-  const received: Array<{ event: string | undefined; delivery: string | undefined; valid: boolean; body: unknown }> = [];
+  const received: Array<{ event: string | undefined; delivery: string | undefined; valid: boolean; body: unknown }> =
+    [];
   const app = new Hono();
-  app.get('/hook', (c) => c.json({ secret_token: createHmac('sha256', secret).update(c.req.query('msg') ?? '').digest('hex') }));
+  app.get('/hook', (c) =>
+    c.json({
+      secret_token: createHmac('sha256', secret)
+        .update(c.req.query('msg') ?? '')
+        .digest('hex'),
+    }),
+  );
   app.post('/hook', async (c) => {
     const raw = await c.req.text();
     const valid = verifyDrChronoSignature(secret, raw, c.req.header('x-drchrono-signature')) !== null;
-    received.push({ event: c.req.header('x-drchrono-event'), delivery: c.req.header('x-drchrono-delivery'), valid, body: JSON.parse(raw) });
+    received.push({
+      event: c.req.header('x-drchrono-event'),
+      delivery: c.req.header('x-drchrono-delivery'),
+      valid,
+      body: JSON.parse(raw),
+    });
     return valid ? c.json({ ok: true }) : c.json({ error: 'bad signature' }, 401);
   });
   return { app, received };
@@ -44,7 +60,11 @@ describe('DrChrono webhook sender', () => {
   });
 
   it('builds an HMAC-signed delivery on request, whose signature verifies and whose delivery ids are unique', () => {
-    const sender = createDrChronoWebhookSender({ callbackUrl: 'http://127.0.0.1:1/hook', secret: SECRET, signatureMode: 'hmac' });
+    const sender = createDrChronoWebhookSender({
+      callbackUrl: 'http://127.0.0.1:1/hook',
+      secret: SECRET,
+      signatureMode: 'hmac',
+    });
     const a = sender.build('APPOINTMENT_CREATE', { id: '10000001' });
     const b = sender.build('APPOINTMENT_CREATE', { id: '10000001' });
     expect(a.headers['Content-Type']).toBe('application/json');
@@ -62,7 +82,11 @@ describe('DrChrono webhook sender', () => {
   it('gets a 401 from a verifying receiver when the body is tampered with', async () => {
     const { app } = receiver(SECRET);
     server = await serveHttp(app.fetch);
-    const sender = createDrChronoWebhookSender({ callbackUrl: `${server.url}/hook`, secret: SECRET, signatureMode: 'hmac' });
+    const sender = createDrChronoWebhookSender({
+      callbackUrl: `${server.url}/hook`,
+      secret: SECRET,
+      signatureMode: 'hmac',
+    });
     const delivery = sender.build('PATIENT_CREATE', { id: 1 });
     const result = await sender.sendRaw({ ...delivery, body: delivery.body.replace('1', '2') });
     expect(result.status).toBe(401);

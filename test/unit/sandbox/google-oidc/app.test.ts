@@ -14,7 +14,8 @@ const clock = 1_700_000_000_000;
 
 /** A JWKS resolver that fetches from the in-process app, as a verifier would over HTTP. */
 function remoteJwks(path: string) {
-  const inProcess: FetchImplementation = async (url, init) => sandbox.app.request(url, { headers: init.headers, method: init.method });
+  const inProcess: FetchImplementation = async (url, init) =>
+    sandbox.app.request(url, { headers: init.headers, method: init.method });
   return createRemoteJWKSet(new URL(`${ORIGIN}${path}`), { [customFetch]: inProcess });
 }
 
@@ -28,18 +29,30 @@ describe('JWKS and discovery endpoints', () => {
     expect(res.status).toBe(200);
     const body = (await res.json()) as { keys: Array<Record<string, unknown>> };
     expect(body.keys).toHaveLength(1);
-    expect(body.keys[0]).toMatchObject({ kty: 'RSA', alg: 'RS256', use: 'sig', kid: sandbox.control.idTokenKid, n: expect.any(String), e: 'AQAB' });
+    expect(body.keys[0]).toMatchObject({
+      kty: 'RSA',
+      alg: 'RS256',
+      use: 'sig',
+      kid: sandbox.control.idTokenKid,
+      n: expect.any(String),
+      e: 'AQAB',
+    });
     expect(body.keys[0]).not.toHaveProperty('d');
   });
 
   it('serves an ES256 IAP JWKS without private parts', async () => {
-    const body = (await (await sandbox.app.request(`${ORIGIN}/iap/verify/public_key-jwk`)).json()) as { keys: Array<Record<string, unknown>> };
+    const body = (await (await sandbox.app.request(`${ORIGIN}/iap/verify/public_key-jwk`)).json()) as {
+      keys: Array<Record<string, unknown>>;
+    };
     expect(body.keys[0]).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', kid: sandbox.control.iapKid });
     expect(body.keys[0]).not.toHaveProperty('d');
   });
 
   it('serves a discovery document pointing at the served JWKS', async () => {
-    const body = (await (await sandbox.app.request(`${ORIGIN}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
+    const body = (await (await sandbox.app.request(`${ORIGIN}/.well-known/openid-configuration`)).json()) as Record<
+      string,
+      unknown
+    >;
     expect(body).toMatchObject({ issuer: 'https://accounts.google.com', jwks_uri: `${ORIGIN}/oauth2/v3/certs` });
   });
 });
@@ -79,16 +92,16 @@ describe('ID tokens', () => {
 
   it('mints a token signed by an unknown key that fails signature verification', async () => {
     const token = await sandbox.control.mintIdToken({ audience: AUDIENCE, email: PUSH_SA, signWithUnknownKey: true });
-    await expect(jwtVerify(token, remoteJwks('/oauth2/v3/certs'), { currentDate: new Date(clock) })).rejects.toBeInstanceOf(
-      errors.JWSSignatureVerificationFailed,
-    );
+    await expect(
+      jwtVerify(token, remoteJwks('/oauth2/v3/certs'), { currentDate: new Date(clock) }),
+    ).rejects.toBeInstanceOf(errors.JWSSignatureVerificationFailed);
   });
 
   it('mints an expired token that fails verification', async () => {
     const token = await sandbox.control.mintIdToken({ audience: AUDIENCE, email: PUSH_SA, expiresInSeconds: -60 });
-    await expect(jwtVerify(token, remoteJwks('/oauth2/v3/certs'), { currentDate: new Date(clock) })).rejects.toBeInstanceOf(
-      errors.JWTExpired,
-    );
+    await expect(
+      jwtVerify(token, remoteJwks('/oauth2/v3/certs'), { currentDate: new Date(clock) }),
+    ).rejects.toBeInstanceOf(errors.JWTExpired);
   });
 
   it('fails verification for another audience', async () => {
@@ -100,7 +113,9 @@ describe('ID tokens', () => {
 
   it('does not verify an ID token against the IAP JWKS', async () => {
     const token = await sandbox.control.mintIdToken({ audience: AUDIENCE, email: PUSH_SA });
-    await expect(jwtVerify(token, remoteJwks('/iap/verify/public_key-jwk'), { currentDate: new Date(clock) })).rejects.toThrow();
+    await expect(
+      jwtVerify(token, remoteJwks('/iap/verify/public_key-jwk'), { currentDate: new Date(clock) }),
+    ).rejects.toThrow();
   });
 });
 
@@ -122,16 +137,24 @@ describe('IAP JWTs', () => {
   });
 
   it('mints an IAP JWT with a bad signature on request', async () => {
-    const token = await sandbox.control.mintIapJwt({ audience: IAP_AUDIENCE, email: 'staff@feelaugust.example', signWithUnknownKey: true });
-    await expect(jwtVerify(token, remoteJwks('/iap/verify/public_key-jwk'), { currentDate: new Date(clock) })).rejects.toBeInstanceOf(
-      errors.JWSSignatureVerificationFailed,
-    );
+    const token = await sandbox.control.mintIapJwt({
+      audience: IAP_AUDIENCE,
+      email: 'staff@feelaugust.example',
+      signWithUnknownKey: true,
+    });
+    await expect(
+      jwtVerify(token, remoteJwks('/iap/verify/public_key-jwk'), { currentDate: new Date(clock) }),
+    ).rejects.toBeInstanceOf(errors.JWSSignatureVerificationFailed);
   });
 
   it('mints an expired IAP JWT that fails verification', async () => {
-    const token = await sandbox.control.mintIapJwt({ audience: IAP_AUDIENCE, email: 'staff@feelaugust.example', expiresInSeconds: -1 });
-    await expect(jwtVerify(token, remoteJwks('/iap/verify/public_key-jwk'), { currentDate: new Date(clock) })).rejects.toBeInstanceOf(
-      errors.JWTExpired,
-    );
+    const token = await sandbox.control.mintIapJwt({
+      audience: IAP_AUDIENCE,
+      email: 'staff@feelaugust.example',
+      expiresInSeconds: -1,
+    });
+    await expect(
+      jwtVerify(token, remoteJwks('/iap/verify/public_key-jwk'), { currentDate: new Date(clock) }),
+    ).rejects.toBeInstanceOf(errors.JWTExpired);
   });
 });

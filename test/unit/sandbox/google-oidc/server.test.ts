@@ -16,7 +16,10 @@ afterAll(async () => {
 describe('startGoogleOidcSandbox', () => {
   it('serves the JWKS over loopback so jose verifies a minted token by URL', async () => {
     expect(running.jwksUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/oauth2\/v3\/certs$/);
-    const token = await running.control.mintIdToken({ audience: 'https://svc.local', email: 'scheduler@p.iam.gserviceaccount.com' });
+    const token = await running.control.mintIdToken({
+      audience: 'https://svc.local',
+      email: 'scheduler@p.iam.gserviceaccount.com',
+    });
     const { payload } = await jwtVerify(token, createRemoteJWKSet(new URL(running.jwksUrl)), {
       issuer: 'https://accounts.google.com',
       audience: 'https://svc.local',

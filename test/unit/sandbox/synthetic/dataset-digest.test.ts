@@ -8,7 +8,12 @@ import { createSyntheticDataset, SLOTS_PER_PATIENT, type ChildResource } from '.
  * table, so any change in output — a field, its order or a drawn random number — fails here.
  */
 function digest(seed: number, patientCount: number, epochMs?: number): string {
-  const ds = createSyntheticDataset({ seed, patientCount, doctorCount: 4, ...(epochMs === undefined ? {} : { epochMs }) });
+  const ds = createSyntheticDataset({
+    seed,
+    patientCount,
+    doctorCount: 4,
+    ...(epochMs === undefined ? {} : { epochMs }),
+  });
   const hash = createHash('sha256');
   const add = (value: unknown): void => void hash.update(`${JSON.stringify(value)}\n`);
   for (let i = 0; i < ds.doctorCount; i += 1) add(ds.doctor(i));
@@ -24,6 +29,8 @@ function digest(seed: number, patientCount: number, epochMs?: number): string {
 describe('synthetic dataset output', () => {
   it('stays byte-for-byte what the generator produced before its refactor', () => {
     expect(digest(1, 120)).toBe('a2417d8211d991b5b30a200397bdb5cb1842a1e990548310839d3cfd28cff57c');
-    expect(digest(77, 60, Date.UTC(2025, 6, 15, 13, 30))).toBe('4a5f7289a1ccb1498519306b7abc6a798c4666620bb00014aa1c895bedfdbafc');
+    expect(digest(77, 60, Date.UTC(2025, 6, 15, 13, 30))).toBe(
+      '4a5f7289a1ccb1498519306b7abc6a798c4666620bb00014aa1c895bedfdbafc',
+    );
   });
 });

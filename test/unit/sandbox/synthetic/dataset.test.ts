@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { createSyntheticDataset, syntheticPhiValues, SLOTS_PER_PATIENT, formatDate, formatTimestamp } from '../../../../sandbox/synthetic/index.js';
+import {
+  createSyntheticDataset,
+  syntheticPhiValues,
+  SLOTS_PER_PATIENT,
+  formatDate,
+  formatTimestamp,
+} from '../../../../sandbox/synthetic/index.js';
 
 describe('createSyntheticDataset', () => {
   it('produces identical records for the same seed and different ones for another seed', () => {
@@ -95,12 +101,18 @@ describe('createSyntheticDataset', () => {
     while (![0, 1, 2, 3].some((k) => ds.child('clinical_notes', index * 4 + k))) index += 1;
     const p = ds.patient(index);
     const phi = syntheticPhiValues(ds, index);
-    for (const key of ['first_name', 'last_name', 'date_of_birth', 'email', 'home_phone', 'cell_phone']) expect(phi).toContain(p[key]);
+    for (const key of ['first_name', 'last_name', 'date_of_birth', 'email', 'home_phone', 'cell_phone'])
+      expect(phi).toContain(p[key]);
     expect(phi.some((v) => v.startsWith('Synthetic note'))).toBe(true);
   });
 
   it('formats timestamps without a zone and dates as YYYY-MM-DD exactly like toISOString', () => {
-    for (const ms of [0, Date.UTC(2026, 2, 4, 10, 15, 0), Date.UTC(1999, 11, 31, 23, 59, 59), Date.UTC(2024, 1, 29, 1, 2, 3)]) {
+    for (const ms of [
+      0,
+      Date.UTC(2026, 2, 4, 10, 15, 0),
+      Date.UTC(1999, 11, 31, 23, 59, 59),
+      Date.UTC(2024, 1, 29, 1, 2, 3),
+    ]) {
       expect(formatTimestamp(ms)).toBe(new Date(ms).toISOString().slice(0, 19));
       expect(formatDate(ms)).toBe(new Date(ms).toISOString().slice(0, 10));
     }
