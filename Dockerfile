@@ -21,7 +21,8 @@ COPY package.json package-lock.json ./
 COPY patches ./patches
 # patches/ carries the upstream guard for postgres.js 3.4.9's crash on a lost connection (porsager/postgres#1208);
 # install scripts stay off, so apply it explicitly.
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npx --yes patch-package@8.0.1 && npm cache clean --force
+# NODE_ENV=production: patches of dev-only packages (patches/*.dev.patch) are skipped, as those are not installed.
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && NODE_ENV=production npx --yes patch-package@8.0.1 && npm cache clean --force
 
 # ── runtime: non-root, no build tools, no sources ───────────────────────────────────────────────────────────────
 FROM ${NODE_IMAGE} AS runtime

@@ -76,12 +76,12 @@ export async function buildKey(root: string): Promise<string> {
   return hash.digest('hex').slice(0, 16);
 }
 
-function run(command: string, args: string[], cwd: string, what: string): Promise<void> {
+function run(command: string, args: string[], cwd: string, what: string, env: NodeJS.ProcessEnv = {}): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       cwd,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, npm_config_update_notifier: 'false' },
+      env: { ...process.env, npm_config_update_notifier: 'false', ...env },
     });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
@@ -150,7 +150,10 @@ export async function buildRuntime(
           ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline'],
           app,
           'deps stage: npm ci --omit=dev --ignore-scripts',
-        ).then(() => run(process.execPath, [patchPackage], app, 'deps stage: patch-package')),
+        ).then(() =>
+          // As the Dockerfile: NODE_ENV=production makes patch-package skip patches of dev-only packages (*.dev.patch).
+          run(process.execPath, [patchPackage], app, 'deps stage: patch-package', { NODE_ENV: 'production' }),
+        ),
       ]);
       await cp(path.join(root, 'drizzle'), path.join(app, 'dist', 'drizzle'), { recursive: true });
       await rm(path.join(app, 'patches'), { recursive: true, force: true });

