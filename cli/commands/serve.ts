@@ -1,4 +1,5 @@
 import { listen } from '../../handlers/server.js';
+import { isTransientDatabaseError } from '../../sync/db/transient.js';
 import { untilSignal, type Io } from '../io.js';
 import { buildService, isServiceName, serviceNames } from '../services.js';
 
@@ -10,6 +11,16 @@ export async function serveCommand(argv: string[], io: Io): Promise<number> {
     return 64;
   }
   const service = await buildService(name, io.env);
+  // A database restart or failover can reject a promise inside the postgres.js pool that no request awaits (seen
+  // once in the Postgres-restart fault test: 'read ECONNRESET', which crashed drchrono-sync). The pool reconnects by
+  // itself, so such a loss is logged and survived; anything else still crashes the process, as Node would.
+  process.on('unhandledRejection', (reason) => {
+    if (!isTransientDatabaseError(reason)) throw reason;
+    service.logger.warn(
+      { errorClass: reason instanceof Error ? reason.name : 'Error', code: (reason as { code?: unknown }).code },
+      'database connection lost outside a request; the pool reconnects',
+    );
+  });
   const server = await listen(service.app, { port: service.port, hostname: '0.0.0.0' });
   await service.start();
   service.logger.info({ port: server.port }, 'listening');
