@@ -38,12 +38,14 @@ async function pending(): Promise<number> {
 }
 
 /** Records what it was asked to publish; can be told to fail. */
-function recordingPublisher(): Publisher & { messages: OutgoingMessage[]; failing: boolean } {
+/** A publisher that records what it accepted; `delayMs` makes each publish take that long (as a real bus does). */
+function recordingPublisher(delayMs = 0): Publisher & { messages: OutgoingMessage[]; failing: boolean } {
   let next = 0;
   const publisher = {
     messages: [] as OutgoingMessage[],
     failing: false,
     async publish(message: OutgoingMessage) {
+      if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
       if (publisher.failing) throw new PublishError('bus down');
       publisher.messages.push(message);
       return String(++next);
@@ -207,9 +209,10 @@ describe('outbox relay with the Pub/Sub emulator', () => {
 
   it('two relays draining one database concurrently publish every outbox row exactly once', async () => {
     await relayIdle();
-    const a = recordingPublisher();
-    const b = recordingPublisher();
-    // Small batches so the two relays interleave many passes.
+    // Small batches and a publish that takes a few milliseconds, as a real bus does, so the two relays interleave
+    // many passes even on a loaded machine (with instant publishes one relay could drain everything alone).
+    const a = recordingPublisher(20);
+    const b = recordingPublisher(20);
     const relayA = createOutboxRelay({ sql: t.sql, publisher: a, logger: captureLogs().logger, batchLimit: 150 });
     const relayB = createOutboxRelay({ sql: t.sql, publisher: b, logger: captureLogs().logger, batchLimit: 150 });
     const changed = await upsertRows(t.sql, mirrors.patients, patients(1500), context);
