@@ -9,6 +9,13 @@ const forbid = (groups, message, allowTypeImports = false) => ({ group: groups, 
 const HONO = ['hono', 'hono/*', '@hono/*'];
 const CDKTF = ['cdktf', 'cdktf/*', '@cdktf/*', 'constructs'];
 const layer = (name) => [`**/${name}/**`, `../${name}/*`, `../../${name}/*`, `../../../${name}/*`];
+/** Import patterns of several application layers. */
+const layers = (...names) => names.flatMap(layer);
+/** One layer's block: the files it covers and what they may not import. */
+const restrictImports = (files, ...patterns) => ({
+  files,
+  rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns }] },
+});
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', 'cdktf.out/**', '.local/**', 'coverage/**', 'drizzle/meta/**'] },
@@ -43,174 +50,66 @@ export default tseslint.config(
       eqeqeq: ['error', 'always', { null: 'ignore' }],
     },
   },
-  {
-    files: ['sync/**/*.ts'],
-    rules: {
-      '@typescript-eslint/no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            forbid(
-              HONO,
-              'sync/ is the domain layer and never imports Hono: return results or throw named errors, and let handlers/ map them to HTTP.',
-            ),
-            forbid(
-              [
-                ...layer('handlers'),
-                ...layer('cli'),
-                ...layer('sandbox'),
-                ...layer('stacks'),
-                ...layer('constructs'),
-                ...layer('shared'),
-              ],
-              'Dependencies point one way (cli, handlers → sync → schema): sync/ may import only schema/, contract/ and itself.',
-            ),
-            forbid(CDKTF, 'sync/ never imports infrastructure code.'),
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: ['schema/**/*.ts'],
-    rules: {
-      '@typescript-eslint/no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            forbid(
-              [
-                ...HONO,
-                ...CDKTF,
-                ...layer('sync'),
-                ...layer('handlers'),
-                ...layer('cli'),
-                ...layer('sandbox'),
-                ...layer('stacks'),
-                ...layer('constructs'),
-                ...layer('shared'),
-              ],
-              'schema/ only declares tables (drizzle); it imports nothing of the application.',
-            ),
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: ['contract/**/*.ts'],
-    rules: {
-      '@typescript-eslint/no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            forbid(
-              [
-                ...HONO,
-                ...CDKTF,
-                ...layer('sync'),
-                ...layer('handlers'),
-                ...layer('cli'),
-                ...layer('sandbox'),
-                ...layer('stacks'),
-                ...layer('constructs'),
-                ...layer('schema'),
-                ...layer('shared'),
-              ],
-              'contract/ is a leaf (zod only) that both the stacks and the services import.',
-            ),
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: ['constructs/**/*.ts', 'stacks/**/*.ts'],
-    rules: {
-      '@typescript-eslint/no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            forbid(
-              [
-                ...HONO,
-                ...layer('sync'),
-                ...layer('handlers'),
-                ...layer('cli'),
-                ...layer('sandbox'),
-                ...layer('shared'),
-              ],
-              'Infrastructure code may import constructs/, contract/ and cdktf only: share a name through contract/, not through the services.',
-            ),
-          ],
-        },
-      ],
-    },
-  },
-  {
-    // shared/ holds the HTTP plumbing that the services (handlers/, cli/) and the sandboxes share — today the one serve()
-    // wrapper. Those two may not import each other, and contract/ is the deploy contract (zod only), so the shared
-    // piece is a leaf of its own: it may import node:* and @hono/node-server, nothing of the application.
-    files: ['shared/**/*.ts'],
-    rules: {
-      '@typescript-eslint/no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            forbid(
-              [
-                ...CDKTF,
-                ...layer('sync'),
-                ...layer('handlers'),
-                ...layer('cli'),
-                ...layer('sandbox'),
-                ...layer('stacks'),
-                ...layer('constructs'),
-                ...layer('schema'),
-                ...layer('contract'),
-              ],
-              'shared/ is a leaf shared by the services and the sandboxes; it imports no application layer.',
-            ),
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: ['handlers/**/*.ts'],
-    rules: {
-      '@typescript-eslint/no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            forbid(
-              [...CDKTF, ...layer('sandbox'), ...layer('cli'), ...layer('stacks'), ...layer('constructs')],
-              'handlers/ are the HTTP edge of the services: they call sync/; sandboxes, the CLI and infrastructure stay out.',
-            ),
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: ['sandbox/**/*.ts'],
-    rules: {
-      '@typescript-eslint/no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            forbid(
-              layer('sync'),
-              'sandbox/ stands in for outside APIs and may import only types from sync/ (import type …); shared facts belong in contract/.',
-              true,
-            ),
-            forbid(
-              [...CDKTF, ...layer('handlers'), ...layer('cli'), ...layer('stacks'), ...layer('constructs')],
-              'sandbox/ is independent of the services, the CLI and the infrastructure.',
-            ),
-          ],
-        },
-      ],
-    },
-  },
+  restrictImports(
+    ['sync/**/*.ts'],
+    forbid(
+      HONO,
+      'sync/ is the domain layer and never imports Hono: return results or throw named errors, and let handlers/ map them to HTTP.',
+    ),
+    forbid(
+      layers('handlers', 'cli', 'sandbox', 'stacks', 'constructs', 'shared'),
+      'Dependencies point one way (cli, handlers → sync → schema): sync/ may import only schema/, contract/ and itself.',
+    ),
+    forbid(CDKTF, 'sync/ never imports infrastructure code.'),
+  ),
+  restrictImports(
+    ['schema/**/*.ts'],
+    forbid(
+      [...HONO, ...CDKTF, ...layers('sync', 'handlers', 'cli', 'sandbox', 'stacks', 'constructs', 'shared')],
+      'schema/ only declares tables (drizzle); it imports nothing of the application.',
+    ),
+  ),
+  restrictImports(
+    ['contract/**/*.ts'],
+    forbid(
+      [...HONO, ...CDKTF, ...layers('sync', 'handlers', 'cli', 'sandbox', 'stacks', 'constructs', 'schema', 'shared')],
+      'contract/ is a leaf (zod only) that both the stacks and the services import.',
+    ),
+  ),
+  restrictImports(
+    ['constructs/**/*.ts', 'stacks/**/*.ts'],
+    forbid(
+      [...HONO, ...layers('sync', 'handlers', 'cli', 'sandbox', 'shared')],
+      'Infrastructure code may import constructs/, contract/ and cdktf only: share a name through contract/, not through the services.',
+    ),
+  ),
+  // shared/ holds the HTTP plumbing that the services (handlers/, cli/) and the sandboxes share — today the one serve()
+  // wrapper. Those two may not import each other, and contract/ is the deploy contract (zod only), so the shared
+  // piece is a leaf of its own: it may import node:* and @hono/node-server, nothing of the application.
+  restrictImports(
+    ['shared/**/*.ts'],
+    forbid(
+      [...CDKTF, ...layers('sync', 'handlers', 'cli', 'sandbox', 'stacks', 'constructs', 'schema', 'contract')],
+      'shared/ is a leaf shared by the services and the sandboxes; it imports no application layer.',
+    ),
+  ),
+  restrictImports(
+    ['handlers/**/*.ts'],
+    forbid(
+      [...CDKTF, ...layers('sandbox', 'cli', 'stacks', 'constructs')],
+      'handlers/ are the HTTP edge of the services: they call sync/; sandboxes, the CLI and infrastructure stay out.',
+    ),
+  ),
+  restrictImports(
+    ['sandbox/**/*.ts'],
+    forbid(
+      layer('sync'),
+      'sandbox/ stands in for outside APIs and may import only types from sync/ (import type …); shared facts belong in contract/.',
+      true,
+    ),
+    forbid(
+      [...CDKTF, ...layers('handlers', 'cli', 'stacks', 'constructs')],
+      'sandbox/ is independent of the services, the CLI and the infrastructure.',
+    ),
+  ),
 );
