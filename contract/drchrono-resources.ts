@@ -1,4 +1,4 @@
-/** DrChrono API v4 list endpoints the platform reads (`/api/<resource>`). */
+/** DrChrono API v4 list endpoints the platform reads (`/api/<resource>`), parents before the records that link to them. */
 export const drchronoResources = [
   'doctors',
   'patients',

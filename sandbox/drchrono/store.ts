@@ -1,16 +1,10 @@
 import { ID_BASE, SLOTS_PER_PATIENT } from '../synthetic/dataset.js';
 import type { ChildResource, DrChronoRecord, SyntheticDataset } from '../synthetic/dataset.js';
+import { drchronoResources } from '../../contract/drchrono-resources.js';
 
 /** The DrChrono list endpoints this sandbox serves. */
-export const RESOURCES = [
-  'patients',
-  'doctors',
-  'appointments',
-  'clinical_notes',
-  'medications',
-  'problems',
-  'allergies',
-] as const;
+/** The DrChrono endpoints the sandbox serves: the ones the platform reads. */
+export const RESOURCES = drchronoResources;
 export type ResourceName = (typeof RESOURCES)[number];
 
 /** Thrown by mutations addressing a record that does not exist (or is deleted). */

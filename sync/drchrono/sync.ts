@@ -11,20 +11,18 @@ import { inChangeTransaction } from '../db/change-transaction.js';
 import { applyRecords, type AfterApplyHook } from './apply.js';
 import { listQuery } from './list-params.js';
 import { tableOf } from './mappers.js';
-import { sinceResources, type CallPriority, type DrChronoClient, type DrChronoResource } from './types.js';
+import {
+  sinceResources,
+  type CallPriority,
+  type DrChronoClient,
+  type DrChronoResource,
+  drchronoResources,
+} from './types.js';
 
 export type SyncKind = 'full' | 'incremental' | 'deep_reconcile';
 
-/** Order matters: parents before the records that link to them. */
-export const syncOrder: readonly DrChronoResource[] = [
-  'doctors',
-  'patients',
-  'appointments',
-  'clinical_notes',
-  'medications',
-  'problems',
-  'allergies',
-];
+/** Order matters: parents before the records that link to them (drchronoResources is declared in that order). */
+export const syncOrder: readonly DrChronoResource[] = drchronoResources;
 /** Resources without `since`: refreshed per changed patient, fully in the nightly deep reconcile. */
 export const perPatientResources: readonly DrChronoResource[] = ['medications', 'problems', 'allergies'];
 
