@@ -10,7 +10,7 @@ import {
   UnknownTableError,
 } from '../../sync/coda/errors.js';
 import { pushChangeEvent, type PushDeps } from '../../sync/coda/push.js';
-import { decodePushEnvelope, PushEnvelopeError, type DecodedPush } from '../../sync/events/push-envelope.js';
+import { decodeParsedPushEnvelope, PushEnvelopeError, type DecodedPush } from '../../sync/events/push-envelope.js';
 import type { Logger } from '../../sync/observability/logger.js';
 import type { AppEnv } from '../app.js';
 import { httpError, statusFor, type ErrorStatusRow } from '../middleware/http-error.js';
@@ -44,7 +44,7 @@ const pushErrorStatus: readonly ErrorStatusRow[] = [
 /**
  * `POST /pubsub/push` — Pub/Sub push delivery of one change event (DESIGN §7.4).
  * - 204 when every row reached Coda and Coda applied it (or the message id was already processed): Pub/Sub acks.
- * - 400 for a body that can never succeed (decodePushEnvelope, naming the field): not JSON, no message id or one
+ * - 400 for a body that can never succeed (decodeParsedPushEnvelope, naming the field): not JSON, no message id or one
  *   that is not printable ASCII ≤ 256, a publishTime that is not a real RFC 3339 instant, a subscription that is
  *   not a bounded `projects/…/subscriptions/…` name, bad base64, data that is not a change event, or a table
  *   without a Coda mapping. 413 over 1 MiB; 415 unless `application/json` (what Pub/Sub sends). For push, a 4xx is
@@ -73,7 +73,7 @@ export function pubsubPushRoutes(deps: PubsubPushRouteDeps) {
     const requestId = c.get('requestId');
     let decoded: DecodedPush;
     try {
-      decoded = decodePushEnvelope(c.get('rawBody'));
+      decoded = decodeParsedPushEnvelope(c.get('jsonBody'));
     } catch (error) {
       if (!(error instanceof PushEnvelopeError)) throw error;
       const fields = error.fields.length > 0 ? [...error.fields] : undefined;

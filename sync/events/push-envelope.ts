@@ -43,6 +43,11 @@ export function decodePushEnvelope(text: string): DecodedPush {
   } catch {
     throw new PushEnvelopeError('malformed JSON');
   }
+  return decodeParsedPushEnvelope(body);
+}
+
+/** {@link decodePushEnvelope} for a body already parsed as JSON (the HTTP edge's `jsonBody` middleware does that). */
+export function decodeParsedPushEnvelope(body: unknown): DecodedPush {
   const envelope = pushEnvelopeSchema.safeParse(body);
   if (!envelope.success) throw new PushEnvelopeError('invalid envelope', fieldsOf(envelope.error.issues));
   const { message, subscription, deliveryAttempt } = envelope.data;
