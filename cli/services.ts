@@ -49,7 +49,10 @@ function publisherFor(env: DrChronoSyncEnv): Publisher {
   });
 }
 
-/** Scheduler (OIDC) or IAP staff with the admin role; without OIDC settings nobody may call operator endpoints. */
+/**
+ * Scheduler (OIDC) or IAP staff with an operator role (`admin`, or `billing` for the billing sync — each route narrows
+ * it with requireStaffRole); without OIDC settings nobody may call operator endpoints.
+ */
 function operatorGuard(auth: AuthSettings, database: Database, logger: Logger): MiddlewareHandler {
   if (!auth.oidc) {
     return async function operatorEndpointsDisabled() {
@@ -62,7 +65,7 @@ function operatorGuard(auth: AuthSettings, database: Database, logger: Logger): 
     oidc: createGoogleIdTokenVerifier(auth.oidc),
     ...(auth.iap ? { iap: createIapVerifier(auth.iap) } : {}),
     sql: database.sql,
-    staffRoles: ['admin'],
+    staffRoles: ['admin', 'billing'],
     logger,
   });
 }

@@ -1,6 +1,7 @@
-// All tables, by area. Billing (`billing.ts`: line_items, transactions, patient_payments) and labs (`labs.ts`:
-// lab_orders, lab_tests, lab_results) join here as their own files when their sync lands.
+// All tables, by area. Labs (`labs.ts`: lab_orders, lab_tests, lab_results) join here as their own file when their
+// sync lands.
 export * from './drchrono.js';
+export * from './billing.js';
 export * from './deepcura.js';
 export * from './operations.js';
 export * from './audit.js';
@@ -20,4 +21,5 @@ export const unauditedTableNames: readonly string[] = [
   'outbox',
   'webhook_deliveries',
   'drchrono_call_budget',
+  'claim_status_history',
 ];

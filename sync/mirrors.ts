@@ -11,6 +11,9 @@ export const mirrorTables = {
   medications: schema.medications,
   problems: schema.problems,
   allergies: schema.allergies,
+  line_items: schema.lineItems,
+  insurance_transactions: schema.insuranceTransactions,
+  patient_payments: schema.patientPayments,
 } as const;
 
 export type MirrorTable = keyof typeof mirrorTables;

@@ -1,5 +1,11 @@
 import { parseArgs } from 'node:util';
-import { syncAll, syncResource, type ResourceSyncResult, type SyncKind } from '../../sync/drchrono/sync.js';
+import {
+  syncAll,
+  syncBilling,
+  syncResource,
+  type ResourceSyncResult,
+  type SyncKind,
+} from '../../sync/drchrono/sync.js';
 import type { DrChronoResource } from '../../sync/drchrono/types.js';
 import { createDatabase } from '../../sync/db/client.js';
 import { createLogger } from '../../sync/observability/logger.js';
@@ -18,9 +24,15 @@ const targets: Record<string, DrChronoResource> = {
   medications: 'medications',
   problems: 'problems',
   allergies: 'allergies',
+  'line-items': 'line_items',
+  line_items: 'line_items',
+  transactions: 'transactions',
+  insurance_transactions: 'transactions',
+  'patient-payments': 'patient_payments',
+  patient_payments: 'patient_payments',
 };
 
-const USAGE = `usage: platform sync <${Object.keys(targets).join('|')}|all> [--full | --deep] [--since YYYY-MM-DDTHH:MM:SS]\n`;
+const USAGE = `usage: platform sync <${Object.keys(targets).join('|')}|billing|all> [--full | --deep] [--since YYYY-MM-DDTHH:MM:SS]\n`;
 
 export function formatResults(results: readonly ResourceSyncResult[]): string {
   const rows = results.map(
@@ -30,7 +42,7 @@ export function formatResults(results: readonly ResourceSyncResult[]): string {
   return `${rows.join('\n')}\n`;
 }
 
-/** `platform sync <table|all>`: incremental by default; `--full` walks everything; `--deep` also soft-deletes what DrChrono no longer returns. */
+/** `platform sync <table|billing|all>`: incremental by default; `--full` walks everything; `--deep` also soft-deletes what DrChrono no longer returns. */
 export async function syncCommand(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -38,7 +50,7 @@ export async function syncCommand(argv: string[], io: Io): Promise<number> {
     options: { full: { type: 'boolean' }, deep: { type: 'boolean' }, since: { type: 'string' } },
   });
   const [target] = positionals;
-  if (!target || (target !== 'all' && !targets[target])) {
+  if (!target || (target !== 'all' && target !== 'billing' && !Object.hasOwn(targets, target))) {
     io.stderr(USAGE);
     return 64;
   }
@@ -57,7 +69,9 @@ export async function syncCommand(argv: string[], io: Io): Promise<number> {
     const results =
       target === 'all'
         ? await syncAll(deps, kind, options)
-        : [await syncResource(deps, targets[target]!, kind, options)];
+        : target === 'billing'
+          ? await syncBilling(deps, kind, options)
+          : [await syncResource(deps, targets[target]!, kind, options)];
     io.stdout(formatResults(results));
     return 0;
   } finally {

@@ -51,7 +51,7 @@ export function createDrChronoSyncApp(deps: DrChronoSyncDeps) {
       ...(deps.clock ? { clock: deps.clock } : {}),
     }),
   );
-  app.route('/', syncRoutes({ sync: deps.sync, guard: deps.operatorGuard }));
-  app.route('/', outboxRoutes({ relay: deps.relay, guard: deps.operatorGuard }));
+  app.route('/', syncRoutes({ sync: deps.sync, guard: deps.operatorGuard, logger: deps.logger }));
+  app.route('/', outboxRoutes({ relay: deps.relay, guard: deps.operatorGuard, logger: deps.logger }));
   return app;
 }

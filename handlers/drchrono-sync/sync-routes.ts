@@ -1,9 +1,17 @@
-import { Hono, type MiddlewareHandler } from 'hono';
-import { syncAll, syncResource, SyncInProgressError, type SyncDeps, type SyncKind } from '../../sync/drchrono/sync.js';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import {
+  syncAll,
+  syncBilling,
+  syncResource,
+  SyncInProgressError,
+  type SyncDeps,
+  type SyncKind,
+} from '../../sync/drchrono/sync.js';
 import { CallBudgetExhaustedError, DrChronoAuthError, RateLimitedError } from '../../sync/drchrono/errors.js';
 import type { DrChronoResource } from '../../sync/drchrono/types.js';
 import type { AppEnv } from '../app.js';
-import { actorFor, type GoogleAuthVariables } from '../middleware/google-auth.js';
+import type { Logger } from '../../sync/observability/logger.js';
+import { actorFor, requireStaffRole, type GoogleAuthVariables } from '../middleware/google-auth.js';
 import { httpError, statusFor, type ErrorStatusRow } from '../middleware/http-error.js';
 
 /** What on-call reads when DrChrono refuses our authorisation (also the runbook's title). */
@@ -23,23 +31,32 @@ const syncErrorStatus: readonly ErrorStatusRow[] = [
 const retryAfterSeconds = (resetsAt: Date, nowMs: number) =>
   Math.max(1, Math.ceil((resetsAt.getTime() - nowMs) / 1000));
 
-const targets: Record<string, DrChronoResource | 'all'> = {
+const targets: Record<string, DrChronoResource | 'all' | 'billing'> = {
   patients: 'patients',
   appointments: 'appointments',
   'clinical-notes': 'clinical_notes',
   medications: 'medications',
+  billing: 'billing',
   all: 'all',
 };
 
 /**
- * `POST /sync/patients|appointments|clinical-notes|medications|all` for Cloud Scheduler (OIDC) and staff (IAP):
- * incremental by default, `?full=true` walks everything, `?deep=true` also soft-deletes what DrChrono dropped.
+ * `POST /sync/patients|appointments|clinical-notes|medications|billing|all` for Cloud Scheduler (OIDC) and staff
+ * (IAP): incremental by default, `?full=true` walks everything, `?deep=true` also soft-deletes what DrChrono dropped.
+ * Staff need `admin`; the billing sync is also open to `billing` staff (it reads and writes billing rows only).
  */
-export function syncRoutes(deps: { sync: SyncDeps; guard: MiddlewareHandler }) {
+export function syncRoutes(deps: { sync: SyncDeps; guard: MiddlewareHandler; logger: Logger }) {
   const clock = deps.sync.clock ?? Date.now;
   const app = new Hono<AppEnv & { Variables: GoogleAuthVariables }>();
-  app.post('/sync/:target', deps.guard, async (c) => {
-    const target = targets[c.req.param('target')];
+  const adminOnly = requireStaffRole(deps.logger, 'admin');
+  const billingStaff = requireStaffRole(deps.logger, 'admin', 'billing');
+  // `billing` first: Hono answers with the first matching route, and the billing sync is also open to billing staff.
+  app.post('/sync/billing', deps.guard, billingStaff, (c) => run(c, 'billing'));
+  app.post('/sync/:target', deps.guard, adminOnly, (c) => run(c, c.req.param('target')));
+  return app;
+
+  async function run(c: Context<AppEnv & { Variables: GoogleAuthVariables }>, name: string) {
+    const target = Object.hasOwn(targets, name) ? targets[name] : undefined;
     if (!target) throw httpError(404, 'not found');
     const kind: SyncKind =
       c.req.query('deep') === 'true' ? 'deep_reconcile' : c.req.query('full') === 'true' ? 'full' : 'incremental';
@@ -48,7 +65,9 @@ export function syncRoutes(deps: { sync: SyncDeps; guard: MiddlewareHandler }) {
       const results =
         target === 'all'
           ? await syncAll(deps.sync, kind, options)
-          : [await syncResource(deps.sync, target, kind, options)];
+          : target === 'billing'
+            ? await syncBilling(deps.sync, kind, options)
+            : [await syncResource(deps.sync, target, kind, options)];
       return c.json({ kind, results: results.map(({ changedPatients: _, ...r }) => r) });
     } catch (error) {
       const known = statusFor(error, syncErrorStatus);
@@ -58,6 +77,5 @@ export function syncRoutes(deps: { sync: SyncDeps; guard: MiddlewareHandler }) {
       const headers = resetsAt && { 'Retry-After': String(retryAfterSeconds(resetsAt, clock())) };
       throw httpError(known.status, known.phrase, undefined, { cause: error, ...(headers && { headers }) });
     }
-  });
-  return app;
+  }
 }

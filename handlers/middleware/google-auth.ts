@@ -170,6 +170,28 @@ export function requireSchedulerOrStaff(options: RequireSchedulerOrStaffOptions)
   });
 }
 
+/**
+ * A route's own staff roles, after {@link requireSchedulerOrStaff} let the caller in with any operator role: a staff
+ * caller holding none of `roles` is refused 403 (`no_staff_role`). Service accounts (the scheduler) pass: their
+ * allow-list is the guard's. Lets one guard serve routes for different roles, e.g. `billing` staff may run the
+ * billing sync and nothing else.
+ * @example app.post('/sync/billing', guard, requireStaffRole(logger, 'admin', 'billing'), handler)
+ */
+export function requireStaffRole(logger: Logger, ...roles: readonly StaffRole[]) {
+  const allowed = new Set(roles);
+  return createMiddleware<{ Variables: GoogleAuthVariables }>(async function requireStaffRole(c, next) {
+    const principal = c.get('principal');
+    if (principal.kind === 'staff' && !principal.roles.some((r) => allowed.has(r)))
+      refuse(
+        c,
+        logger,
+        new ForbiddenIdentityError('no_staff_role', { identityHash: hashIdentity(principal.email) }),
+        'iap',
+      );
+    await next();
+  });
+}
+
 export type RequirePushAuthOptions = {
   readonly logger: Logger;
   /** Cloud Run's `K_SERVICE`; when set, `mode: 'none'` is refused at setup. */

@@ -1,10 +1,12 @@
 import { ID_BASE, SLOTS_PER_PATIENT } from '../synthetic/dataset.js';
 import type { ChildResource, DrChronoRecord, SyntheticDataset } from '../synthetic/dataset.js';
-import { drchronoResources } from '../../contract/drchrono-resources.js';
+import { drchronoBillingResources, drchronoResources } from '../../contract/drchrono-resources.js';
 
-/** The DrChrono list endpoints this sandbox serves. */
-/** The DrChrono endpoints the sandbox serves: the ones the platform reads. */
-export const RESOURCES = drchronoResources;
+/** The DrChrono endpoints the sandbox serves: the ones the platform reads (billing endpoints: not yet). */
+export const RESOURCES = drchronoResources.filter(
+  (r): r is Exclude<(typeof drchronoResources)[number], (typeof drchronoBillingResources)[number]> =>
+    !(drchronoBillingResources as readonly string[]).includes(r),
+);
 export type ResourceName = (typeof RESOURCES)[number];
 
 /** Thrown by mutations addressing a record that does not exist (or is deleted). */

@@ -181,6 +181,8 @@ const WORDS: Record<string, string> = {
   soap: 'SOAP',
   ins1: 'Ins1',
   ins2: 'Ins2',
+  ins3: 'Ins3',
+  pt: 'Patient',
   dob: 'DOB',
 };
 
@@ -195,7 +197,8 @@ export function titleOf(snake: string): string {
 /** Readable Coda column name of a Postgres column; references to other records say whose id they hold. */
 export function columnTitle(column: string): string {
   if (column === 'id') return 'Row ID';
-  if (['patient', 'doctor', 'appointment', 'clinical_note'].includes(column)) return `${titleOf(column)} (DrChrono ID)`;
+  if (['patient', 'doctor', 'appointment', 'clinical_note', 'line_item'].includes(column))
+    return `${titleOf(column)} (DrChrono ID)`;
   return titleOf(column);
 }
 

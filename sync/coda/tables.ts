@@ -4,9 +4,14 @@ import { mirrorTables } from '../mirrors.js';
 
 // The Postgres tables coda-push can mirror into Coda, and how each column's value is written there.
 
-/** Every table whose changes reach Coda: the DrChrono mirrors, Deep Cura notes and the operational tables. */
+/**
+ * Every table whose changes reach Coda: the DrChrono mirrors (billing included), the derived billing tables (claim
+ * status per appointment and payer, the per-appointment reconciliation), Deep Cura notes and the operational tables.
+ */
 export const codaSourceTables = {
   ...mirrorTables,
+  claim_statuses: schema.claimStatuses,
+  billing_reconciliations: schema.billingReconciliations,
   deepcura_notes: schema.deepcuraNotes,
   intake_checklists: schema.intakeChecklists,
   post_appointment_tasks: schema.postAppointmentTasks,
@@ -19,7 +24,7 @@ export const codaSourceTables = {
 export type CodaSourceTable = keyof typeof codaSourceTables;
 
 /** How a Postgres value is written to Coda. */
-export type ValueKind = 'text' | 'integer' | 'numeric' | 'boolean' | 'date' | 'timestamptz' | 'jsonb';
+export type ValueKind = 'text' | 'list' | 'integer' | 'numeric' | 'boolean' | 'date' | 'timestamptz' | 'jsonb';
 
 export interface SourceColumn {
   readonly name: string;
@@ -31,12 +36,16 @@ export interface SourceTableInfo {
   readonly columns: ReadonlyMap<string, SourceColumn>;
   /** The column whose non-null value marks a deleted row (`deleted_at`), when the table soft-deletes. */
   readonly softDeleteColumn: string | undefined;
-  /** The natural key written as Coda's key column by default: `drchrono_id`, `deepcura_note_id`, else `id`. */
+  /**
+   * The natural key written as Coda's key column by default: `drchrono_id`, `deepcura_note_id`, a derived table's own
+   * key ({@link derivedTableKeys}), else `id`.
+   */
   readonly defaultKey: string;
 }
 
 export function valueKind(sqlType: string): ValueKind {
   const t = sqlType.toLowerCase();
+  if (t.endsWith('[]')) return 'list';
   if (t === 'boolean') return 'boolean';
   if (t === 'date') return 'date';
   if (t.startsWith('timestamp')) return 'timestamptz';
@@ -45,6 +54,12 @@ export function valueKind(sqlType: string): ValueKind {
   if (/^(numeric|decimal|real|double precision)/.test(t)) return 'numeric';
   return 'text';
 }
+
+/** Natural keys of the derived billing tables: stable across recomputes, so Coda upserts stay idempotent. */
+const derivedTableKeys: Readonly<Record<string, string>> = {
+  claim_statuses: 'claim_key',
+  billing_reconciliations: 'appointment',
+};
 
 const infoCache = new Map<string, SourceTableInfo>();
 
@@ -65,7 +80,7 @@ export function sourceTableInfo(table: string): SourceTableInfo | undefined {
       ? 'drchrono_id'
       : columns.has('deepcura_note_id')
         ? 'deepcura_note_id'
-        : 'id',
+        : (derivedTableKeys[table] ?? 'id'),
   };
   infoCache.set(table, info);
   return info;
@@ -73,8 +88,8 @@ export function sourceTableInfo(table: string): SourceTableInfo | undefined {
 
 /**
  * A Postgres value (as `to_jsonb` returns it) in the form Coda is given: ISO strings for dates (`YYYY-MM-DD`) and
- * times (UTC, ms), numbers for numeric columns, booleans, compact JSON text for jsonb, and `""` for NULL (what
- * Coda reads back for an empty cell).
+ * times (UTC, ms), numbers for numeric columns, booleans, compact JSON text for jsonb, arrays (modifiers, diagnosis
+ * pointers) as `a, b` text, and `""` for NULL (what Coda reads back for an empty cell).
  */
 export function toCodaValue(value: unknown, kind: ValueKind): string | number | boolean {
   if (value === null || value === undefined) return '';
@@ -94,6 +109,8 @@ export function toCodaValue(value: unknown, kind: ValueKind): string | number | 
     }
     case 'jsonb':
       return JSON.stringify(value);
+    case 'list':
+      return Array.isArray(value) ? value.join(', ') : String(value);
     case 'text':
       return typeof value === 'string' ? value : String(value);
   }

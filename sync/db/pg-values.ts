@@ -11,7 +11,9 @@ import type { Logger } from '../observability/logger.js';
 // - jsonb/json: every string and key cleaned as text; nesting deeper than MAX_JSON_DEPTH is cut (the subtree
 //   becomes null) — the boundaries refuse such bodies first, so only synced data can reach the cut.
 // - integer/smallint/bigint: an integer within the type's range, else null.
-// - numeric(p,s): a plain decimal with at most p-s integer digits, else null.
+// - numeric(p,s): a plain decimal with at most p-s integer digits, else null; more than s decimals are rounded half
+//   away from zero (as Postgres would) and counted, so a sub-cent amount is visible in the warnings, never silent.
+// - text[]: an array of strings or numbers, each cleaned as text; anything else null.
 // - date: `YYYY-MM-DD`, a real calendar date, year 0001–9999, else null.
 // - timestamptz: ISO 8601 with `Z` or `±HH:MM`, real calendar and clock fields, year 0001–9999, else null.
 //   (JS `toISOString()` writes years past 9999 as `+010000-…`, which this refuses.)
@@ -36,10 +38,14 @@ export type PgValueIssue =
   | 'out_of_range'
   | 'not_an_integer'
   | 'not_a_decimal'
+  | 'decimal_rounded'
   | 'not_a_date'
   | 'not_an_instant'
   | 'not_a_boolean'
-  | 'not_allowed';
+  | 'not_allowed'
+  // Not a Postgres refusal: a status text the claim-status mapping does not know (DrChrono allows custom values). It
+  // is stored as sent; the derived claim status falls back (sync/billing/claim-status.ts) and the count is reported.
+  | 'unmapped_status';
 
 /**
  * A mapper's verdict that a source value cannot be stored (e.g. a practice-local timestamp with month 13). The
@@ -258,12 +264,34 @@ function pgNumeric(type: string, value: unknown): { value: string | null; issue?
   const m = typeof text === 'string' ? DECIMAL_TEXT.exec(text) : null;
   if (!m || (m[1] === '' && (m[2] ?? '') === '')) return { value: null, issue: 'not_a_decimal' };
   const spec = NUMERIC_TYPE.exec(type);
-  if (spec) {
-    const precision = +spec[1]!;
-    const scale = +(spec[2] ?? 0);
-    if (m[1]!.replace(/^0+/, '').length > precision - scale) return { value: null, issue: 'out_of_range' };
-  }
-  return { value: text as string };
+  if (!spec) return { value: text as string };
+  const precision = +spec[1]!;
+  const scale = +(spec[2] ?? 0);
+  const fraction = m[2] ?? '';
+  const rounded = fraction.length > scale ? roundDecimal(text as string, scale) : (text as string);
+  const integerDigits = (DECIMAL_TEXT.exec(rounded)?.[1] ?? '').replace(/^0+/, '');
+  if (integerDigits.length > precision - scale) return { value: null, issue: 'out_of_range' };
+  return rounded === text ? { value: rounded } : { value: rounded, issue: 'decimal_rounded' };
+}
+
+/** `text` (a plain decimal) rounded half away from zero to `scale` decimals, in exact decimal arithmetic. */
+function roundDecimal(text: string, scale: number): string {
+  const negative = text.startsWith('-');
+  const [whole = '', fraction = ''] = text.replace(/^[+-]/, '').split('.');
+  const kept = BigInt(`${whole || '0'}${fraction.slice(0, scale)}`);
+  const carry = (fraction[scale] ?? '0') >= '5' ? 1n : 0n;
+  const digits = (kept + carry).toString().padStart(scale + 1, '0');
+  const out = scale === 0 ? digits : `${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
+  return negative && /[1-9]/.test(out) ? `-${out}` : out;
+}
+
+/** An array of strings or numbers, each cleaned as text; null for anything else (nested arrays, objects). */
+function pgTextArray(value: unknown): { value: string[] | null; issue?: PgValueIssue } {
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string' || typeof v === 'number'))
+    return { value: null, issue: 'not_text' };
+  const strings = value.map(String);
+  const cleaned = strings.map(cleanText);
+  return cleaned.some((c, i) => c !== strings[i]) ? { value: cleaned, issue: 'text_cleaned' } : { value: cleaned };
 }
 
 // ---- the rule ---------------------------------------------------------------------------------------------
@@ -315,6 +343,8 @@ function byType(type: string, value: unknown): { value: unknown; issue?: PgValue
       return typeof value === 'string' && isPgInstant(value) ? { value } : { value: null, issue: 'not_an_instant' };
     case 'boolean':
       return typeof value === 'boolean' ? { value } : { value: null, issue: 'not_a_boolean' };
+    case 'text[]':
+      return pgTextArray(value);
     default:
       if (type.startsWith('numeric')) return pgNumeric(type, value);
       // A type this module does not know yet: refuse at once (a programming error), not on some future input.

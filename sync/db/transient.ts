@@ -17,6 +17,10 @@ const TRANSIENT_CODES = new Set([
   '08006',
   '08001',
   '08004',
+  // The whole transaction may be run again (inChangeTransaction's callers are idempotent): a deadlock victim or a
+  // serialization failure succeeds on a second run.
+  '40P01', // deadlock_detected
+  '40001', // serialization_failure
 ]);
 
 export function isTransientDatabaseError(error: unknown): boolean {

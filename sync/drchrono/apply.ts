@@ -1,5 +1,6 @@
 import type { TransactionSql } from 'postgres';
 import type { PgValueWarnings } from '../db/pg-values.js';
+import { recomputeBillingFor } from '../billing/recompute.js';
 import { mirrors, type MirrorRows, type MirrorTable } from '../mirrors.js';
 import { softDeleteBatch, upsertBatch, type ChangedRow } from '../upsert.js';
 import { carriesInsurance, insuranceRanks, mapRecords, tableOf, type MapContext, type MappedRows } from './mappers.js';
@@ -53,6 +54,13 @@ export async function applyRecords(
       .filter((id) => !present.has(id));
     changed.push(...(await softDeleteBatch(tx, mirrors.insurance_records, dropped)));
   }
+  // Appointments and billing rows move claim statuses and reconciliations (other resources: a no-op).
+  await recomputeBillingFor(
+    tx,
+    tableOf[resource],
+    changed.map((r) => r.id),
+    options.warnings,
+  );
   if (options.afterApply && changed.length > 0) await options.afterApply(tx, { resource, rows: changed });
   return changed;
 }
@@ -125,11 +133,20 @@ async function markNotesUnlocked(tx: TransactionSql, drchronoIds: readonly strin
   return rows.map((r) => ({ id: Number(r.id), drchronoId: r.drchrono_id, op: 'update' as const }));
 }
 
-/** Soft-deletes DrChrono-deleted objects of a resource (e.g. APPOINTMENT_DELETE), in the caller's transaction. */
-export function deleteRecords(
+/**
+ * Soft-deletes DrChrono-deleted objects of a resource (e.g. APPOINTMENT_DELETE, LINE_ITEM_DELETE) in the caller's
+ * transaction, and recomputes the billing figures the deleted rows counted in.
+ */
+export async function deleteRecords(
   tx: TransactionSql,
   resource: DrChronoResource,
   drchronoIds: readonly string[],
 ): Promise<ChangedRow[]> {
-  return softDeleteBatch(tx, mirrors[tableOf[resource]], drchronoIds);
+  const deleted = await softDeleteBatch(tx, mirrors[tableOf[resource]], drchronoIds);
+  await recomputeBillingFor(
+    tx,
+    tableOf[resource],
+    deleted.map((r) => r.id),
+  );
+  return deleted;
 }

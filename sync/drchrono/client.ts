@@ -25,6 +25,7 @@ import type {
   DrChronoClient,
   DrChronoPage,
   DrChronoRecord,
+  DrChronoEndpoint,
   DrChronoResource,
   ListOptions,
 } from './types.js';
@@ -234,7 +235,7 @@ export function createDrChronoClient(options: DrChronoClientOptions): DrChronoCl
 
   return {
     async *pages(
-      resource: DrChronoResource,
+      resource: DrChronoEndpoint,
       query: Record<string, string>,
       listOptions: ListOptions = {},
     ): AsyncGenerator<DrChronoPage> {

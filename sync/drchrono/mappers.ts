@@ -30,6 +30,20 @@ const date = (v: unknown): string | null => (typeof v === 'string' && /^\d{4}-\d
 const int = (v: unknown): number | null =>
   v === null || v === undefined || v === '' || Number.isNaN(Number(v)) ? null : Math.trunc(Number(v));
 const bool = (v: unknown): boolean | null => (typeof v === 'boolean' ? v : null);
+/**
+ * An amount as decimal text for a numeric column: DrChrono sends strings (`"120.00"`) for some fields and JSON numbers
+ * for others. A JSON number's shortest decimal form (`String`) is exactly the text it was parsed from for amounts like
+ * 123.45, so no value goes through float arithmetic; the normaliser (pg-values) checks the digits and rounds sub-cent
+ * amounts with a warning.
+ */
+const money = (v: unknown): string | UnstorableValue | null =>
+  v === null || v === undefined || v === ''
+    ? null
+    : typeof v === 'number' || typeof v === 'string'
+      ? String(v).trim()
+      : new UnstorableValue('not_a_decimal');
+/** A list of codes (modifiers, diagnosis pointers) as text[]; the normaliser refuses anything but strings and numbers. */
+const codes = (v: unknown): unknown[] | null => (Array.isArray(v) ? v : null);
 const obj = (v: unknown): Record<string, unknown> | null =>
   v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
 
@@ -116,6 +130,9 @@ export const tableOf = {
   medications: 'medications',
   problems: 'problems',
   allergies: 'allergies',
+  line_items: 'line_items',
+  transactions: 'insurance_transactions',
+  patient_payments: 'patient_payments',
 } as const satisfies Record<DrChronoResource, MirrorTable>;
 
 type TableOf = typeof tableOf;
@@ -218,6 +235,69 @@ const mapOne: { readonly [R in DrChronoResource]: (r: DrChronoRecord, ctx: MapCo
       status: text(r['status']),
       snomed_reaction: text(r['snomed_reaction']),
       notes: text(r['notes']),
+    }),
+  line_items: (r, ctx) =>
+    withSource<'line_items'>(r, ctx, {
+      appointment: text(r['appointment']),
+      patient: text(r['patient']),
+      doctor: text(r['doctor']),
+      code: text(r['code']),
+      procedure_type: text(r['procedure_type']),
+      modifiers: codes(r['modifiers']) as string[] | null,
+      diagnosis_pointers: codes(r['diagnosis_pointers']) as string[] | null,
+      quantity: money(r['quantity']),
+      units: text(r['units']),
+      price: money(r['price']),
+      billed: money(r['billed']),
+      allowed: money(r['allowed']),
+      expected_reimbursement: money(r['expected_reimbursement']),
+      ins1_paid: money(r['ins1_paid']),
+      ins2_paid: money(r['ins2_paid']),
+      ins3_paid: money(r['ins3_paid']),
+      ins_total: money(r['ins_total']),
+      pt_paid: money(r['pt_paid']),
+      paid_total: money(r['paid_total']),
+      adjustment: money(r['adjustment']),
+      balance_ins: money(r['balance_ins']),
+      balance_pt: money(r['balance_pt']),
+      balance_total: money(r['balance_total']),
+      billing_status: text(r['billing_status']),
+      insurance_status: text(r['insurance_status']),
+      denied_flag: bool(r['denied_flag']),
+      service_date: date(r['service_date']),
+      posted_date: date(r['posted_date']),
+    }),
+  transactions: (r, ctx) =>
+    withSource<'insurance_transactions'>(r, ctx, {
+      line_item: text(r['line_item']),
+      appointment: text(r['appointment']),
+      patient: text(r['patient']),
+      doctor: text(r['doctor']),
+      ins_name: text(r['ins_name']),
+      insurance_name: text(obj(r['insurance'])?.['name']),
+      ins_paid: money(r['ins_paid']),
+      adjustment: money(r['adjustment']),
+      adjustment_group_code: text(r['adjustment_group_code']),
+      adjustment_reason: text(r['adjustment_reason']),
+      claim_status: text(r['claim_status']),
+      trace_number: text(r['trace_number']),
+      check_date: date(r['check_date']),
+      posted_date: date(r['posted_date']),
+    }),
+  patient_payments: (r, ctx) =>
+    withSource<'patient_payments'>(r, ctx, {
+      patient: text(r['patient']),
+      doctor: text(r['doctor']),
+      appointment: text(r['appointment']),
+      line_item: text(r['line_item']),
+      amount: money(r['amount']),
+      payment_method: text(r['payment_method']),
+      payment_transaction_type: text(r['payment_transaction_type']),
+      trace_number: text(r['trace_number']),
+      notes: text(r['notes']),
+      received_date: date(r['received_date']),
+      posted_date: date(r['posted_date']),
+      created_by: text(r['created_by']),
     }),
 };
 

@@ -1,11 +1,21 @@
 // The contract between the DrChrono client (sync/drchrono/client.ts) and its users (sync engine, webhooks).
 
-export { drchronoResources } from '../../contract/drchrono-resources.js';
-export type { DrChronoResource } from '../../contract/drchrono-resources.js';
-import type { DrChronoResource } from '../../contract/drchrono-resources.js';
+export { drchronoResources, drchronoBillingResources } from '../../contract/drchrono-resources.js';
+export type { DrChronoResource, DrChronoBillingLog, DrChronoEndpoint } from '../../contract/drchrono-resources.js';
+import type { DrChronoEndpoint, DrChronoResource } from '../../contract/drchrono-resources.js';
 
-/** Resources DrChrono filters by `since`; the others are refreshed per patient and in the deep reconcile. */
-export const sinceResources: readonly DrChronoResource[] = ['patients', 'appointments', 'clinical_notes'];
+/**
+ * Resources DrChrono filters by `since`; the others are refreshed per patient and in the deep reconcile. Transactions
+ * and patient payments have no create/modify webhook, so `since` polling every cycle is how their changes arrive.
+ */
+export const sinceResources: readonly DrChronoResource[] = [
+  'patients',
+  'appointments',
+  'clinical_notes',
+  'line_items',
+  'transactions',
+  'patient_payments',
+];
 
 /** A DrChrono object as the REST API (and webhook deliveries) serialise it. */
 export type DrChronoRecord = Record<string, unknown> & { id: string | number };
@@ -33,7 +43,7 @@ export interface ListOptions {
 
 export interface DrChronoClient {
   /** Streams the pages of `/api/<resource>?<query>`, following `next` as given; one API call per page. */
-  pages(resource: DrChronoResource, query: Record<string, string>, options?: ListOptions): AsyncGenerator<DrChronoPage>;
+  pages(resource: DrChronoEndpoint, query: Record<string, string>, options?: ListOptions): AsyncGenerator<DrChronoPage>;
   /** `GET /api/<resource>/<id>`; null when DrChrono answers 404. */
   get(resource: DrChronoResource, id: string, options?: Omit<ListOptions, 'startUrl'>): Promise<DrChronoRecord | null>;
 }

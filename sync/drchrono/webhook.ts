@@ -10,7 +10,11 @@ import type { DrChronoRecord, DrChronoResource } from './types.js';
 
 type Action = 'upsert' | 'delete';
 
-/** Events that change the mirror, and what they do. Other events (billing, tasks, flags) are acknowledged and ignored until their tables exist. */
+/**
+ * Events that change the mirror, and what they do. Other events (labs, tasks, flags, vaccines) are acknowledged and
+ * ignored until their tables exist. DrChrono sends no create/modify events for transactions or patient payments:
+ * the incremental sync polls them every cycle.
+ */
 export const webhookEvents: Record<string, { resource: DrChronoResource; action: Action }> = {
   PATIENT_CREATE: { resource: 'patients', action: 'upsert' },
   PATIENT_MODIFY: { resource: 'patients', action: 'upsert' },
@@ -25,6 +29,11 @@ export const webhookEvents: Record<string, { resource: DrChronoResource; action:
   PATIENT_PROBLEM_MODIFY: { resource: 'problems', action: 'upsert' },
   PATIENT_ALLERGY_CREATE: { resource: 'allergies', action: 'upsert' },
   PATIENT_ALLERGY_MODIFY: { resource: 'allergies', action: 'upsert' },
+  LINE_ITEM_CREATE: { resource: 'line_items', action: 'upsert' },
+  LINE_ITEM_MODIFY: { resource: 'line_items', action: 'upsert' },
+  LINE_ITEM_DELETE: { resource: 'line_items', action: 'delete' },
+  LINE_ITEM_TRANSACTION_DELETE: { resource: 'transactions', action: 'delete' },
+  CASH_PAYMENT_DELETE: { resource: 'patient_payments', action: 'delete' },
 };
 
 // An id is a key: one with NUL or a lone surrogate cannot be stored as itself, so it is refused, not cleaned.
@@ -43,6 +52,12 @@ const dateOrBlank = z
   .nullable()
   .optional();
 const base = { id, updated_at: localTime };
+// Amounts arrive as JSON numbers or decimal strings; a string that is not a decimal is stored as null with a warning
+// (pg-values), like any other unstorable value, so only the type is checked here.
+const amount = z
+  .union([z.number(), z.string().max(32)])
+  .nullable()
+  .optional();
 
 /** Shapes of the fields we map, per resource; other fields pass through into `raw`. */
 const objectSchemas: Record<DrChronoResource, z.ZodType> = {
@@ -82,6 +97,23 @@ const objectSchemas: Record<DrChronoResource, z.ZodType> = {
     icd_version: z.union([z.number(), z.string()]).nullable().optional(),
   }),
   allergies: z.looseObject({ id, updated_at: localTime.optional(), patient: id, doctor: ref }),
+  line_items: z.looseObject({
+    ...base,
+    appointment: ref,
+    patient: ref,
+    doctor: ref,
+    price: amount,
+    billed: amount,
+    ins_total: amount,
+    pt_paid: amount,
+    adjustment: amount,
+    balance_ins: amount,
+    balance_pt: amount,
+    denied_flag: z.boolean().nullable().optional(),
+    service_date: dateOrBlank,
+  }),
+  transactions: z.looseObject({ ...base, line_item: ref, appointment: ref, ins_paid: amount, adjustment: amount }),
+  patient_payments: z.looseObject({ ...base, patient: id, appointment: ref, line_item: ref, amount }),
 };
 
 /**
@@ -97,6 +129,9 @@ const identifyingKeys: Record<DrChronoResource, readonly string[]> = {
   medications: ['name', 'dosage_units'],
   problems: ['icd_code'],
   allergies: ['reaction'],
+  line_items: ['code', 'procedure_type'],
+  transactions: ['ins_paid', 'claim_status'],
+  patient_payments: ['amount', 'payment_method'],
 };
 
 const envelope = z.object({ receiver: z.unknown().optional(), object: z.record(z.string(), z.unknown()) });

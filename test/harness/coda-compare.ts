@@ -22,7 +22,9 @@ export async function expectedCodaRows(
           ? `to_char(${c} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
           : kind === 'jsonb'
             ? `${c}::text`
-            : c;
+            : kind === 'list'
+              ? `array_to_string(${c}, ', ')`
+              : c;
     return `${e} AS "${id}"`;
   });
   const deleted = info.columns.has('deleted_at') ? '(deleted_at IS NOT NULL)' : 'false';

@@ -112,6 +112,7 @@ describe('relay with the http publisher, and POST /outbox/drain', () => {
       '/',
       outboxRoutes({
         relay,
+        logger: captureLogs().logger,
         guard: async (c, next) => {
           guarded++;
           if (c.req.header('authorization') !== 'Bearer scheduler') return c.json({ error: 'unauthorized' }, 401);
