@@ -1,7 +1,7 @@
 // DrChrono's published facts about its list endpoints (OpenAPI schema v4; sources field by field in
 // sandbox/drchrono/README.md): page caps and verbose-only fields. A leaf, so the client (sync/drchrono) and the
 // stand-in that must behave like DrChrono (sandbox/drchrono) read the same numbers.
-import type { DrChronoResource } from './drchrono-resources.js';
+import type { DrChronoEndpoint } from './drchrono-resources.js';
 
 export interface PageCaps {
   /** Largest `page_size` DrChrono honours without `verbose`. */
@@ -13,9 +13,10 @@ export interface PageCaps {
 /**
  * DrChrono's page caps. `/api/appointments`: the schema's `page_size` maximum is 250 and its `verbose` parameter says
  * "limit page_size to 25". The other GET lists document no maximum; DrChrono's support pages give 250 as the API's
- * page limit, and verbose lists were capped at 50 on a third-party account (DESIGN §7.1).
+ * page limit, and verbose lists were capped at 50 on a third-party account (DESIGN §7.1). The billing lists document no
+ * maximum either (a third party gives 250 for line_items); the same 250/50 applies.
  */
-export const drchronoPageCaps: Readonly<Record<DrChronoResource, PageCaps>> = {
+export const drchronoPageCaps: Readonly<Record<DrChronoEndpoint, PageCaps>> = {
   doctors: { max: 250, verboseMax: 50 },
   patients: { max: 250, verboseMax: 50 },
   appointments: { max: 250, verboseMax: 25 },
@@ -23,6 +24,11 @@ export const drchronoPageCaps: Readonly<Record<DrChronoResource, PageCaps>> = {
   medications: { max: 250, verboseMax: 50 },
   problems: { max: 250, verboseMax: 50 },
   allergies: { max: 250, verboseMax: 50 },
+  line_items: { max: 250, verboseMax: 50 },
+  transactions: { max: 250, verboseMax: 50 },
+  patient_payments: { max: 250, verboseMax: 50 },
+  line_item_deletions: { max: 250, verboseMax: 50 },
+  patient_payment_log: { max: 250, verboseMax: 50 },
 };
 
 /**
@@ -33,9 +39,10 @@ export const drchronoDefaultPageSize = 25;
 
 /**
  * Fields DrChrono serialises only with `verbose=true` (`x-verbose-required` in its OpenAPI schema), for the
- * resources we read.
+ * endpoints we read. Billing: only `BillingLineItem` declares one (`description`); `LineItemTransaction`, `CashPayment`
+ * and `CashPaymentLog` declare an empty list, `BillingLineItemDeletion` none.
  */
-export const drchronoVerboseOnlyFields: Readonly<Record<DrChronoResource, readonly string[]>> = {
+export const drchronoVerboseOnlyFields: Readonly<Record<DrChronoEndpoint, readonly string[]>> = {
   doctors: [],
   patients: [
     'auto_accident_insurance',
@@ -61,4 +68,9 @@ export const drchronoVerboseOnlyFields: Readonly<Record<DrChronoResource, readon
   medications: [],
   problems: [],
   allergies: ['description'],
+  line_items: ['description'],
+  transactions: [],
+  patient_payments: [],
+  line_item_deletions: [],
+  patient_payment_log: [],
 };

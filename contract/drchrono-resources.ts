@@ -9,3 +9,12 @@ export const drchronoResources = [
   'allergies',
 ] as const;
 export type DrChronoResource = (typeof drchronoResources)[number];
+
+/** DrChrono billing list endpoints the platform reads (`/api/<resource>`), parents first. */
+export const drchronoBillingResources = ['line_items', 'transactions', 'patient_payments'] as const;
+export type DrChronoBillingResource = (typeof drchronoBillingResources)[number];
+/** Deletion/audit logs DrChrono offers instead of delete events for billing records. */
+export const drchronoBillingLogs = ['line_item_deletions', 'patient_payment_log'] as const;
+export type DrChronoBillingLog = (typeof drchronoBillingLogs)[number];
+/** Every list endpoint the sandbox serves and the client may call. */
+export type DrChronoEndpoint = DrChronoResource | DrChronoBillingResource | DrChronoBillingLog;
