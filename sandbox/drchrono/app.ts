@@ -6,6 +6,7 @@ import { BadRequest, NOT_AUTHENTICATED, TOKEN_EXPIRED } from './errors.js';
 import { createFaultInjector, type FaultOptions } from './faults.js';
 import { DEFAULT_CLIENT, OAuthState } from './oauth.js';
 import type { SandboxOAuthClient, TokenResponse } from './oauth.js';
+import { listFilter } from './filters.js';
 import { createListPager } from './paging.js';
 import { createSerializer } from './serialize.js';
 import { logBillingChange } from './billing-logs.js';
@@ -105,6 +106,12 @@ export interface DrChronoSandboxControl {
   remove(resource: ResourceName, id: string | number): void;
   /** The record as the API would serialize it with verbose=true (what webhook deliveries carry), or null. */
   get(resource: ResourceName, id: string | number): DrChronoRecord | null;
+  /**
+   * Every record a list request with these query parameters would return (all pages, verbose), using the endpoint's
+   * own filters, e.g. `find('line_items', { appointment: '10000004' })`. Appointments need `since` or a date here too.
+   * @throws BadRequest for a malformed filter, as the API would answer 400.
+   */
+  find(resource: EndpointName, query?: Record<string, string>): DrChronoRecord[];
   /** Visible records of an endpoint (patients/doctors O(1); others scan presence checks, no record building). */
   count(resource: EndpointName): number;
   /** The clock's now as a DrChrono timestamp. */
@@ -284,6 +291,19 @@ export function createDrChronoSandbox(options: DrChronoSandboxOptions = {}): DrC
     get: (resource, id) => {
       const record = store[resource].get(id);
       return record ? serialize(resource, record, true) : null;
+    },
+    find: (resource, query = {}) => {
+      const { match, scope, overlayOnly } = listFilter(resource, new URLSearchParams(query), dataset.epochTimestamp);
+      const found = store[resource].scan({
+        from: 0,
+        direction: 1,
+        limit: Number.POSITIVE_INFINITY,
+        budget: Number.POSITIVE_INFINITY,
+        match,
+        scope,
+        overlayOnly,
+      });
+      return found.items.map((item) => serialize(resource, item.record, true));
     },
     count: (resource) => store[resource].count(),
     nowTimestamp,
