@@ -7,8 +7,8 @@ export { startDrChronoSandbox } from './server.js';
 export type { RunningDrChronoSandbox, StartDrChronoSandboxOptions } from './server.js';
 export { DEFAULT_CLIENT } from './oauth.js';
 export type { SandboxOAuthClient, TokenResponse } from './oauth.js';
-export { LOG_ENDPOINTS, RESOURCES, SandboxRecordNotFoundError } from './store.js';
-export type { EndpointName, ResourceName } from './store.js';
+export { RESOURCES, SandboxRecordNotFoundError } from './store.js';
+export type { ResourceName } from './store.js';
 export { createDrChronoWebhookSender, signDrChronoWebhookBody, verifyWebhookHandshake } from './webhook-sender.js';
 export type {
   DrChronoWebhookEvent,

@@ -53,7 +53,7 @@ const DAY = {
   refundLag: 3,
 } as const;
 
-export type ClaimStage =
+type ClaimStage =
   | 'submitted'
   | 'acknowledged'
   | 'in_process'
@@ -126,7 +126,7 @@ interface LineState {
 }
 
 /** One appointment's claim as of the dataset epoch. */
-export interface Claim {
+interface Claim {
   readonly appointmentSlot: number;
   /** The appointment id as an integer (line items and payments type `appointment` as integer). */
   readonly appointmentNumber: number;

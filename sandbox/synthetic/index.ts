@@ -10,5 +10,3 @@ export {
 } from './dataset.js';
 export type { ChildResource, DrChronoRecord, SyntheticDataset, SyntheticDatasetOptions } from './dataset.js';
 export { hash32, RecordRandom } from './prng.js';
-export { BILLING_SLOTS_PER_APPOINTMENT, money, moneyText } from './billing.js';
-export type { BillingSlotResource, Claim, ClaimStage, SyntheticBilling } from './billing.js';
