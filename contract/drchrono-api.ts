@@ -13,7 +13,8 @@ export interface PageCaps {
 /**
  * DrChrono's page caps. `/api/appointments`: the schema's `page_size` maximum is 250 and its `verbose` parameter says
  * "limit page_size to 25". The other GET lists document no maximum; DrChrono's support pages give 250 as the API's
- * page limit, and verbose lists were capped at 50 on a third-party account (DESIGN §7.1).
+ * page limit, and verbose lists were capped at 50 on a third-party account (DESIGN §7.1). The billing lists document no
+ * maximum either (a third party gives 250 for line_items); the same 250/50 applies.
  */
 export const drchronoPageCaps: Readonly<Record<DrChronoEndpoint, PageCaps>> = {
   doctors: { max: 250, verboseMax: 50 },
@@ -38,7 +39,8 @@ export const drchronoDefaultPageSize = 25;
 
 /**
  * Fields DrChrono serialises only with `verbose=true` (`x-verbose-required` in its OpenAPI schema), for the
- * resources we read.
+ * endpoints we read. Billing: only `BillingLineItem` declares one (`description`); `LineItemTransaction`, `CashPayment`
+ * and `CashPaymentLog` declare an empty list, `BillingLineItemDeletion` none.
  */
 export const drchronoVerboseOnlyFields: Readonly<Record<DrChronoEndpoint, readonly string[]>> = {
   doctors: [],

@@ -6,10 +6,12 @@ import { BadRequest, NOT_AUTHENTICATED, TOKEN_EXPIRED } from './errors.js';
 import { createFaultInjector, type FaultOptions } from './faults.js';
 import { DEFAULT_CLIENT, OAuthState } from './oauth.js';
 import type { SandboxOAuthClient, TokenResponse } from './oauth.js';
+import { listFilter } from './filters.js';
 import { createListPager } from './paging.js';
 import { createSerializer } from './serialize.js';
-import { RESOURCES, createSandboxStore } from './store.js';
-import type { ResourceName, SandboxStore } from './store.js';
+import { logBillingChange } from './billing-logs.js';
+import { LOG_ENDPOINTS, RESOURCES, createSandboxStore } from './store.js';
+import type { EndpointName, ResourceName, SandboxStore } from './store.js';
 
 // The factory wires the parts and declares the routes (OAuth and /api); each concern is its own file: budget.ts (hourly call budget),
 // faults.ts (injected failures and latency), serialize.ts (REST/webhook shapes), filters.ts and paging.ts (list
@@ -87,16 +89,31 @@ export interface DrChronoSandboxControl {
   /** Adds latency (real milliseconds, not the injected clock) before every API response. */
   setLatencyMs(ms: number): void;
   clearFaults(): void;
-  /** Creates a record (fake template values overridden by `fields`); `created_at`/`updated_at` = clock now. */
+  /**
+   * Creates a record (fake template values overridden by `fields`); `created_at`/`updated_at` = clock now where the
+   * resource has them. A patient payment also gets a `patient_payment_log` entry with action 'C'.
+   */
   create(resource: ResourceName, fields?: DrChronoRecord): DrChronoRecord;
-  /** Patches a record and bumps `updated_at` to clock now (unless the patch sets `updated_at`). */
+  /**
+   * Patches a record and bumps `updated_at` to clock now (unless the patch sets `updated_at`). A patient payment also
+   * gets a 'U' log entry.
+   */
   update(resource: ResourceName, id: string | number, patch: DrChronoRecord): DrChronoRecord;
-  /** Deletes like DrChrono: appointments get `deleted_flag: true`; other records vanish. */
+  /**
+   * Deletes like DrChrono: appointments get `deleted_flag: true`; other records vanish. A line item also gets a
+   * `line_item_deletions` entry, a patient payment a 'D' log entry (both at clock now); transactions just vanish.
+   */
   remove(resource: ResourceName, id: string | number): void;
   /** The record as the API would serialize it with verbose=true (what webhook deliveries carry), or null. */
   get(resource: ResourceName, id: string | number): DrChronoRecord | null;
-  /** Visible records of a resource (patients/doctors O(1); children scan presence bits, no record building). */
-  count(resource: ResourceName): number;
+  /**
+   * Every record a list request with these query parameters would return (all pages, verbose), using the endpoint's
+   * own filters, e.g. `find('line_items', { appointment: '10000004' })`. Appointments need `since` or a date here too.
+   * @throws BadRequest for a malformed filter, as the API would answer 400.
+   */
+  find(resource: EndpointName, query?: Record<string, string>): DrChronoRecord[];
+  /** Visible records of an endpoint (patients/doctors O(1); others scan presence checks, no record building). */
+  count(resource: EndpointName): number;
   /** The clock's now as a DrChrono timestamp. */
   nowTimestamp(): string;
 }
@@ -238,6 +255,7 @@ export function createDrChronoSandbox(options: DrChronoSandboxOptions = {}): DrC
       return c.json(serialize(resource, record, c.req.query('verbose') === 'true'));
     });
   }
+  for (const log of LOG_ENDPOINTS) app.get(`/api/${log}`, (c) => c.json(listPage(new URL(c.req.url), log)));
 
   const resolveClient = (clientId?: string): string => clientId ?? oauth.defaultClientId;
   const control: DrChronoSandboxControl = {
@@ -255,12 +273,37 @@ export function createDrChronoSandbox(options: DrChronoSandboxOptions = {}): DrC
     failMatching: (predicate, faultOptions) => faults.failMatching(predicate, faultOptions),
     setLatencyMs: (ms) => faults.setLatencyMs(ms),
     clearFaults: () => faults.clear(),
-    create: (resource, fields = {}) => serialize(resource, store[resource].create(fields, nowTimestamp()), true),
-    update: (resource, id, patch) => serialize(resource, store[resource].update(id, patch, nowTimestamp()), true),
-    remove: (resource, id) => store[resource].remove(id, nowTimestamp()),
+    create: (resource, fields = {}) => {
+      const record = serialize(resource, store[resource].create(fields, nowTimestamp()), true);
+      logBillingChange(store, resource, 'C', record, nowTimestamp());
+      return record;
+    },
+    update: (resource, id, patch) => {
+      const record = serialize(resource, store[resource].update(id, patch, nowTimestamp()), true);
+      logBillingChange(store, resource, 'U', record, nowTimestamp());
+      return record;
+    },
+    remove: (resource, id) => {
+      const before = store[resource].get(id);
+      store[resource].remove(id, nowTimestamp());
+      if (before) logBillingChange(store, resource, 'D', serialize(resource, before, true), nowTimestamp());
+    },
     get: (resource, id) => {
       const record = store[resource].get(id);
       return record ? serialize(resource, record, true) : null;
+    },
+    find: (resource, query = {}) => {
+      const { match, scope, overlayOnly } = listFilter(resource, new URLSearchParams(query), dataset.epochTimestamp);
+      const found = store[resource].scan({
+        from: 0,
+        direction: 1,
+        limit: Number.POSITIVE_INFINITY,
+        budget: Number.POSITIVE_INFINITY,
+        match,
+        scope,
+        overlayOnly,
+      });
+      return found.items.map((item) => serialize(resource, item.record, true));
     },
     count: (resource) => store[resource].count(),
     nowTimestamp,

@@ -18,3 +18,12 @@ export type {
   WebhookSendResult,
   WebhookSenderOptions,
 } from './webhook-sender.js';
+export {
+  billAppointment,
+  denyClaim,
+  payClaim,
+  postPatientPayment,
+  refundPatientPayment,
+  resubmitClaim,
+} from './revenue-cycle.js';
+export type { ClaimState } from './revenue-cycle.js';

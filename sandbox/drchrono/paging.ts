@@ -3,7 +3,7 @@ import type { DrChronoRecord } from '../synthetic/dataset.js';
 import { BadRequest } from './errors.js';
 import { listFilter } from './filters.js';
 import type { Serializer } from './serialize.js';
-import type { ResourceName, SandboxStore } from './store.js';
+import type { EndpointName, SandboxStore } from './store.js';
 
 /** DrChrono's cursor-paginated list body. */
 export interface ListPage {
@@ -57,7 +57,7 @@ export interface ListPagerOptions {
  * `cursor` links for `next` and `previous`, filters from {@link listFilter}.
  * @throws BadRequest (from the returned function) for a bad filter or cursor.
  */
-export function createListPager(options: ListPagerOptions): (url: URL, resource: ResourceName) => ListPage {
+export function createListPager(options: ListPagerOptions): (url: URL, resource: EndpointName) => ListPage {
   const { store, serialize, epochTimestamp, scanBudget } = options;
   return function listPage(url, resource) {
     const q = url.searchParams;
@@ -66,7 +66,7 @@ export function createListPager(options: ListPagerOptions): (url: URL, resource:
     const max = verbose ? caps.verboseMax : caps.max;
     const requested = Number.parseInt(q.get('page_size') ?? '', 10);
     const pageSize = Math.min(Number.isInteger(requested) && requested > 0 ? requested : drchronoDefaultPageSize, max);
-    const { match, patientId, overlayOnly } = listFilter(resource, q, epochTimestamp);
+    const { match, scope, overlayOnly } = listFilter(resource, q, epochTimestamp);
 
     const rawCursor = q.get('cursor');
     const cursor = rawCursor === null ? { s: 0, p: -1 } : decodeCursor(rawCursor);
@@ -78,7 +78,7 @@ export function createListPager(options: ListPagerOptions): (url: URL, resource:
       limit: pageSize + 1,
       budget: scanBudget,
       match,
-      patientId,
+      scope,
       overlayOnly,
     });
     const results = forward.items.slice(0, pageSize);
@@ -101,7 +101,7 @@ export function createListPager(options: ListPagerOptions): (url: URL, resource:
           limit: pageSize,
           budget: scanBudget,
           match,
-          patientId,
+          scope,
           overlayOnly,
         });
         if (back.items.length === pageSize || (back.resume !== null && back.items.length > 0)) {

@@ -1,9 +1,9 @@
 import { drchronoVerboseOnlyFields } from '../../contract/drchrono-api.js';
 import type { DrChronoRecord } from '../synthetic/dataset.js';
-import type { ResourceName, SandboxStore } from './store.js';
+import type { EndpointName, SandboxStore } from './store.js';
 
 /** Serializes a stored record as the REST API (and a webhook delivery) would. */
-export type Serializer = (resource: ResourceName, record: DrChronoRecord, verbose: boolean) => DrChronoRecord;
+export type Serializer = (resource: EndpointName, record: DrChronoRecord, verbose: boolean) => DrChronoRecord;
 
 /**
  * The REST (and webhook) serializer, by DrChrono's schema: verbose-only fields only with `verbose`; a clinical note

@@ -1,18 +1,47 @@
-import { ID_BASE, SLOTS_PER_PATIENT } from '../synthetic/dataset.js';
+import { BILLING_SLOTS_PER_APPOINTMENT, TRANSACTIONS_PER_LINE_ITEM } from '../synthetic/billing.js';
+import type { BillingSlotResource } from '../synthetic/billing.js';
+import { BILLING_SLOTS_PER_PATIENT, ID_BASE, SLOTS_PER_PATIENT } from '../synthetic/dataset.js';
 import type { ChildResource, DrChronoRecord, SyntheticDataset } from '../synthetic/dataset.js';
-import { drchronoBillingResources, drchronoResources } from '../../contract/drchrono-resources.js';
+import { drchronoBillingLogs, drchronoResources } from '../../contract/drchrono-resources.js';
+import type { DrChronoEndpoint } from '../../contract/drchrono-resources.js';
 
-/** The DrChrono endpoints the sandbox serves: the ones the platform reads (billing endpoints: not yet). */
-export const RESOURCES = drchronoResources.filter(
-  (r): r is Exclude<(typeof drchronoResources)[number], (typeof drchronoBillingResources)[number]> =>
-    !(drchronoBillingResources as readonly string[]).includes(r),
-);
+/** The DrChrono endpoints with records (list + detail) the sandbox serves and `control` mutates. */
+export const RESOURCES = drchronoResources;
 export type ResourceName = (typeof RESOURCES)[number];
+/** The billing logs the sandbox serves (lists only); `control` appends to them when it deletes billing records. */
+export const LOG_ENDPOINTS = drchronoBillingLogs;
+/** Every list endpoint the sandbox serves. */
+export type EndpointName = DrChronoEndpoint;
+
+/** A filter that pins the records to one owner's slots, so the scan skips everything else. */
+export interface SlotScope {
+  readonly by: 'patient' | 'appointment' | 'line_item';
+  readonly id: number;
+}
+
+/** What a created record carries: DrChrono's schemas differ (line items have no created_at, logs no updated_at…). */
+const CREATED_SHAPE: Record<EndpointName, { id: 'number' | 'string' | 'none'; created: boolean; updated: boolean }> = {
+  doctors: { id: 'number', created: false, updated: false },
+  patients: { id: 'number', created: true, updated: true },
+  appointments: { id: 'string', created: true, updated: true },
+  clinical_notes: { id: 'number', created: true, updated: true },
+  medications: { id: 'number', created: true, updated: true },
+  problems: { id: 'number', created: true, updated: true },
+  allergies: { id: 'number', created: true, updated: true },
+  line_items: { id: 'number', created: false, updated: true },
+  transactions: { id: 'number', created: true, updated: true },
+  patient_payments: { id: 'number', created: true, updated: true },
+  line_item_deletions: { id: 'none', created: true, updated: false },
+  patient_payment_log: { id: 'number', created: false, updated: true },
+};
+
+const isBilling = (resource: EndpointName): resource is BillingSlotResource =>
+  resource in BILLING_SLOTS_PER_APPOINTMENT;
 
 /** Thrown by mutations addressing a record that does not exist (or is deleted). */
 export class SandboxRecordNotFoundError extends Error {
   override readonly name = 'SandboxRecordNotFoundError';
-  constructor(resource: ResourceName, id: string | number) {
+  constructor(resource: EndpointName, id: string | number) {
     super(`${resource} ${String(id)} not found`);
   }
 }
@@ -32,8 +61,8 @@ export interface ScanOptions {
   /** Stop after examining this many slots (keeps sparse filters cheap). */
   readonly budget: number;
   readonly match: (record: DrChronoRecord) => boolean;
-  /** Only this patient's records (child resources and patients). */
-  readonly patientId?: number;
+  /** Only one owner's slots (plus created records); `match` must still test the field itself. */
+  readonly scope?: SlotScope;
   /** Only examine records in the mutation overlay (when a filter rules out every generated record). */
   readonly overlayOnly?: boolean;
 }
@@ -54,7 +83,7 @@ export class ResourceTable {
   private nextSlot: number;
 
   constructor(
-    readonly resource: ResourceName,
+    readonly resource: EndpointName,
     private readonly dataset: SyntheticDataset,
   ) {
     this.nextSlot = this.generatedSlots;
@@ -69,19 +98,24 @@ export class ResourceTable {
   }
 
   private get idBase(): number {
-    return ID_BASE[this.resource];
+    return (ID_BASE as Record<string, number>)[this.resource] ?? 0;
   }
 
   private generated(slot: number): DrChronoRecord | null {
     if (slot < 0 || slot >= this.generatedSlots) return null;
-    switch (this.resource) {
-      case 'patients':
-        return this.dataset.patient(slot);
-      case 'doctors':
-        return this.dataset.doctor(slot);
-      default:
-        return this.dataset.child(this.resource, slot);
-    }
+    const resource = this.resource;
+    if (resource === 'patients') return this.dataset.patient(slot);
+    if (resource === 'doctors') return this.dataset.doctor(slot);
+    if (isBilling(resource)) return this.dataset.billing.record(resource, slot);
+    return this.dataset.child(resource, slot);
+  }
+
+  /** Whether a generated slot holds a record, without building it. */
+  private generatedPresent(slot: number): boolean {
+    const resource = this.resource;
+    if (resource === 'patients' || resource === 'doctors') return true;
+    if (isBilling(resource)) return this.dataset.billing.present(resource, slot);
+    return this.dataset.childPresent(resource, slot);
   }
 
   /** The visible record in a slot (null when empty or deleted-and-hidden). */
@@ -120,19 +154,24 @@ export class ResourceTable {
   create(fields: DrChronoRecord, nowTimestamp: string): DrChronoRecord {
     const slot = this.nextSlot;
     this.nextSlot += 1;
+    const resource = this.resource;
     let template: DrChronoRecord;
-    if (this.resource === 'patients') template = this.dataset.patient(slot);
-    else if (this.resource === 'doctors') template = this.dataset.doctor(slot);
-    else template = this.dataset.child(this.resource, slot, true) ?? {};
-    const id = this.resource === 'appointments' ? String(this.idBase + slot) : this.idBase + slot;
-    const record: DrChronoRecord = { ...template, ...fields, id, created_at: nowTimestamp, updated_at: nowTimestamp };
-    if (this.resource === 'appointments') {
+    if (resource === 'patients') template = this.dataset.patient(slot);
+    else if (resource === 'doctors') template = this.dataset.doctor(slot);
+    else if (isBilling(resource)) template = this.dataset.billing.template(resource, slot);
+    else template = this.dataset.child(resource, slot, true) ?? {};
+    const shape = CREATED_SHAPE[resource];
+    const record: DrChronoRecord = { ...template, ...fields };
+    if (shape.id !== 'none') record['id'] = shape.id === 'string' ? String(this.idBase + slot) : this.idBase + slot;
+    if (shape.created) record['created_at'] = nowTimestamp;
+    else delete record['created_at'];
+    if (shape.updated) record['updated_at'] = nowTimestamp;
+    else delete record['updated_at'];
+    if (resource === 'appointments') {
       record['deleted_flag'] = false;
       record['recurring_appointment'] = fields['recurring_appointment'] ?? false;
       record['base_recurring_appointment'] = fields['base_recurring_appointment'] ?? null;
     }
-    if (this.resource === 'doctors') delete record['created_at'];
-    if (this.resource === 'doctors') delete record['updated_at'];
     this.setOverlay(slot, { record, hidden: false });
     return record;
   }
@@ -142,7 +181,7 @@ export class ResourceTable {
     const current = slot === null ? null : this.recordAt(slot);
     if (slot === null || !current) throw new SandboxRecordNotFoundError(this.resource, id);
     const record: DrChronoRecord = { ...current, ...patch, id: current['id'] };
-    if (this.resource !== 'doctors' && patch['updated_at'] === undefined) record['updated_at'] = nowTimestamp;
+    if (CREATED_SHAPE[this.resource].updated && patch['updated_at'] === undefined) record['updated_at'] = nowTimestamp;
     this.setOverlay(slot, { record, hidden: false });
     return record;
   }
@@ -162,20 +201,37 @@ export class ResourceTable {
     }
   }
 
-  /** Candidate slot ranges [start, end) in list order for an optional patient filter. */
-  private ranges(patientId: number | undefined): Array<[number, number]> {
-    if (patientId === undefined) return [[0, this.nextSlot]];
-    const index = patientId - ID_BASE.patients;
-    const generated = this.generatedSlots;
-    const out: Array<[number, number]> = [];
-    if (this.resource === 'patients') {
-      if (index >= 0 && index < this.nextSlot) out.push([index, index + 1]);
-      return out;
+  /**
+   * The generated slots an owner's records can occupy, or 'all' when this resource's slots are not laid out by that
+   * owner (then the scan examines everything and `match` decides).
+   */
+  private ownedSlots(scope: SlotScope): [number, number] | null | 'all' {
+    const resource = this.resource;
+    const within = (index: number, count: number, per: number): [number, number] | null =>
+      index >= 0 && index < count ? [index * per, (index + 1) * per] : null;
+    if (resource === 'patients' || resource === 'doctors') return 'all';
+    if (scope.by === 'patient') {
+      const per = isBilling(resource)
+        ? BILLING_SLOTS_PER_PATIENT[resource]
+        : SLOTS_PER_PATIENT[resource as ChildResource];
+      return within(scope.id - ID_BASE.patients, this.dataset.patientCount, per);
     }
-    if (this.resource === 'doctors') return [[0, this.nextSlot]];
-    const per = SLOTS_PER_PATIENT[this.resource as ChildResource];
-    if (index >= 0 && index < this.dataset.patientCount) out.push([index * per, (index + 1) * per]);
-    if (this.nextSlot > generated) out.push([generated, this.nextSlot]); // created records of any patient
+    if (!isBilling(resource)) return 'all';
+    if (scope.by === 'appointment') {
+      const appointments = this.dataset.slotCount('appointments');
+      return within(scope.id - ID_BASE.appointments, appointments, BILLING_SLOTS_PER_APPOINTMENT[resource]);
+    }
+    if (resource !== 'transactions') return 'all';
+    return within(scope.id - ID_BASE.line_items, this.dataset.slotCount('line_items'), TRANSACTIONS_PER_LINE_ITEM);
+  }
+
+  /** Candidate slot ranges [start, end) in list order for an optional owner scope. */
+  private ranges(scope: SlotScope | undefined): Array<[number, number]> {
+    if (scope === undefined) return [[0, this.nextSlot]];
+    const owned = this.ownedSlots(scope);
+    if (owned === 'all') return [[0, this.nextSlot]];
+    const out: Array<[number, number]> = owned ? [owned] : [];
+    if (this.nextSlot > this.generatedSlots) out.push([this.generatedSlots, this.nextSlot]); // created records, any owner
     return out;
   }
 
@@ -185,20 +241,11 @@ export class ResourceTable {
     let budget = options.budget;
     const accept = (slot: number): boolean => {
       const record = this.recordAt(slot);
-      if (
-        record &&
-        (options.patientId === undefined ||
-          this.resource === 'patients' ||
-          this.resource === 'doctors' ||
-          record['patient'] === options.patientId) &&
-        options.match(record)
-      ) {
-        items.push({ slot, record });
-      }
+      if (record && options.match(record)) items.push({ slot, record });
       budget -= 1;
       return items.length >= options.limit || budget <= 0;
     };
-    const ranges = this.ranges(options.patientId);
+    const ranges = this.ranges(options.scope);
     if (options.direction === 1) {
       const ordered = options.overlayOnly ? this.overlaySlots().map((s): [number, number] => [s, s + 1]) : ranges;
       for (const [start, end] of ordered) {
@@ -230,15 +277,9 @@ export class ResourceTable {
     let total = 0;
     const generated = this.generatedSlots;
     if (this.resource === 'patients' || this.resource === 'doctors') total = generated;
-    else
-      for (let slot = 0; slot < generated; slot += 1)
-        if (this.dataset.childPresent(this.resource as ChildResource, slot)) total += 1;
+    else for (let slot = 0; slot < generated; slot += 1) if (this.generatedPresent(slot)) total += 1;
     for (const [slot, entry] of this.overlay) {
-      const wasGenerated =
-        slot < generated &&
-        (this.resource === 'patients' ||
-          this.resource === 'doctors' ||
-          this.dataset.childPresent(this.resource as ChildResource, slot));
+      const wasGenerated = slot < generated && this.generatedPresent(slot);
       if (wasGenerated && entry.hidden) total -= 1;
       if (!wasGenerated && !entry.hidden) total += 1;
     }
@@ -246,10 +287,10 @@ export class ResourceTable {
   }
 }
 
-export type SandboxStore = Record<ResourceName, ResourceTable>;
+export type SandboxStore = Record<EndpointName, ResourceTable>;
 
 export function createSandboxStore(dataset: SyntheticDataset): SandboxStore {
   const store = {} as SandboxStore;
-  for (const resource of RESOURCES) store[resource] = new ResourceTable(resource, dataset);
+  for (const resource of [...RESOURCES, ...LOG_ENDPOINTS]) store[resource] = new ResourceTable(resource, dataset);
   return store;
 }

@@ -117,6 +117,8 @@ export async function verifyWebhookHandshake(
  * `X-drchrono-event`, `X-drchrono-signature`, `X-drchrono-delivery` and `Content-Type: application/json`.
  * `object` should be the REST serializer's verbose output, which is what DrChrono's deliveries carry (insurance on
  * patients, `clinical_note` on appointments; a note's lock as `signee.locked_by`, no `locked`): `control.get(resource, id)`.
+ * Billing deletes (`LINE_ITEM_DELETE`, `LINE_ITEM_TRANSACTION_DELETE`, `CASH_PAYMENT_DELETE`) have no documented body:
+ * send what `control.get` returned before the `remove` (receivers must also accept a bare `{id}`).
  */
 export function createDrChronoWebhookSender(options: WebhookSenderOptions): DrChronoWebhookSender {
   if (!options.secret) throw new Error('createDrChronoWebhookSender: secret must be a non-empty string');

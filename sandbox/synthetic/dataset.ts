@@ -1,14 +1,14 @@
+import { BILLING_ID_BASE, BILLING_SLOTS_PER_APPOINTMENT, createSyntheticBilling } from './billing.js';
+import type { BillingSlotResource, SyntheticBilling } from './billing.js';
 import { RecordRandom, hash32 } from './prng.js';
 import {
   ALLERGIES,
   APPOINTMENT_REASONS,
   AREA_CODES,
-  BILLING_STATUSES,
   CITIES,
   DOCTOR_SPECIALTIES,
   FIRST_NAMES,
   FUTURE_STATUSES,
-  INS_STATUSES,
   MEDICATIONS,
   MIDDLE_NAMES,
   NOTE_PHRASES,
@@ -38,6 +38,7 @@ export const ID_BASE = {
   medications: 30_000_000,
   problems: 40_000_000,
   allergies: 50_000_000,
+  ...BILLING_ID_BASE,
 } as const;
 
 /** Child record slots per patient. Slot `s` belongs to patient index `floor(s / SLOTS[resource])`. */
@@ -50,6 +51,11 @@ export const SLOTS_PER_PATIENT = {
 } as const;
 
 export type ChildResource = keyof typeof SLOTS_PER_PATIENT;
+
+/** Billing record slots per patient (billing.ts: fixed slots per appointment slot). */
+export const BILLING_SLOTS_PER_PATIENT = Object.fromEntries(
+  Object.entries(BILLING_SLOTS_PER_APPOINTMENT).map(([resource, n]) => [resource, n * SLOTS_PER_PATIENT.appointments]),
+) as Record<BillingSlotResource, number>;
 
 export const MAX_PATIENTS = 1_000_000;
 const DAY_MS = 86_400_000;
@@ -87,7 +93,7 @@ export interface SyntheticDataset {
   /** `epochMs` formatted like `updated_at`; no generated record is newer. */
   readonly epochTimestamp: string;
   /** Number of slots for a resource: doctors/patients = count, children = patientCount × slots per patient. */
-  slotCount(resource: ChildResource | 'patients' | 'doctors'): number;
+  slotCount(resource: ChildResource | BillingSlotResource | 'patients' | 'doctors'): number;
   doctor(index: number): DrChronoRecord;
   /** Works for any index ≥ 0, also beyond `patientCount` (used as a template for records created later). */
   patient(index: number): DrChronoRecord;
@@ -95,6 +101,8 @@ export interface SyntheticDataset {
   child(resource: ChildResource, slot: number, force?: boolean): DrChronoRecord | null;
   /** Whether a child slot holds a record, without building it (cheap; used for counting). */
   childPresent(resource: ChildResource, slot: number): boolean;
+  /** The revenue cycle of billed appointments: line items, transactions, patient payments and their logs. */
+  readonly billing: SyntheticBilling;
 }
 
 /** How many of a patient's slots hold a record, from a per-patient hash `h`. */
@@ -379,9 +387,18 @@ export function createSyntheticDataset(options: SyntheticDatasetOptions = {}): S
   const appointmentRecord = ({ slot, patientId, doctorId, r }: ChildContext): DrChronoRecord => {
     const core = appointmentCore(slot);
     const createdMs = core.scheduledMs - (3 + (core.h1 % 40)) * DAY_MS;
-    const updatedMs = clampToEpoch(core.past ? core.scheduledMs + (1 + (core.h2 % 5)) * HOUR_MS : createdMs + DAY_MS);
+    // The claim's status fields change as it moves; its last change is the appointment's latest update too.
+    const claim = billing.claim(slot);
+    const visitUpdatedMs = core.past ? core.scheduledMs + (1 + (core.h2 % 5)) * HOUR_MS : createdMs + DAY_MS;
+    const claimUpdatedMs = claim ? core.scheduledMs + claim.lastChangeDay * DAY_MS + 2 * HOUR_MS : 0;
+    const updatedMs = clampToEpoch(Math.max(visitUpdatedMs, claimUpdatedMs));
     const billed = core.past && core.status === 'Complete';
     const note = billed ? child('clinical_notes', slot) : null;
+    // Billing statuses used to be drawn at random; the draws stay so every later field keeps its value.
+    const retiredDraw = <T>(value: T): T => {
+      if (billed) r.next();
+      return value;
+    };
     return {
       id: appointmentId(slot, core.scheduledMs),
       doctor: doctorId,
@@ -393,9 +410,9 @@ export function createSyntheticDataset(options: SyntheticDatasetOptions = {}): S
       status: core.status,
       reason: r.pick(APPOINTMENT_REASONS),
       notes: '',
-      billing_status: billed ? r.pick(BILLING_STATUSES) : '',
-      ins1_status: billed ? r.pick(INS_STATUSES) : '',
-      ins2_status: '',
+      billing_status: retiredDraw(claim?.appointmentBillingStatus ?? ''),
+      ins1_status: retiredDraw(claim?.ins1Status ?? ''),
+      ins2_status: claim?.ins2Status ?? '',
       billing_notes: [],
       billing_provider: doctorId,
       supervising_provider: null,
@@ -410,8 +427,8 @@ export function createSyntheticDataset(options: SyntheticDatasetOptions = {}): S
       icd10_codes: billed ? [r.pick(PROBLEMS).icd_code] : [],
       cloned_from: null,
       deleted_flag: false,
-      first_billed_date: billed ? formatTimestamp(clampToEpoch(core.scheduledMs + DAY_MS)) : null,
-      last_billed_date: billed ? formatTimestamp(clampToEpoch(core.scheduledMs + DAY_MS)) : null,
+      first_billed_date: claim ? formatTimestamp(clampToEpoch(core.scheduledMs + DAY_MS)) : null,
+      last_billed_date: claim ? formatTimestamp(clampToEpoch(core.scheduledMs + DAY_MS)) : null,
       primary_insurer_payer_id: '',
       primary_insurer_name: '',
       created_at: formatTimestamp(createdMs),
@@ -557,6 +574,19 @@ export function createSyntheticDataset(options: SyntheticDatasetOptions = {}): S
     return generators[resource]({ slot, patientId, doctorId, r: new RecordRandom(seed, STREAM[resource], slot) });
   };
 
+  const billing: SyntheticBilling = createSyntheticBilling(
+    {
+      seed,
+      epochMs,
+      appointmentPresent: (slot) => childPresent('appointments', slot),
+      appointmentCore,
+      appointmentId,
+      patient,
+      doctorId: (patientIndex) => ID_BASE.doctors + (patientIndex < patientCount ? doctorIndexOf(patientIndex) : 0),
+    },
+    { timestamp: formatTimestamp, date: formatDate },
+  );
+
   return {
     seed,
     patientCount,
@@ -568,11 +598,14 @@ export function createSyntheticDataset(options: SyntheticDatasetOptions = {}): S
         ? patientCount
         : resource === 'doctors'
           ? doctorCount
-          : patientCount * SLOTS_PER_PATIENT[resource],
+          : resource in BILLING_SLOTS_PER_PATIENT
+            ? patientCount * BILLING_SLOTS_PER_PATIENT[resource as BillingSlotResource]
+            : patientCount * SLOTS_PER_PATIENT[resource as ChildResource],
     doctor,
     patient,
     child,
     childPresent,
+    billing,
   };
 }
 
@@ -611,6 +644,21 @@ export function syntheticPhiValues(dataset: SyntheticDataset, patientIndex: numb
     for (const section of note['clinical_note_sections'] as Array<{ values: Array<{ value: string }> }>) {
       for (const v of section.values) add(v.value);
     }
+  }
+  // Billing: payment notes and card/check references, remittance traces and the member id on transactions.
+  const billingSlots = (resource: BillingSlotResource): number[] => {
+    const n = BILLING_SLOTS_PER_PATIENT[resource];
+    return Array.from({ length: n }, (_, k) => patientIndex * n + k);
+  };
+  for (const slot of billingSlots('patient_payments')) {
+    const payment = dataset.billing.record('patient_payments', slot);
+    add(payment?.['notes']);
+    add(payment?.['trace_number']);
+  }
+  for (const slot of billingSlots('transactions')) {
+    const tx = dataset.billing.record('transactions', slot);
+    add(tx?.['trace_number']);
+    add((tx?.['insurance'] as DrChronoRecord | undefined)?.['id_number']);
   }
   return [...values];
 }

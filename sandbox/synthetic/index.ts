@@ -5,6 +5,7 @@ export {
   formatTimestamp,
   ID_BASE,
   SLOTS_PER_PATIENT,
+  BILLING_SLOTS_PER_PATIENT,
   MAX_PATIENTS,
 } from './dataset.js';
 export type { ChildResource, DrChronoRecord, SyntheticDataset, SyntheticDatasetOptions } from './dataset.js';

@@ -136,8 +136,6 @@ export const PAST_STATUSES = [
   'Cancelled',
 ] as const;
 export const FUTURE_STATUSES = ['', 'Confirmed', 'Confirmed', 'Rescheduled'] as const;
-export const BILLING_STATUSES = ['Billed', 'Paid', 'Paid', 'Partially Paid', 'Unbilled'] as const;
-export const INS_STATUSES = ['', 'Paid in Full', 'Partially Paid', 'Denied', 'In Process', 'Balance Due'] as const;
 
 export const MEDICATIONS = [
   {
@@ -215,4 +213,57 @@ export const NOTE_PHRASES = [
   'denies suicidal ideation, plan or intent',
   'discussed sleep hygiene and screen time',
   'appetite stable, energy somewhat low in afternoons',
+] as const;
+
+/** Psychiatry/therapy CPT codes with the practice's fee (cents) and a short description (line item `description`). */
+export const CPT_FEES = {
+  '90791': { cents: 30_000, description: 'Psychiatric diagnostic evaluation' },
+  '90792': { cents: 35_000, description: 'Psychiatric diagnostic evaluation with medical services' },
+  '99213': { cents: 15_000, description: 'Office visit, established patient, low complexity' },
+  '99214': { cents: 22_000, description: 'Office visit, established patient, moderate complexity' },
+  '99215': { cents: 30_000, description: 'Office visit, established patient, high complexity' },
+  '90833': { cents: 10_000, description: 'Psychotherapy add-on, 30 minutes, with E/M' },
+  '90836': { cents: 14_000, description: 'Psychotherapy add-on, 45 minutes, with E/M' },
+  '90834': { cents: 16_000, description: 'Psychotherapy, 45 minutes' },
+  '90837': { cents: 22_000, description: 'Psychotherapy, 60 minutes' },
+  '90847': { cents: 18_000, description: 'Family psychotherapy with patient present' },
+  '96127': { cents: 2_500, description: 'Brief emotional/behavioral assessment' },
+} as const;
+export type CptCode = keyof typeof CPT_FEES;
+
+/** What a visit is billed as: one code, or an E/M with a psychotherapy add-on / a screening as a second line. */
+export const CODE_PLANS: ReadonlyArray<readonly [CptCode] | readonly [CptCode, CptCode]> = [
+  ['90791'],
+  ['90792'],
+  ['99213'],
+  ['99214'],
+  ['99214'],
+  ['99215'],
+  ['99214', '90833'],
+  ['99214', '90833'],
+  ['99213', '90833'],
+  ['99215', '90836'],
+  ['90834'],
+  ['90834'],
+  ['90837'],
+  ['90837'],
+  ['90847'],
+  ['90834', '96127'],
+];
+
+/** X12 CARC codes a psychiatric claim is commonly denied with (group CO): auth, necessity, missing info, timely, non-covered. */
+export const DENIAL_CARCS = ['197', '50', '16', '29', '96'] as const;
+
+/** CashPayment `payment_method` values a front desk uses for copays and balances. */
+export const PAYMENT_METHODS = [
+  'CRDT',
+  'VISA',
+  'MSTR',
+  'AMEX',
+  'DISC',
+  'DBIT',
+  'CASH',
+  'CHCK',
+  'DRCP',
+  'SQRE',
 ] as const;

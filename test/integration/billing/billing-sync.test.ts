@@ -120,12 +120,7 @@ describe('claim status', () => {
     payClaim(h.sandbox.control, visit, { insPaid: 180, patientResponsibility: 0 });
     await nextCycle();
     expect((await claim(visit))!.status).toBe('paid');
-    expect(await history(visit)).toEqual([
-      'null→submitted',
-      'submitted→denied',
-      'denied→submitted',
-      'submitted→paid',
-    ]);
+    expect(await history(visit)).toEqual(['null→submitted', 'submitted→denied', 'denied→submitted', 'submitted→paid']);
     // The audit trail has each change of the derived row with before and after.
     const audited = await t.sql`SELECT before->>'status' AS before, after->>'status' AS after FROM change_log
                                 WHERE table_name = 'claim_statuses' AND row_id = ${(await claim(visit))!.id} AND op = 'UPDATE'
@@ -211,7 +206,11 @@ describe('deletions and links', () => {
   it('finds a deleted patient payment through the payment log (a per-patient re-read)', async () => {
     const visit = newVisit(5);
     billAppointment(h.sandbox.control, visit, { codes: ['99213'] });
-    const { payment } = postPatientPayment(h.sandbox.control, { patientId: 1_000_005, appointmentId: visit, amount: 20 });
+    const { payment } = postPatientPayment(h.sandbox.control, {
+      patientId: 1_000_005,
+      appointmentId: visit,
+      amount: 20,
+    });
     await nextCycle();
     expect((await reconciliation(visit))!.patient_posted).toBe('20.00');
     h.sandbox.control.remove('patient_payments', Number(payment['id']));
@@ -239,7 +238,8 @@ describe('deletions and links', () => {
     const before = await count('billing_reconciliations');
     const { payment } = postPatientPayment(h.sandbox.control, { patientId: 1_000_007, amount: 50 });
     await nextCycle();
-    const [row] = await t.sql`SELECT appointment, amount::text FROM patient_payments WHERE drchrono_id = ${String(payment['id'])}`;
+    const [row] =
+      await t.sql`SELECT appointment, amount::text FROM patient_payments WHERE drchrono_id = ${String(payment['id'])}`;
     expect(row).toEqual({ appointment: null, amount: '50.00' });
     expect(await count('billing_reconciliations')).toBe(before);
   });
