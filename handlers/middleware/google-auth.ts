@@ -180,8 +180,8 @@ export function requireSchedulerOrStaff(options: RequireSchedulerOrStaffOptions)
 export function requireStaffRole(logger: Logger, ...roles: readonly StaffRole[]) {
   const allowed = new Set(roles);
   return createMiddleware<{ Variables: GoogleAuthVariables }>(async function requireStaffRole(c, next) {
-    const principal = c.get('principal');
-    if (principal.kind === 'staff' && !principal.roles.some((r) => allowed.has(r)))
+    const principal = c.get('principal') as Principal | undefined;
+    if (principal?.kind === 'staff' && !principal.roles.some((r) => allowed.has(r)))
       refuse(
         c,
         logger,

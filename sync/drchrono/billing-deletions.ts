@@ -20,7 +20,9 @@ import type { DrChronoBillingLog, DrChronoRecord, DrChronoResource } from './typ
 // - `/api/line_item_deletions` names each deleted line item (`billing_line_item_id`, `created_at` = deleted at);
 // - `/api/patient_payment_log` records payment actions (`D` = delete) but, in DrChrono's schema, names no payment id,
 //   only the patient: a delete entry re-reads that patient's payments and soft-deletes the ones no longer listed.
-// The deep reconcile catches anything both miss (it soft-deletes what a full walk no longer returns).
+// The deep reconcile catches anything both miss (it soft-deletes what a full walk no longer returns). A full or deep
+// run does not read the logs at all — its walk already leaves deleted records out — and only moves their cursors to
+// its start, so the next incremental cycle reads from there.
 
 /** The resource whose cursor a log starts from the first time (what was synced before the log was ever read). */
 const logFallbackCursor: Record<DrChronoBillingLog, DrChronoResource> = {
@@ -73,10 +75,20 @@ async function readLog(
   const clock = deps.clock ?? Date.now;
   return logged(deps, log, kind, options.requestId, async () => {
     const runStarted = clock();
+    const cursor = utcToPracticeLocal(new Date(runStarted - CURSOR_OVERLAP_MS), deps.timeZone);
+    const none = {
+      resource: log,
+      kind,
+      seen: 0,
+      changed: 0,
+      deleted: 0,
+      apiCalls: 0,
+      changedPatients: [],
+      valueWarnings: 0,
+    };
+    if (kind !== 'incremental') return { ...none, cursor };
     const since =
-      options.since ??
-      (await lastCursor(deps.sql, log)) ??
-      (kind === 'incremental' ? await lastCursor(deps.sql, logFallbackCursor[log]) : undefined);
+      options.since ?? (await lastCursor(deps.sql, log)) ?? (await lastCursor(deps.sql, logFallbackCursor[log]));
     let seen = 0;
     let deleted = 0;
     let apiCalls = 0;
@@ -88,17 +100,7 @@ async function readLog(
       seen += page.results.length;
       deleted += await onPage(page.results);
     }
-    return {
-      resource: log,
-      kind,
-      seen,
-      changed: 0,
-      deleted,
-      apiCalls,
-      cursor: utcToPracticeLocal(new Date(runStarted - CURSOR_OVERLAP_MS), deps.timeZone),
-      changedPatients: [],
-      valueWarnings: 0,
-    };
+    return { ...none, seen, deleted, apiCalls, cursor };
   });
 }
 

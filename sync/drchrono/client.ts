@@ -26,7 +26,6 @@ import type {
   DrChronoPage,
   DrChronoRecord,
   DrChronoEndpoint,
-  DrChronoResource,
   ListOptions,
 } from './types.js';
 

@@ -43,6 +43,45 @@ const fixtures: Record<string, { row: Record<string, unknown>; update: Record<st
     row: { drchrono_id: 'al-fixture', raw: {}, patient: 'p1', description: 'Penicillin' },
     update: { reaction: 'Rash' },
   },
+  line_items: {
+    row: { drchrono_id: 'li-fixture', raw: {}, appointment: 'a1', code: '99214', billed: 150 },
+    update: { billing_status: 'Paid in Full' },
+  },
+  insurance_transactions: {
+    row: { drchrono_id: 'tx-fixture', raw: {}, appointment: 'a1', line_item: 'li-fixture', ins_paid: 80 },
+    update: { claim_status: '1' },
+  },
+  patient_payments: {
+    row: { drchrono_id: 'pp-fixture', raw: {}, patient: 'p1', amount: 20 },
+    update: { payment_method: 'CASH' },
+  },
+  claim_statuses: {
+    row: {
+      claim_key: 'a1:primary',
+      appointment: 'a1',
+      payer_rank: 'primary',
+      status: 'submitted',
+      status_source: 'test',
+    },
+    update: { status: 'paid' },
+  },
+  billing_reconciliations: {
+    row: {
+      appointment: 'a1',
+      line_item_count: 1,
+      charges: 150,
+      insurance_paid: 0,
+      insurance_posted: 0,
+      patient_paid: 0,
+      patient_posted: 0,
+      refunds: 0,
+      adjustments: 0,
+      adjustments_posted: 0,
+      balance: 150,
+      needs_review: false,
+    },
+    update: { needs_review: true },
+  },
   deepcura_notes: {
     row: { deepcura_note_id: 'dc-fixture', raw: {}, transcript: 'fake' },
     update: { link_status: 'linked_appointment' },
