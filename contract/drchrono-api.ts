@@ -2,6 +2,8 @@
 // sandbox/drchrono/README.md): page caps and verbose-only fields. A leaf, so the client (sync/drchrono) and the
 // stand-in that must behave like DrChrono (sandbox/drchrono) read the same numbers.
 import type { DrChronoResource } from './drchrono-resources.js';
+// A second import line on purpose: lab additions stay separate from edits to the line above.
+import type { DrChronoLabResource } from './drchrono-resources.js';
 
 export interface PageCaps {
   /** Largest `page_size` DrChrono honours without `verbose`. */
@@ -61,4 +63,21 @@ export const drchronoVerboseOnlyFields: Readonly<Record<DrChronoResource, readon
   medications: [],
   problems: [],
   allergies: ['description'],
+};
+
+/**
+ * Page caps of the lab lists (`/api/lab_orders`, `/api/lab_tests`, `/api/lab_results`). The schema documents
+ * `cursor` and `page_size` on them with no maximum; the API-wide 250 (50 verbose) applies as for the other lists.
+ */
+export const drchronoLabPageCaps: Readonly<Record<DrChronoLabResource, PageCaps>> = {
+  lab_orders: { max: 250, verboseMax: 50 },
+  lab_tests: { max: 250, verboseMax: 50 },
+  lab_results: { max: 250, verboseMax: 50 },
+};
+
+/** Verbose-only fields of the lab resources: the schema's `LabOrder`, `LabTest`, `LabResult` declare `x-verbose-required: []`. */
+export const drchronoLabVerboseOnlyFields: Readonly<Record<DrChronoLabResource, readonly string[]>> = {
+  lab_orders: [],
+  lab_tests: [],
+  lab_results: [],
 };

@@ -9,3 +9,7 @@ export const drchronoResources = [
   'allergies',
 ] as const;
 export type DrChronoResource = (typeof drchronoResources)[number];
+
+/** DrChrono lab list endpoints the platform reads, parents first. */
+export const drchronoLabResources = ['lab_orders', 'lab_tests', 'lab_results'] as const;
+export type DrChronoLabResource = (typeof drchronoLabResources)[number];
