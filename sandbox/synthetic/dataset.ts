@@ -1,4 +1,5 @@
 import { formatDate, formatTimestamp } from './calendar.js';
+import { syntheticLabPhiValues } from './labs.js';
 import { ownerDoctorIndex } from './owners.js';
 import { RecordRandom, hash32 } from './prng.js';
 import {
@@ -557,7 +558,8 @@ export function createSyntheticDataset(options: SyntheticDatasetOptions = {}): S
 
 /**
  * Every PHI-like value of one synthetic patient as plain strings: names, birth date, phones, email, street address,
- * insurance member ids and clinical-note text. Tests scan captured logs, error bodies and access_log rows for these.
+ * insurance member ids, clinical-note text, lab order/test notes and result comments. Tests scan captured logs, error
+ * bodies and access_log rows for these.
  */
 export function syntheticPhiValues(dataset: SyntheticDataset, patientIndex: number): string[] {
   const p = dataset.patient(patientIndex);
@@ -591,5 +593,6 @@ export function syntheticPhiValues(dataset: SyntheticDataset, patientIndex: numb
       for (const v of section.values) add(v.value);
     }
   }
+  for (const text of syntheticLabPhiValues(dataset, patientIndex)) add(text);
   return [...values];
 }
