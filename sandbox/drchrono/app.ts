@@ -7,6 +7,9 @@ import { createFaultInjector, type FaultOptions } from './faults.js';
 import { DEFAULT_CLIENT, OAuthState } from './oauth.js';
 import type { SandboxOAuthClient, TokenResponse } from './oauth.js';
 import { createListPager } from './paging.js';
+import { createSandboxLabApi, isLabResource } from './lab-api.js';
+import { drchronoLabResources } from '../../contract/drchrono-resources.js';
+import type { DrChronoLabResource } from '../../contract/drchrono-resources.js';
 import { createSerializer } from './serialize.js';
 import { RESOURCES, createSandboxStore } from './store.js';
 import type { ResourceName, SandboxStore } from './store.js';
@@ -60,6 +63,9 @@ export interface DrChronoSandboxOptions {
   readonly logger?: (entry: SandboxLogEntry) => void;
 }
 
+/** What `control` can create, change and read: the resources the sync reads and the lab resources. */
+export type SandboxControlResource = ResourceName | DrChronoLabResource;
+
 export interface DrChronoSandboxControl {
   readonly dataset: SyntheticDataset;
   /** The default application's client id (the first configured client). */
@@ -88,15 +94,15 @@ export interface DrChronoSandboxControl {
   setLatencyMs(ms: number): void;
   clearFaults(): void;
   /** Creates a record (fake template values overridden by `fields`); `created_at`/`updated_at` = clock now. */
-  create(resource: ResourceName, fields?: DrChronoRecord): DrChronoRecord;
+  create(resource: SandboxControlResource, fields?: DrChronoRecord): DrChronoRecord;
   /** Patches a record and bumps `updated_at` to clock now (unless the patch sets `updated_at`). */
-  update(resource: ResourceName, id: string | number, patch: DrChronoRecord): DrChronoRecord;
+  update(resource: SandboxControlResource, id: string | number, patch: DrChronoRecord): DrChronoRecord;
   /** Deletes like DrChrono: appointments get `deleted_flag: true`; other records vanish. */
-  remove(resource: ResourceName, id: string | number): void;
+  remove(resource: SandboxControlResource, id: string | number): void;
   /** The record as the API would serialize it with verbose=true (what webhook deliveries carry), or null. */
-  get(resource: ResourceName, id: string | number): DrChronoRecord | null;
+  get(resource: SandboxControlResource, id: string | number): DrChronoRecord | null;
   /** Visible records of a resource (patients/doctors O(1); children scan presence bits, no record building). */
-  count(resource: ResourceName): number;
+  count(resource: SandboxControlResource): number;
   /** The clock's now as a DrChrono timestamp. */
   nowTimestamp(): string;
 }
@@ -148,6 +154,7 @@ export function createDrChronoSandbox(options: DrChronoSandboxOptions = {}): DrC
   const faults = createFaultInjector();
   const serialize = createSerializer(store);
   const listPage = createListPager({ store, serialize, epochTimestamp: dataset.epochTimestamp, scanBudget });
+  const labs = createSandboxLabApi({ dataset, scanBudget });
 
   const app = new Hono({ strict: false });
 
@@ -238,6 +245,13 @@ export function createDrChronoSandbox(options: DrChronoSandboxOptions = {}): DrC
       return c.json(serialize(resource, record, c.req.query('verbose') === 'true'));
     });
   }
+  for (const resource of drchronoLabResources) {
+    app.get(`/api/${resource}`, (c) => c.json(labs.list(new URL(c.req.url), resource)));
+    app.get(`/api/${resource}/:id`, (c) => {
+      const record = labs.detail(resource, c.req.param('id'));
+      return record ? c.json(record) : c.json({ detail: 'Not found.' }, 404);
+    });
+  }
 
   const resolveClient = (clientId?: string): string => clientId ?? oauth.defaultClientId;
   const control: DrChronoSandboxControl = {
@@ -255,14 +269,22 @@ export function createDrChronoSandbox(options: DrChronoSandboxOptions = {}): DrC
     failMatching: (predicate, faultOptions) => faults.failMatching(predicate, faultOptions),
     setLatencyMs: (ms) => faults.setLatencyMs(ms),
     clearFaults: () => faults.clear(),
-    create: (resource, fields = {}) => serialize(resource, store[resource].create(fields, nowTimestamp()), true),
-    update: (resource, id, patch) => serialize(resource, store[resource].update(id, patch, nowTimestamp()), true),
-    remove: (resource, id) => store[resource].remove(id, nowTimestamp()),
+    create: (resource, fields = {}) =>
+      isLabResource(resource)
+        ? labs.create(resource, fields, nowTimestamp())
+        : serialize(resource, store[resource].create(fields, nowTimestamp()), true),
+    update: (resource, id, patch) =>
+      isLabResource(resource)
+        ? labs.update(resource, id, patch, nowTimestamp())
+        : serialize(resource, store[resource].update(id, patch, nowTimestamp()), true),
+    remove: (resource, id) =>
+      isLabResource(resource) ? labs.remove(resource, id) : store[resource].remove(id, nowTimestamp()),
     get: (resource, id) => {
+      if (isLabResource(resource)) return labs.get(resource, id);
       const record = store[resource].get(id);
       return record ? serialize(resource, record, true) : null;
     },
-    count: (resource) => store[resource].count(),
+    count: (resource) => (isLabResource(resource) ? labs.count(resource) : store[resource].count()),
     nowTimestamp,
   };
   return { app, control };

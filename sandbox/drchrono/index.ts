@@ -18,3 +18,4 @@ export type {
   WebhookSendResult,
   WebhookSenderOptions,
 } from './webhook-sender.js';
+export type { SandboxControlResource } from './app.js';

@@ -10,7 +10,7 @@ export type ResourceName = (typeof RESOURCES)[number];
 /** Thrown by mutations addressing a record that does not exist (or is deleted). */
 export class SandboxRecordNotFoundError extends Error {
   override readonly name = 'SandboxRecordNotFoundError';
-  constructor(resource: ResourceName, id: string | number) {
+  constructor(resource: string, id: string | number) {
     super(`${resource} ${String(id)} not found`);
   }
 }
