@@ -75,7 +75,7 @@ export const drchronoLabPageCaps: Readonly<Record<DrChronoLabResource, PageCaps>
   lab_results: { max: 250, verboseMax: 50 },
 };
 
-/** Verbose-only fields of the lab resources: the schema's `LabOrder`, `LabTest`, `LabResult` declare `x-verbose-required: []`. */
+/** Verbose-only fields of the lab resources: none (`LabOrder`, `LabTest`, `LabResult` have `x-verbose-required: []`). */
 export const drchronoLabVerboseOnlyFields: Readonly<Record<DrChronoLabResource, readonly string[]>> = {
   lab_orders: [],
   lab_tests: [],

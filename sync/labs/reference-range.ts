@@ -111,7 +111,7 @@ function parse(text: string | null | undefined): Parsed {
  * Negative numbers work (`"-2 2"`, `"-5 -2"`). Reversed bounds (`"5 3"`) are kind 'text': unusable, never swapped.
  * The first matching form decides, so `"3.5 -5.0"` is DrChrono's form with a reversed upper bound (text), not 3.5–5.0.
  *
- * @example parseReferenceRange('0.6-1.2 mEq/L') // { low: '0.6', high: '1.2', kind: 'interval', …, text: '0.6-1.2 mEq/L' }
+ * @example parseReferenceRange('0.6-1.2 mEq/L') // { low: '0.6', high: '1.2', kind: 'interval', … }
  */
 export function parseReferenceRange(text: string | null | undefined): ReferenceRange {
   return parse(text).range;
