@@ -322,5 +322,7 @@ export function syntheticLabPhiValues(dataset: SyntheticDataset, patientIndex: n
     out.push(test['internal_notes'], test['report_notes']);
     for (let s = t * results; s < (t + 1) * results; s += 1) out.push(labs.record('lab_results', s)?.['comments']);
   }
-  return out.filter((v): v is string => typeof v === 'string' && v.trim().length >= 3);
+  // Only text that names the patient: generic lines ("Test cancelled by the lab…") are not PHI and would match anyone.
+  const patientId = String(order['patient']);
+  return out.filter((v): v is string => typeof v === 'string' && v.includes(patientId));
 }
