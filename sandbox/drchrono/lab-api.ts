@@ -98,13 +98,8 @@ export function createSandboxLabApi({ dataset, scanBudget }: SandboxLabApiOption
         resource === 'lab_orders'
           ? { timestamp: nowTimestamp, ...fields, [LAB_MODIFIED_FIELD]: nowTimestamp }
           : withParents(resource, fields);
-      const record = store[resource].create(stamped);
-      if (resource === 'lab_orders' && fields['requisition_id'] === undefined) {
-        return serializeLabRecord(
-          store.lab_orders.update(record['id'] as number, { requisition_id: String(record['id']) }),
-        );
-      }
-      return serializeLabRecord(record);
+      // The template is the generated record of the new slot, so an order's `requisition_id` is already its id.
+      return serializeLabRecord(store[resource].create(stamped));
     },
     update(resource, id, patch, nowTimestamp) {
       const stamped =
