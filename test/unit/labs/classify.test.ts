@@ -77,6 +77,24 @@ describe('classifyLabResult', () => {
     );
   });
 
+  it('is monotonic over one-sided ranges, honouring inclusive and exclusive bounds', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: -10_000, max: 10_000 }),
+        fc.integer({ min: -10_000, max: 10_000 }),
+        fc.constantFrom('<', '<=', '>', '≥ '),
+        (bound, value, op) => {
+          const out = classifyLabResult(facts({ value: hundredths(value), normalRange: `${op}${hundredths(bound)}` }));
+          const inside =
+            op === '<' ? value < bound : op === '<=' ? value <= bound : op === '>' ? value > bound : value >= bound;
+          expect(out.severity).toBe(inside ? 'normal' : 'abnormal');
+          expect(out.basis).toBe('range');
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+
   it('lets every flag dominate the range', () => {
     fc.assert(
       fc.property(
