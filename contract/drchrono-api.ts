@@ -1,7 +1,7 @@
 // DrChrono's published facts about its list endpoints (OpenAPI schema v4; sources field by field in
 // sandbox/drchrono/README.md): page caps and verbose-only fields. A leaf, so the client (sync/drchrono) and the
 // stand-in that must behave like DrChrono (sandbox/drchrono) read the same numbers.
-import type { DrChronoEndpoint } from './drchrono-resources.js';
+import type { DrChronoEndpoint, DrChronoLabResource } from './drchrono-resources.js';
 
 export interface PageCaps {
   /** Largest `page_size` DrChrono honours without `verbose`. */
@@ -73,4 +73,21 @@ export const drchronoVerboseOnlyFields: Readonly<Record<DrChronoEndpoint, readon
   patient_payments: [],
   line_item_deletions: [],
   patient_payment_log: [],
+};
+
+/**
+ * Page caps of the lab lists (`/api/lab_orders`, `/api/lab_tests`, `/api/lab_results`). The schema documents
+ * `cursor` and `page_size` on them with no maximum; the API-wide 250 (50 verbose) applies as for the other lists.
+ */
+export const drchronoLabPageCaps: Readonly<Record<DrChronoLabResource, PageCaps>> = {
+  lab_orders: { max: 250, verboseMax: 50 },
+  lab_tests: { max: 250, verboseMax: 50 },
+  lab_results: { max: 250, verboseMax: 50 },
+};
+
+/** Verbose-only fields of the lab resources: none (`LabOrder`, `LabTest`, `LabResult` have `x-verbose-required: []`). */
+export const drchronoLabVerboseOnlyFields: Readonly<Record<DrChronoLabResource, readonly string[]>> = {
+  lab_orders: [],
+  lab_tests: [],
+  lab_results: [],
 };

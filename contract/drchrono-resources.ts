@@ -23,3 +23,7 @@ export type DrChronoBillingLog = (typeof drchronoBillingLogs)[number];
 
 /** Every list endpoint the sandbox serves and the client may call. */
 export type DrChronoEndpoint = DrChronoResource | DrChronoBillingLog;
+
+/** DrChrono lab list endpoints the platform reads, parents first. */
+export const drchronoLabResources = ['lab_orders', 'lab_tests', 'lab_results'] as const;
+export type DrChronoLabResource = (typeof drchronoLabResources)[number];

@@ -8,6 +8,9 @@ import { DEFAULT_CLIENT, OAuthState } from './oauth.js';
 import type { SandboxOAuthClient, TokenResponse } from './oauth.js';
 import { listFilter } from './filters.js';
 import { createListPager } from './paging.js';
+import { createSandboxLabApi, isLabResource } from './lab-api.js';
+import { drchronoLabResources } from '../../contract/drchrono-resources.js';
+import type { DrChronoLabResource } from '../../contract/drchrono-resources.js';
 import { createSerializer } from './serialize.js';
 import { logBillingChange } from './billing-logs.js';
 import { LOG_ENDPOINTS, RESOURCES, createSandboxStore } from './store.js';
@@ -62,6 +65,9 @@ export interface DrChronoSandboxOptions {
   readonly logger?: (entry: SandboxLogEntry) => void;
 }
 
+/** What `control` can create, change and read: the resources the sync reads and the lab resources. */
+export type SandboxControlResource = ResourceName | DrChronoLabResource;
+
 export interface DrChronoSandboxControl {
   readonly dataset: SyntheticDataset;
   /** The default application's client id (the first configured client). */
@@ -93,19 +99,19 @@ export interface DrChronoSandboxControl {
    * Creates a record (fake template values overridden by `fields`); `created_at`/`updated_at` = clock now where the
    * resource has them. A patient payment also gets a `patient_payment_log` entry with action 'C'.
    */
-  create(resource: ResourceName, fields?: DrChronoRecord): DrChronoRecord;
+  create(resource: SandboxControlResource, fields?: DrChronoRecord): DrChronoRecord;
   /**
    * Patches a record and bumps `updated_at` to clock now (unless the patch sets `updated_at`). A patient payment also
    * gets a 'U' log entry.
    */
-  update(resource: ResourceName, id: string | number, patch: DrChronoRecord): DrChronoRecord;
+  update(resource: SandboxControlResource, id: string | number, patch: DrChronoRecord): DrChronoRecord;
   /**
    * Deletes like DrChrono: appointments get `deleted_flag: true`; other records vanish. A line item also gets a
    * `line_item_deletions` entry, a patient payment a 'D' log entry (both at clock now); transactions just vanish.
    */
-  remove(resource: ResourceName, id: string | number): void;
+  remove(resource: SandboxControlResource, id: string | number): void;
   /** The record as the API would serialize it with verbose=true (what webhook deliveries carry), or null. */
-  get(resource: ResourceName, id: string | number): DrChronoRecord | null;
+  get(resource: SandboxControlResource, id: string | number): DrChronoRecord | null;
   /**
    * Every record a list request with these query parameters would return (all pages, verbose), using the endpoint's
    * own filters, e.g. `find('line_items', { appointment: '10000004' })`. Appointments need `since` or a date here too.
@@ -113,7 +119,7 @@ export interface DrChronoSandboxControl {
    */
   find(resource: EndpointName, query?: Record<string, string>): DrChronoRecord[];
   /** Visible records of an endpoint (patients/doctors O(1); others scan presence checks, no record building). */
-  count(resource: EndpointName): number;
+  count(resource: EndpointName | DrChronoLabResource): number;
   /** The clock's now as a DrChrono timestamp. */
   nowTimestamp(): string;
 }
@@ -165,6 +171,7 @@ export function createDrChronoSandbox(options: DrChronoSandboxOptions = {}): DrC
   const faults = createFaultInjector();
   const serialize = createSerializer(store);
   const listPage = createListPager({ store, serialize, epochTimestamp: dataset.epochTimestamp, scanBudget });
+  const labs = createSandboxLabApi({ dataset, scanBudget });
 
   const app = new Hono({ strict: false });
 
@@ -256,6 +263,13 @@ export function createDrChronoSandbox(options: DrChronoSandboxOptions = {}): DrC
     });
   }
   for (const log of LOG_ENDPOINTS) app.get(`/api/${log}`, (c) => c.json(listPage(new URL(c.req.url), log)));
+  for (const resource of drchronoLabResources) {
+    app.get(`/api/${resource}`, (c) => c.json(labs.list(new URL(c.req.url), resource)));
+    app.get(`/api/${resource}/:id`, (c) => {
+      const record = labs.detail(resource, c.req.param('id'));
+      return record ? c.json(record) : c.json({ detail: 'Not found.' }, 404);
+    });
+  }
 
   const resolveClient = (clientId?: string): string => clientId ?? oauth.defaultClientId;
   const control: DrChronoSandboxControl = {
@@ -274,21 +288,25 @@ export function createDrChronoSandbox(options: DrChronoSandboxOptions = {}): DrC
     setLatencyMs: (ms) => faults.setLatencyMs(ms),
     clearFaults: () => faults.clear(),
     create: (resource, fields = {}) => {
+      if (isLabResource(resource)) return labs.create(resource, fields, nowTimestamp());
       const record = serialize(resource, store[resource].create(fields, nowTimestamp()), true);
       logBillingChange(store, resource, 'C', record, nowTimestamp());
       return record;
     },
     update: (resource, id, patch) => {
+      if (isLabResource(resource)) return labs.update(resource, id, patch, nowTimestamp());
       const record = serialize(resource, store[resource].update(id, patch, nowTimestamp()), true);
       logBillingChange(store, resource, 'U', record, nowTimestamp());
       return record;
     },
     remove: (resource, id) => {
+      if (isLabResource(resource)) return labs.remove(resource, id);
       const before = store[resource].get(id);
       store[resource].remove(id, nowTimestamp());
       if (before) logBillingChange(store, resource, 'D', serialize(resource, before, true), nowTimestamp());
     },
     get: (resource, id) => {
+      if (isLabResource(resource)) return labs.get(resource, id);
       const record = store[resource].get(id);
       return record ? serialize(resource, record, true) : null;
     },
@@ -305,7 +323,7 @@ export function createDrChronoSandbox(options: DrChronoSandboxOptions = {}): DrC
       });
       return found.items.map((item) => serialize(resource, item.record, true));
     },
-    count: (resource) => store[resource].count(),
+    count: (resource) => (isLabResource(resource) ? labs.count(resource) : store[resource].count()),
     nowTimestamp,
   };
   return { app, control };

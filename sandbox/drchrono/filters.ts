@@ -67,7 +67,7 @@ export interface ListFilter {
 }
 
 /** Normalises `YYYY-MM-DD` / `YYYY-MM-DDTHH:MM[:SS]` to a comparable zone-less timestamp, or null. */
-function parseSince(raw: string): string | null {
+export function parseSince(raw: string): string | null {
   const m = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?$/.exec(raw);
   if (!m) return null;
   const text = `${m[1]}T${m[2] ?? '00'}:${m[3] ?? '00'}:${m[4] ?? '00'}`;

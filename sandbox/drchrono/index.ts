@@ -27,3 +27,4 @@ export {
   resubmitClaim,
 } from './revenue-cycle.js';
 export type { ClaimState } from './revenue-cycle.js';
+export type { SandboxControlResource } from './app.js';

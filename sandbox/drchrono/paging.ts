@@ -3,7 +3,7 @@ import type { DrChronoRecord } from '../synthetic/dataset.js';
 import { BadRequest } from './errors.js';
 import { listFilter } from './filters.js';
 import type { Serializer } from './serialize.js';
-import type { EndpointName, SandboxStore } from './store.js';
+import type { EndpointName, SandboxStore, ScanResult } from './store.js';
 
 /** DrChrono's cursor-paginated list body. */
 export interface ListPage {
@@ -68,48 +68,51 @@ export function createListPager(options: ListPagerOptions): (url: URL, resource:
     const pageSize = Math.min(Number.isInteger(requested) && requested > 0 ? requested : drchronoDefaultPageSize, max);
     const { match, scope, overlayOnly } = listFilter(resource, q, epochTimestamp);
 
-    const rawCursor = q.get('cursor');
-    const cursor = rawCursor === null ? { s: 0, p: -1 } : decodeCursor(rawCursor);
-    if (!cursor) throw new BadRequest({ detail: 'Invalid cursor' });
     const table = store[resource];
-    const forward = table.scan({
-      from: cursor.s,
-      direction: 1,
-      limit: pageSize + 1,
-      budget: scanBudget,
-      match,
-      scope,
-      overlayOnly,
-    });
-    const results = forward.items.slice(0, pageSize);
-    const nextStart = forward.items.length > pageSize ? forward.items[pageSize]!.slot : forward.resume;
-
-    const linkTo = (c2: Cursor | 'first'): string => {
-      const link = new URL(url);
-      if (c2 === 'first') link.searchParams.delete('cursor');
-      else link.searchParams.set('cursor', encodeCursor(c2));
-      return link.toString();
-    };
-    let previous: string | null = null;
-    if (rawCursor !== null) {
-      if (cursor.p === -1) previous = linkTo('first');
-      else if (cursor.p !== null) previous = linkTo({ s: cursor.p, p: null });
-      else {
-        const back = table.scan({
-          from: cursor.s,
-          direction: -1,
-          limit: pageSize,
-          budget: scanBudget,
-          match,
-          scope,
-          overlayOnly,
-        });
-        if (back.items.length === pageSize || (back.resume !== null && back.items.length > 0)) {
-          previous = linkTo({ s: back.items[back.items.length - 1]!.slot, p: null });
-        } else if (back.items.length > 0) previous = linkTo('first');
-      }
-    }
-    const next = nextStart === null ? null : linkTo({ s: nextStart, p: rawCursor === null ? -1 : cursor.s });
-    return { previous, next, results: results.map((item) => serialize(resource, item.record, verbose)) };
+    const scan = (from: number, direction: 1 | -1, limit: number): ScanResult =>
+      table.scan({ from, direction, limit, budget: scanBudget, match, scope, overlayOnly });
+    return cursorPage(url, pageSize, scan, (record) => serialize(resource, record, verbose));
   };
+}
+
+/** Scans list order from a slot (forward, or backward from the slot before it) for at most `limit` matches. */
+export type PageScan = (from: number, direction: 1 | -1, limit: number) => ScanResult;
+
+/**
+ * One page of a cursor-paginated list: reads `cursor` from the URL, scans `pageSize` (+1 to know about a next page)
+ * matches and builds the `next`/`previous` links. Shared by every list the sandbox serves.
+ * @throws BadRequest for a malformed cursor.
+ */
+export function cursorPage(
+  url: URL,
+  pageSize: number,
+  scan: PageScan,
+  serializeRecord: (record: DrChronoRecord) => DrChronoRecord,
+): ListPage {
+  const rawCursor = url.searchParams.get('cursor');
+  const cursor = rawCursor === null ? { s: 0, p: -1 } : decodeCursor(rawCursor);
+  if (!cursor) throw new BadRequest({ detail: 'Invalid cursor' });
+  const forward = scan(cursor.s, 1, pageSize + 1);
+  const results = forward.items.slice(0, pageSize);
+  const nextStart = forward.items.length > pageSize ? forward.items[pageSize]!.slot : forward.resume;
+
+  const linkTo = (c2: Cursor | 'first'): string => {
+    const link = new URL(url);
+    if (c2 === 'first') link.searchParams.delete('cursor');
+    else link.searchParams.set('cursor', encodeCursor(c2));
+    return link.toString();
+  };
+  let previous: string | null = null;
+  if (rawCursor !== null) {
+    if (cursor.p === -1) previous = linkTo('first');
+    else if (cursor.p !== null) previous = linkTo({ s: cursor.p, p: null });
+    else {
+      const back = scan(cursor.s, -1, pageSize);
+      if (back.items.length === pageSize || (back.resume !== null && back.items.length > 0)) {
+        previous = linkTo({ s: back.items[back.items.length - 1]!.slot, p: null });
+      } else if (back.items.length > 0) previous = linkTo('first');
+    }
+  }
+  const next = nextStart === null ? null : linkTo({ s: nextStart, p: rawCursor === null ? -1 : cursor.s });
+  return { previous, next, results: results.map((item) => serializeRecord(item.record)) };
 }

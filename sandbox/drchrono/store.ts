@@ -41,7 +41,7 @@ const isBilling = (resource: EndpointName): resource is BillingSlotResource =>
 /** Thrown by mutations addressing a record that does not exist (or is deleted). */
 export class SandboxRecordNotFoundError extends Error {
   override readonly name = 'SandboxRecordNotFoundError';
-  constructor(resource: EndpointName, id: string | number) {
+  constructor(resource: string, id: string | number) {
     super(`${resource} ${String(id)} not found`);
   }
 }

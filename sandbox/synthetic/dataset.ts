@@ -1,5 +1,8 @@
 import { BILLING_ID_BASE, BILLING_SLOTS_PER_APPOINTMENT, createSyntheticBilling } from './billing.js';
 import type { BillingSlotResource, SyntheticBilling } from './billing.js';
+import { formatDate, formatTimestamp } from './calendar.js';
+import { syntheticLabPhiValues } from './labs.js';
+import { ownerDoctorIndex } from './owners.js';
 import { RecordRandom, hash32 } from './prng.js';
 import {
   ALLERGIES,
@@ -25,6 +28,8 @@ import {
  * generated on demand. Each patient owns fixed "slots" for child records (appointments, notes, medications, problems,
  * allergies); a slot is present or empty by hash, so patients have varying counts while slot → owner stays O(1).
  */
+
+export { formatDate, formatTimestamp };
 
 /** A DrChrono JSON object as the REST API serializes it. */
 export type DrChronoRecord = Record<string, unknown>;
@@ -133,31 +138,6 @@ const STREAM = {
   counts: 8,
 } as const;
 
-/** Formats epoch ms as DrChrono's zone-less ISO 8601 timestamp, e.g. `2026-03-04T10:15:00`. */
-export function formatTimestamp(ms: number): string {
-  const seconds = Math.floor(ms / 1000);
-  const secOfDay = seconds - Math.floor(seconds / 86_400) * 86_400;
-  const hh = Math.floor(secOfDay / 3600);
-  const mm = Math.floor((secOfDay % 3600) / 60);
-  const ss = secOfDay % 60;
-  return `${formatDate(ms)}T${hh < 10 ? '0' : ''}${hh}:${mm < 10 ? '0' : ''}${mm}:${ss < 10 ? '0' : ''}${ss}`;
-}
-
-/** Formats epoch ms as `YYYY-MM-DD`. */
-export function formatDate(ms: number): string {
-  // Civil-from-days (H. Hinnant), ~10x faster than Date#toISOString in the generation hot path.
-  const z = Math.floor(ms / 86_400_000) + 719_468;
-  const era = Math.floor(z / 146_097);
-  const doe = z - era * 146_097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const m = mp < 10 ? mp + 3 : mp - 9;
-  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
-  return `${y}-${m < 10 ? '0' : ''}${m}-${d < 10 ? '0' : ''}${d}`;
-}
-
 /** A phone number in the fictional 555-0100..555-0199 range. */
 function fakePhone(r: RecordRandom): string {
   return `(${r.pick(AREA_CODES)}) 555-01${String(r.int(100)).padStart(2, '0')}`;
@@ -215,7 +195,7 @@ export function createSyntheticDataset(options: SyntheticDatasetOptions = {}): S
   const epochTimestamp = formatTimestamp(epochMs);
   const clampToEpoch = (ms: number): number => (ms > epochMs ? epochMs : ms);
 
-  const doctorIndexOf = (patientIndex: number): number => hash32(seed, STREAM.counts, patientIndex, 1) % doctorCount;
+  const doctorIndexOf = (patientIndex: number): number => ownerDoctorIndex(seed, patientIndex, doctorCount);
   const childCount = (resource: ChildResource, patientIndex: number): number =>
     CHILD_COUNT[resource](hash32(seed, STREAM.counts, patientIndex, 2 + STREAM[resource]));
 
@@ -611,7 +591,8 @@ export function createSyntheticDataset(options: SyntheticDatasetOptions = {}): S
 
 /**
  * Every PHI-like value of one synthetic patient as plain strings: names, birth date, phones, email, street address,
- * insurance member ids and clinical-note text. Tests scan captured logs, error bodies and access_log rows for these.
+ * insurance member ids, clinical-note text, lab order/test notes and result comments. Tests scan captured logs, error
+ * bodies and access_log rows for these.
  */
 export function syntheticPhiValues(dataset: SyntheticDataset, patientIndex: number): string[] {
   const p = dataset.patient(patientIndex);
@@ -660,5 +641,6 @@ export function syntheticPhiValues(dataset: SyntheticDataset, patientIndex: numb
     add(tx?.['trace_number']);
     add((tx?.['insurance'] as DrChronoRecord | undefined)?.['id_number']);
   }
+  for (const text of syntheticLabPhiValues(dataset, patientIndex)) add(text);
   return [...values];
 }
