@@ -119,6 +119,9 @@ async function summary(
     '',
     '0',
   ]);
+  // Derived in Postgres from the billing mirrors (README "Billing"): no DrChrono resource of their own.
+  for (const derived of ['claim_statuses', 'billing_reconciliations'])
+    rows.push([derived, '(derived)', await inPostgres(derived), inCoda(derived), '', '0']);
   const stats = coda.sandbox.control.stats();
   const [events] = await service.database.sql<{ published: number; pending: number }[]>`
     SELECT count(*) FILTER (WHERE published_at IS NOT NULL)::int AS published, count(*) FILTER (WHERE published_at IS NULL)::int AS pending FROM outbox`;
