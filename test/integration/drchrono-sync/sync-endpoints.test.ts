@@ -130,3 +130,57 @@ describe('POST /sync/*', () => {
     }
   });
 });
+
+describe('staff roles on operator routes (IAP)', () => {
+  const IAP_AUDIENCE = '/projects/123456789/global/backendServices/77';
+  const BILLER = 'biller@example.invalid';
+  const ADMIN = 'admin@example.invalid';
+  let withIap: BuiltService;
+  const iapPost = async (path: string, email: string) =>
+    withIap.app.request(path, {
+      method: 'POST',
+      headers: {
+        'x-goog-iap-jwt-assertion': await oidc.control.mintIapJwt({ audience: IAP_AUDIENCE, email }),
+      },
+    });
+
+  beforeAll(async () => {
+    await t.sql`INSERT INTO staff_roles (email, role, granted_by) VALUES
+                (${BILLER}, 'billing', 'setup@example.invalid'), (${ADMIN}, 'admin', 'setup@example.invalid')`;
+    withIap = await buildService(
+      'drchrono-sync',
+      drchronoSyncEnv({
+        DATABASE_URL: t.url,
+        DRCHRONO_BASE_URL: h.sandbox.url,
+        DRCHRONO_CLIENT_ID: DEFAULT_CLIENT.clientId,
+        DRCHRONO_CLIENT_SECRET: DEFAULT_CLIENT.clientSecret,
+        DRCHRONO_TOKEN_STORE: `file:${h.tokenFile}`,
+        AUTH_OIDC_JWKS_URL: oidc.jwksUrl,
+        AUTH_OIDC_AUDIENCE: AUDIENCE,
+        AUTH_OIDC_ALLOWED_EMAILS: SCHEDULER,
+        AUTH_IAP_AUDIENCE: IAP_AUDIENCE,
+        AUTH_IAP_JWKS_URL: oidc.iapJwksUrl,
+      }),
+      { syncDeps: { clock: h.time.clock } },
+    );
+  });
+  afterAll(() => withIap.close());
+
+  it('lets billing staff run the billing sync and nothing else; admins run everything', async () => {
+    const billing = await iapPost('/sync/billing', BILLER);
+    expect(billing.status).toBe(200);
+    const body = (await billing.json()) as { results: { resource: string }[] };
+    expect(body.results.map((r) => r.resource)).toEqual([
+      'line_items',
+      'transactions',
+      'patient_payments',
+      'line_item_deletions',
+      'patient_payment_log',
+    ]);
+    expect((await iapPost('/sync/all', BILLER)).status).toBe(403);
+    expect((await iapPost('/sync/patients', BILLER)).status).toBe(403);
+    expect((await iapPost('/outbox/drain', BILLER)).status).toBe(403);
+    expect((await iapPost('/sync/billing', ADMIN)).status).toBe(200);
+    expect((await iapPost('/sync/patients', ADMIN)).status).toBe(200);
+  });
+});
