@@ -1,3 +1,4 @@
+import { benchBilling } from './billing.js';
 import { benchCodaPush } from './coda-push.js';
 import { benchFullSync } from './full-sync.js';
 import type { BenchResult } from './harness.js';
@@ -9,6 +10,7 @@ import { benchWebhookLoad } from './webhook-load.js';
 const benchmarks: Record<string, () => Promise<BenchResult>> = {
   upsert: benchUpsertVsCopy,
   sync: benchFullSync,
+  billing: benchBilling,
   webhook: benchWebhookLoad,
   push: benchCodaPush,
   synth: benchSynth,

@@ -255,19 +255,24 @@ async function loadBilling(tx: TransactionSql, ids: readonly string[]): Promise<
            ins2_paid::text, ins_total::text, pt_paid::text, adjustment::text, balance_ins::text, balance_pt::text,
            service_date::text
     FROM line_items WHERE appointment = ANY(${list}) AND deleted_at IS NULL`;
+  // Two index-driven halves instead of one OR (which would scan every posting): rows naming the appointment, and rows
+  // without one that reach it through their line item.
   const postings = await tx<PostingRow[]>`
-    SELECT t.drchrono_id, coalesce(t.appointment, li.appointment) AS appointment, t.line_item, t.ins_name,
-           t.ins_paid::text, t.adjustment::text, t.adjustment_group_code, t.adjustment_reason, t.claim_status,
-           t.posted_date::text
-    FROM insurance_transactions t LEFT JOIN line_items li ON li.drchrono_id = t.line_item
-    WHERE t.deleted_at IS NULL
-      AND (t.appointment = ANY(${list}) OR (t.appointment IS NULL AND li.appointment = ANY(${list})))`;
+    SELECT t.drchrono_id, t.appointment, t.line_item, t.ins_name, t.ins_paid::text, t.adjustment::text,
+           t.adjustment_group_code, t.adjustment_reason, t.claim_status, t.posted_date::text
+    FROM insurance_transactions t WHERE t.deleted_at IS NULL AND t.appointment = ANY(${list})
+    UNION ALL
+    SELECT t.drchrono_id, li.appointment, t.line_item, t.ins_name, t.ins_paid::text, t.adjustment::text,
+           t.adjustment_group_code, t.adjustment_reason, t.claim_status, t.posted_date::text
+    FROM line_items li JOIN insurance_transactions t ON t.line_item = li.drchrono_id
+    WHERE li.appointment = ANY(${list}) AND t.appointment IS NULL AND t.deleted_at IS NULL`;
   const payments = await tx<PaymentRow[]>`
-    SELECT coalesce(p.appointment, li.appointment) AS appointment, p.line_item, p.amount::text,
-           p.payment_transaction_type
-    FROM patient_payments p LEFT JOIN line_items li ON li.drchrono_id = p.line_item
-    WHERE p.deleted_at IS NULL
-      AND (p.appointment = ANY(${list}) OR (p.appointment IS NULL AND li.appointment = ANY(${list})))`;
+    SELECT p.appointment, p.line_item, p.amount::text, p.payment_transaction_type
+    FROM patient_payments p WHERE p.deleted_at IS NULL AND p.appointment = ANY(${list})
+    UNION ALL
+    SELECT li.appointment, p.line_item, p.amount::text, p.payment_transaction_type
+    FROM line_items li JOIN patient_payments p ON p.line_item = li.drchrono_id
+    WHERE li.appointment = ANY(${list}) AND p.appointment IS NULL AND p.deleted_at IS NULL`;
   const group = <T extends { appointment: string }>(rows: readonly T[]) => {
     const by = new Map<string, T[]>();
     for (const r of rows) by.set(r.appointment, [...(by.get(r.appointment) ?? []), r]);
