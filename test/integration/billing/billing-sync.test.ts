@@ -7,6 +7,8 @@ import {
   refundPatientPayment,
   resubmitClaim,
 } from '../../../sandbox/drchrono/revenue-cycle.js';
+import { syncCommand } from '../../../cli/commands/sync.js';
+import { DEFAULT_CLIENT } from '../../../sandbox/drchrono/index.js';
 import { syncAll, syncBilling, syncResource, type SyncDeps } from '../../../sync/drchrono/sync.js';
 import { createTestDatabase, type TestDatabase } from '../../harness/database.js';
 import { startHarness, type Harness } from '../drchrono/helpers.js';
@@ -242,5 +244,53 @@ describe('deletions and links', () => {
       await t.sql`SELECT appointment, amount::text FROM patient_payments WHERE drchrono_id = ${String(payment['id'])}`;
     expect(row).toEqual({ appointment: null, amount: '50.00' });
     expect(await count('billing_reconciliations')).toBe(before);
+  });
+});
+
+describe('deep reconcile and the CLI', () => {
+  it('the deep reconcile soft-deletes a posting DrChrono dropped without any log or webhook', async () => {
+    const [posting] = await t.sql<{ drchrono_id: string; appointment: string }[]>`
+      SELECT drchrono_id, appointment FROM insurance_transactions WHERE deleted_at IS NULL AND appointment IS NOT NULL
+      ORDER BY id LIMIT 1`;
+    h.sandbox.control.remove('transactions', posting!.drchrono_id);
+    await nextCycle(); // no webhook, no log entry: an incremental cycle cannot see it
+    expect(
+      await count('insurance_transactions', `drchrono_id = '${posting!.drchrono_id}' AND deleted_at IS NULL`),
+    ).toBe(1);
+    await syncAll(deps(), 'deep_reconcile');
+    expect(
+      await count('insurance_transactions', `drchrono_id = '${posting!.drchrono_id}' AND deleted_at IS NULL`),
+    ).toBe(0);
+    // The figures it counted in were recomputed in the same transaction.
+    const [again] =
+      await t.sql`SELECT insurance_posted::text FROM billing_reconciliations WHERE appointment = ${posting!.appointment}`;
+    const [posted] = await t.sql`SELECT coalesce(sum(ins_paid), 0)::numeric(12,2)::text AS s FROM insurance_transactions
+                                 WHERE deleted_at IS NULL AND appointment = ${posting!.appointment}`;
+    expect(again!.insurance_posted).toBe(posted!.s);
+  });
+
+  it('`platform sync billing` runs the billing sync and prints one line per resource', async () => {
+    let out = '';
+    const code = await syncCommand(['billing'], {
+      env: {
+        DATABASE_URL: t.url,
+        DRCHRONO_BASE_URL: h.sandbox.url,
+        DRCHRONO_CLIENT_ID: DEFAULT_CLIENT.clientId,
+        DRCHRONO_CLIENT_SECRET: DEFAULT_CLIENT.clientSecret,
+        DRCHRONO_TOKEN_STORE: `file:${h.tokenFile}`,
+        LOG_LEVEL: 'silent',
+      },
+      stdout: (text) => (out += text),
+      stderr: (text) => (out += text),
+    });
+    expect(code).toBe(0);
+    for (const resource of [
+      'line_items',
+      'transactions',
+      'patient_payments',
+      'line_item_deletions',
+      'patient_payment_log',
+    ])
+      expect(out).toMatch(new RegExp(`^\\s+${resource}\\s+incremental`, 'm'));
   });
 });
