@@ -19,7 +19,10 @@ export function drchronoSyncDeps(
     secretManager: { secretManagerBaseUrl: env.SECRET_MANAGER_BASE_URL },
     sql: database.sql,
     logger,
-    budget: { hourlyLimit: env.DRCHRONO_HOURLY_CALL_LIMIT },
+    budget: {
+      hourlyLimit: env.DRCHRONO_HOURLY_CALL_LIMIT,
+      ...(env.DRCHRONO_INCREMENTAL_RESERVE !== undefined && { incrementalReserve: env.DRCHRONO_INCREMENTAL_RESERVE }),
+    },
   });
   return { sql: database.sql, client, logger, timeZone: env.DRCHRONO_TIMEZONE, ...extra };
 }

@@ -81,6 +81,8 @@ export const drchronoEnvShape = {
     ),
   DRCHRONO_TIMEZONE: timeZone.default(PRACTICE_TIME_ZONE),
   DRCHRONO_HOURLY_CALL_LIMIT: z.coerce.number().int().min(1).default(480),
+  /** Calls per hour kept for the 15-minute cycles; full and deep walks get the rest (sync/drchrono/budget.ts). */
+  DRCHRONO_INCREMENTAL_RESERVE: z.coerce.number().int().min(0).optional(),
   /** Where a `secret-manager:` token store talks to; the stack never sets it (a stand-in does: `platform rehearse`). */
   SECRET_MANAGER_BASE_URL: z.url({ protocol: /^https?$/ }).default(SECRET_MANAGER_DEFAULT_BASE_URL),
 };

@@ -22,4 +22,8 @@ export const unauditedTableNames: readonly string[] = [
   'webhook_deliveries',
   'drchrono_call_budget',
   'claim_status_history',
+  'drchrono_call_usage',
+  'sync_walks',
+  'sync_walk_seen',
+  'patient_refresh_queue',
 ];

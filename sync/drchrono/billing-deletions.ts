@@ -94,6 +94,7 @@ async function readLog(
     let apiCalls = 0;
     for await (const page of deps.client.pages(log, listQuery(log, since ? { since } : {}), {
       priority: options.priority ?? 'sync',
+      budgetKind: 'incremental',
       requestId: options.requestId,
     })) {
       apiCalls++;

@@ -2,11 +2,16 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from '../observability/logger.js';
 import type { Sql } from 'postgres';
 import { CallBudgetExhaustedError } from './errors.js';
+import type { DrChronoCallKind } from '../../schema/drchrono-api.js';
 import type { CallPriority } from './types.js';
 
 // DrChrono allows 500 calls per application per clock hour (DESIGN §7.1). Every instance reserves each call in
-// Postgres before making it, so all of them together stay under the limit, and `sync` work stops short of the share
-// kept for webhook-triggered work.
+// Postgres before making it, so all of them together stay under the limit. Three shares, nested:
+//   background (full and deep walks)  ≤ hourlyLimit − webhookReserve − incrementalReserve
+//   sync (the 15-minute cycles)       ≤ hourlyLimit − webhookReserve
+//   webhook (work a webhook triggers) ≤ hourlyLimit
+// so a long walk only ever spends what the cycles and webhooks leave, and resumes next hour (sync/drchrono/walks.ts).
+// Each reservation also counts the call under its kind (drchrono_call_usage) for `platform budget`.
 
 const HOUR_MS = 3_600_000;
 
@@ -39,6 +44,12 @@ export interface CallBudgetOptions {
    */
   readonly webhookReserve?: number;
   /**
+   * Calls per hour kept for the incremental cycles: `background` work (full and deep walks) gets
+   * `hourlyLimit − webhookReserve − incrementalReserve`. Integer ≥ 0 leaving background at least 1.
+   * @default 200 (four 15-minute cycles of ≤ 50 calls), or half of what sync may use when that is smaller
+   */
+  readonly incrementalReserve?: number;
+  /**
    * What `sync` work does when its share of the hour is used up: `wait` sleeps until the next hour and tries again,
    * `throw` throws {@link CallBudgetExhaustedError}. `webhook` work always throws (a webhook must answer fast; the
    * caller defers the work).
@@ -55,16 +66,29 @@ export interface CallBudgetOptions {
 export interface CallBudget {
   readonly hourlyLimit: number;
   readonly webhookReserve: number;
+  readonly incrementalReserve: number;
   /**
    * Reserves one call in the current clock hour for `priority`, waiting for the next hour (sync, `whenExhausted:
    * 'wait'`) when there is no room.
    * @throws CallBudgetExhaustedError when there is no room and waiting is not allowed.
    */
-  reserve(priority: CallPriority, signal?: AbortSignal): Promise<void>;
+  reserve(priority: CallPriority, signal?: AbortSignal, kind?: DrChronoCallKind): Promise<void>;
   /** Marks the current hour as full (DrChrono answered 429), so other instances stop spending calls too. */
   markHourExhausted(): Promise<void>;
   /** Calls reserved in the clock hour containing `at` (default now). */
   used(at?: Date): Promise<number>;
+  /** Calls per kind in the clock hour containing `at` (default now); kinds with no call are absent. */
+  usageByKind(at?: Date): Promise<Partial<Record<DrChronoCallKind, number>>>;
+}
+
+/** The share of the hour each priority may fill. */
+export function priorityLimit(
+  budget: Pick<CallBudget, 'hourlyLimit' | 'webhookReserve' | 'incrementalReserve'>,
+  priority: CallPriority,
+): number {
+  if (priority === 'webhook') return budget.hourlyLimit;
+  if (priority === 'sync') return budget.hourlyLimit - budget.webhookReserve;
+  return budget.hourlyLimit - budget.webhookReserve - budget.incrementalReserve;
 }
 
 /** @throws Error when the limits are not integers or the reserve leaves no room for sync work. */
@@ -81,29 +105,50 @@ export function createCallBudget(options: CallBudgetOptions): CallBudget {
       `createCallBudget: webhookReserve must be an integer in 0..hourlyLimit-1 (${hourlyLimit - 1}), got ${String(webhookReserve)}; lower it or raise hourlyLimit`,
     );
   }
+  const incrementalReserve =
+    options.incrementalReserve ?? Math.min(200, Math.floor((hourlyLimit - webhookReserve) / 2));
+  if (
+    !Number.isInteger(incrementalReserve) ||
+    incrementalReserve < 0 ||
+    incrementalReserve >= hourlyLimit - webhookReserve
+  ) {
+    throw new Error(
+      `createCallBudget: incrementalReserve must be an integer in 0..${hourlyLimit - webhookReserve - 1} (hourlyLimit − webhookReserve − 1), got ${String(incrementalReserve)}`,
+    );
+  }
   const { sql } = options;
   const clock = options.clock ?? Date.now;
   const sleep = options.sleep ?? realSleep;
   const whenExhausted = options.whenExhausted ?? 'wait';
 
-  /** One statement: insert the hour's first call, or add one while under `limit`. No row back = no room. */
-  async function tryReserve(limit: number): Promise<{ ok: boolean; hour: Date }> {
+  /**
+   * One statement: insert the hour's first call, or add one while under `limit`, and count it under `kind`. No row
+   * back = no room (and nothing counted).
+   */
+  async function tryReserve(limit: number, kind: DrChronoCallKind): Promise<{ ok: boolean; hour: Date }> {
     const hour = hourStart(new Date(clock()));
     const rows = await sql`
-      INSERT INTO drchrono_call_budget AS b (hour_start, calls_used) VALUES (${hour.toISOString()}::timestamptz, 1)
-      ON CONFLICT (hour_start) DO UPDATE SET calls_used = b.calls_used + 1 WHERE b.calls_used < ${limit}
-      RETURNING calls_used`;
+      WITH reserved AS (
+        INSERT INTO drchrono_call_budget AS b (hour_start, calls_used) VALUES (${hour.toISOString()}::timestamptz, 1)
+        ON CONFLICT (hour_start) DO UPDATE SET calls_used = b.calls_used + 1 WHERE b.calls_used < ${limit}
+        RETURNING calls_used
+      ), counted AS (
+        INSERT INTO drchrono_call_usage AS u (hour_start, kind, calls)
+        SELECT ${hour.toISOString()}::timestamptz, ${kind}, 1 FROM reserved
+        ON CONFLICT (hour_start, kind) DO UPDATE SET calls = u.calls + 1
+      )
+      SELECT calls_used FROM reserved`;
     return { ok: rows.length === 1, hour };
   }
 
+  const shares = { hourlyLimit, webhookReserve, incrementalReserve };
   return {
-    hourlyLimit,
-    webhookReserve,
-    async reserve(priority, signal) {
-      const limit = priority === 'webhook' ? hourlyLimit : hourlyLimit - webhookReserve;
+    ...shares,
+    async reserve(priority, signal, kind = priority === 'webhook' ? 'webhook' : 'other') {
+      const limit = priorityLimit(shares, priority);
       for (;;) {
         signal?.throwIfAborted();
-        const { ok, hour } = await tryReserve(limit);
+        const { ok, hour } = await tryReserve(limit, kind);
         if (ok) return;
         const resetsAt = new Date(hour.getTime() + HOUR_MS);
         if (priority === 'webhook' || whenExhausted === 'throw') throw new CallBudgetExhaustedError(resetsAt);
@@ -126,6 +171,12 @@ export function createCallBudget(options: CallBudgetOptions): CallBudget {
         { calls_used: number }[]
       >`SELECT calls_used FROM drchrono_call_budget WHERE hour_start = ${hourStart(at ?? new Date(clock())).toISOString()}::timestamptz`;
       return rows[0]?.calls_used ?? 0;
+    },
+    async usageByKind(at) {
+      const rows = await sql<{ kind: DrChronoCallKind; calls: number }[]>`
+        SELECT kind, calls FROM drchrono_call_usage
+        WHERE hour_start = ${hourStart(at ?? new Date(clock())).toISOString()}::timestamptz`;
+      return Object.fromEntries(rows.map((r) => [r.kind, r.calls]));
     },
   };
 }

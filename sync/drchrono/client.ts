@@ -25,6 +25,7 @@ import type {
   DrChronoClient,
   DrChronoPage,
   DrChronoRecord,
+  DrChronoCallKind,
   DrChronoEndpoint,
   ListOptions,
 } from './types.js';
@@ -80,6 +81,7 @@ interface ListEnvelope {
 
 interface CallContext {
   readonly priority: CallPriority;
+  readonly kind?: DrChronoCallKind | undefined;
   readonly signal?: AbortSignal | undefined;
   readonly requestId?: string | undefined;
 }
@@ -175,7 +177,7 @@ export function createDrChronoClient(options: DrChronoClientOptions): DrChronoCl
       method: 'GET',
       pathTemplate: template,
       async prepare() {
-        await budget.reserve(ctx.priority, ctx.signal);
+        await budget.reserve(ctx.priority, ctx.signal, ctx.kind);
         sent.token = await tokens.accessToken();
         return {
           request: {
@@ -240,6 +242,7 @@ export function createDrChronoClient(options: DrChronoClientOptions): DrChronoCl
     ): AsyncGenerator<DrChronoPage> {
       const ctx: CallContext = {
         priority: listOptions.priority ?? 'sync',
+        kind: listOptions.budgetKind,
         signal: listOptions.signal,
         requestId: listOptions.requestId,
       };
@@ -262,6 +265,7 @@ export function createDrChronoClient(options: DrChronoClientOptions): DrChronoCl
     async get(resource, id, getOptions = {}) {
       const ctx: CallContext = {
         priority: getOptions.priority ?? 'sync',
+        kind: getOptions.budgetKind,
         signal: getOptions.signal,
         requestId: getOptions.requestId,
       };

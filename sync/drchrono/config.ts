@@ -28,7 +28,7 @@ export interface DrChronoClientConfig {
   readonly clock?: () => number;
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** See {@link CallBudgetOptions}. */
-  readonly budget?: Pick<CallBudgetOptions, 'hourlyLimit' | 'webhookReserve' | 'whenExhausted'>;
+  readonly budget?: Pick<CallBudgetOptions, 'hourlyLimit' | 'webhookReserve' | 'incrementalReserve' | 'whenExhausted'>;
   /** See {@link DrChronoClientOptions}. */
   readonly client?: Pick<
     DrChronoClientOptions,

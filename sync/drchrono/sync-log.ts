@@ -22,6 +22,11 @@ export interface SyncDeps {
   /** Epoch milliseconds. @default Date.now */
   readonly clock?: () => number;
   readonly afterApply?: AfterApplyHook;
+  /**
+   * Most patients whose medications, problems and allergies one incremental cycle re-reads (3 calls each); the
+   * others wait in `patient_refresh_queue`. @default 10
+   */
+  readonly patientRefreshesPerCycle?: number;
   /** Called after every page, for progress lines. */
   readonly onProgress?: (progress: { resource: DrChronoResource; seen: number; changed: number }) => void;
 }

@@ -4,6 +4,7 @@ import { prefetched } from '../prefetch.js';
 import { utcToPracticeLocal } from '../time.js';
 import type { ChangedRow } from '../upsert.js';
 import { syncBillingDeletions } from './billing-deletions.js';
+import { finishWalk, markSeen, openWalk, recordWalkProgress, unseenLiveIds } from './walks.js';
 import { inChangeTransaction } from '../db/change-transaction.js';
 import { applyRecords, deleteRecords } from './apply.js';
 import {
@@ -37,7 +38,8 @@ const PAGES_IN_FLIGHT = 2;
  * Streams every page of one resource into Postgres, each page in its own transaction (a failure mid-page leaves
  * that page unapplied and earlier pages applied; re-running is idempotent). `incremental` uses `since` from the
  * last successful run where DrChrono supports it; `deep_reconcile` walks everything and then soft-deletes rows
- * DrChrono no longer returns.
+ * DrChrono no longer returns. Full and deep walks spend only the budget's background share and keep their position
+ * (sync/drchrono/walks.ts): a walk stopped by a restart or a failure resumes where it stopped on the next run.
  */
 export async function syncResource(
   deps: SyncDeps,
@@ -47,7 +49,6 @@ export async function syncResource(
 ): Promise<ResourceSyncResult> {
   const clock = deps.clock ?? Date.now;
   return logged(deps, resource, kind, options.requestId, async () => {
-    const runStarted = new Date(clock());
     const usesSince = sinceResources.includes(resource);
     const since =
       kind === 'incremental' && usesSince ? (options.since ?? (await lastCursor(deps.sql, resource))) : options.since;
@@ -57,32 +58,66 @@ export async function syncResource(
     if (resource === 'appointments' && !filters['since']) filters['since'] = '1970-01-01';
     const query = listQuery(resource, filters);
 
-    const seenIds = kind === 'deep_reconcile' ? new Set<string>() : undefined;
+    const walk = kind === 'incremental' ? undefined : await openWalk(deps.sql, resource, kind, new Date(clock()));
+    const runStarted = walk?.startedAt ?? new Date(clock());
     // Only an incremental run refreshes changed patients' medications etc.; a full walk must not keep every id.
     const changedPatients = kind === 'incremental' && resource === 'patients' ? new Set<string>() : undefined;
-    let seen = 0;
+    let seen = walk?.recordsSeen ?? 0;
     let changed = 0;
     let apiCalls = 0;
     const warnings = new PgValueWarnings();
     const applying = new Set<Promise<void>>();
     let failure: { error: unknown } | undefined;
-    for await (const page of prefetched(
-      deps.client.pages(resource, query, { priority: options.priority ?? 'sync', requestId: options.requestId }),
-    )) {
+    // Pages commit out of order (two in flight); the walk's position only advances past pages whose predecessors are
+    // applied too, so a resume never skips one.
+    const pending: { next: string | null; size: number; done: boolean }[] = [];
+    let progress = Promise.resolve();
+    let pagesDone = walk?.pages ?? 0;
+    const advance = () => {
+      let last: { next: string | null } | undefined;
+      while (pending[0]?.done) {
+        last = pending.shift();
+        pagesDone++;
+      }
+      if (walk && last) {
+        const at = { nextUrl: last.next, pages: pagesDone, recordsSeen: seen };
+        progress = progress.then(() => recordWalkProgress(deps.sql, walk.id, at));
+      }
+    };
+    const finishedBefore = walk?.resumed === true && walk.nextUrl === null;
+    const pages = finishedBefore
+      ? []
+      : prefetched(
+          deps.client.pages(resource, query, {
+            priority: options.priority ?? (kind === 'incremental' ? 'sync' : 'background'),
+            budgetKind: kind,
+            requestId: options.requestId,
+            ...(walk?.nextUrl ? { startUrl: walk.nextUrl } : {}),
+          }),
+        );
+    for await (const page of pages) {
       apiCalls++;
       seen += page.results.length;
-      if (seenIds) for (const r of page.results) seenIds.add(String(r.id));
+      const slot = { next: page.next, size: page.results.length, done: false };
+      pending.push(slot);
       let pageWarnings = new PgValueWarnings();
       const applied = inChangeTransaction(
         deps.sql,
         { actor: options.actor ?? `sync:${kind}`, requestId: options.requestId },
-        (tx) => {
+        async (tx) => {
           pageWarnings = new PgValueWarnings(); // a retried transaction counts afresh
-          return applyRecords(tx, resource, page.results, {
+          const rows = await applyRecords(tx, resource, page.results, {
             timeZone: deps.timeZone,
             afterApply: deps.afterApply,
             warnings: pageWarnings,
           });
+          if (walk && kind === 'deep_reconcile')
+            await markSeen(
+              tx,
+              walk.id,
+              page.results.map((r) => String(r.id)),
+            );
+          return rows;
         },
       ).then(
         (rows) => {
@@ -90,6 +125,8 @@ export async function syncResource(
           changed += rows.length;
           if (changedPatients)
             for (const r of rows) if (r.drchronoId.indexOf(':') === -1) changedPatients.add(r.drchronoId);
+          slot.done = true;
+          advance();
           deps.onProgress?.({ resource, seen, changed });
         },
         (error: unknown) => {
@@ -102,9 +139,11 @@ export async function syncResource(
       if (failure) break;
     }
     await Promise.all(applying);
+    await progress;
     warnings.log(deps.logger, { resource, kind });
     if (failure) throw failure.error;
-    const deleted = seenIds ? await softDeleteMissing(deps, resource, seenIds, options.requestId) : 0;
+    const deleted = walk && kind === 'deep_reconcile' ? await softDeleteMissing(deps, resource, walk.id, options) : 0;
+    if (walk) await finishWalk(deps.sql, walk.id);
     const cursor = usesSince
       ? utcToPracticeLocal(new Date(runStarted.getTime() - CURSOR_OVERLAP_MS), deps.timeZone)
       : null;
@@ -125,21 +164,22 @@ export async function syncResource(
 async function softDeleteMissing(
   deps: SyncDeps,
   resource: DrChronoResource,
-  seenIds: Set<string>,
-  requestId: string | undefined,
+  walkId: number,
+  options: SyncOptions,
 ): Promise<number> {
-  const spec = mirrors[tableOf[resource]];
-  const live = await deps.sql.unsafe<{ drchrono_id: string }[]>(
-    `SELECT drchrono_id FROM ${spec.table} WHERE deleted_at IS NULL`,
-  );
-  const missing = live.map((r) => r.drchrono_id).filter((id) => !seenIds.has(id));
+  const missing = await unseenLiveIds(deps.sql, mirrors[tableOf[resource]].table, walkId);
   let deleted = 0;
   for (let i = 0; i < missing.length; i += 500) {
-    const rows = await inChangeTransaction(deps.sql, { actor: 'sync:deep_reconcile', requestId }, (tx) =>
-      deleteRecords(tx, resource, missing.slice(i, i + 500)),
+    const rows = await inChangeTransaction(
+      deps.sql,
+      { actor: options.actor ?? 'sync:deep_reconcile', requestId: options.requestId },
+      (tx) => deleteRecords(tx, resource, missing.slice(i, i + 500)),
     );
     deleted += rows.length;
   }
+  // Everyone's medications, problems and allergies were just re-read: refreshes queued before the walk are moot.
+  if (resource === perPatientResources.at(-1))
+    await deps.sql`DELETE FROM patient_refresh_queue WHERE queued_at < (SELECT started_at FROM sync_walks WHERE id = ${walkId})`;
   return deleted;
 }
 
@@ -166,6 +206,7 @@ export async function refreshPatients(
           const ids: string[] = [];
           for await (const page of deps.client.pages(resource, listQuery(resource, { patient: patientId }), {
             priority: options.priority ?? 'sync',
+            budgetKind: 'patient_refresh',
             requestId: options.requestId,
           })) {
             apiCalls++;
@@ -245,9 +286,35 @@ export async function syncAll(
     results.push(result);
     changedPatients.push(...result.changedPatients);
   }
-  if (kind === 'incremental' && changedPatients.length > 0)
-    results.push(...(await refreshPatients(deps, changedPatients, options)));
+  if (kind === 'incremental') results.push(...(await refreshQueuedPatients(deps, changedPatients, options)));
   results.push(...(await syncBillingDeletions(deps, kind, options)));
+  return results;
+}
+
+/** Patients whose medications, problems and allergies one incremental cycle re-reads at most (3 calls each). */
+const PATIENT_REFRESHES_PER_CYCLE = 10;
+
+/**
+ * The incremental cycle's per-patient refresh, bounded: the patients that changed join `patient_refresh_queue`, and
+ * the oldest few are re-read (3 calls each). DrChrono sends create/modify webhooks for medications, problems and
+ * allergies, so the refresh only catches deletions and lost webhooks; unbounded it was the largest cost of a cycle
+ * (50 changed patients = 150 calls). What stays queued is re-read by later cycles or by the nightly deep walk.
+ */
+async function refreshQueuedPatients(
+  deps: SyncDeps,
+  changedPatients: readonly string[],
+  options: SyncOptions,
+): Promise<ResourceSyncResult[]> {
+  if (changedPatients.length > 0)
+    await deps.sql`INSERT INTO patient_refresh_queue (patient)
+                   SELECT p FROM unnest(${changedPatients as string[]}::text[]) AS p ON CONFLICT DO NOTHING`;
+  const due = await deps.sql<{ patient: string }[]>`
+    SELECT patient FROM patient_refresh_queue ORDER BY queued_at, patient
+    LIMIT ${deps.patientRefreshesPerCycle ?? PATIENT_REFRESHES_PER_CYCLE}`;
+  if (due.length === 0) return [];
+  const patients = due.map((d) => d.patient);
+  const results = await refreshPatients(deps, patients, options);
+  await deps.sql`DELETE FROM patient_refresh_queue WHERE patient = ANY(${patients})`;
   return results;
 }
 

@@ -21,10 +21,14 @@ export const sinceResources: readonly DrChronoResource[] = [
 export type DrChronoRecord = Record<string, unknown> & { id: string | number };
 
 /**
- * Whose share of the hourly call budget a call draws from: `sync` (scheduled/full/incremental work) may not use
- * the share reserved for `webhook` (work a webhook triggers, e.g. a per-patient refresh).
+ * Whose share of the hourly call budget a call draws from (sync/drchrono/budget.ts): `background` (full and deep
+ * walks) only what the cycles and webhooks leave; `sync` (the incremental cycles) all but the `webhook` reserve;
+ * `webhook` (work a webhook triggers) the whole hour.
  */
-export type CallPriority = 'sync' | 'webhook';
+export type CallPriority = 'sync' | 'webhook' | 'background';
+
+export type { DrChronoCallKind } from '../../schema/drchrono-api.js';
+import type { DrChronoCallKind } from '../../schema/drchrono-api.js';
 
 export interface DrChronoPage {
   readonly results: DrChronoRecord[];
@@ -34,6 +38,8 @@ export interface DrChronoPage {
 
 export interface ListOptions {
   readonly priority?: CallPriority;
+  /** What the call is spent on, counted per hour for `platform budget`. @default `webhook` or `other` by priority */
+  readonly budgetKind?: DrChronoCallKind;
   /** Resume a walk from a `next` URL saved earlier instead of starting at page one. */
   readonly startUrl?: string;
   readonly signal?: AbortSignal;
