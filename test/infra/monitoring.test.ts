@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { synthesizeAll, type TerraformJson } from '../../stacks/synth.js';
 import { LOG_METRIC_LABEL_FIELDS, LOG_METRICS } from '../../constructs/log-metrics.js';
@@ -292,6 +293,18 @@ describe.each(['staging', 'prod'])('%s SLOs and burn-rate alerts', (name) => {
       expect(a.depends_on).toEqual([
         expect.stringMatching(new RegExp(`^google_monitoring_slo\\.monitoring_slos_${a.user_labels.slo}_\\w+$`)),
       ]);
+    }
+  });
+});
+
+describe('alert documentation', () => {
+  it('every alert policy links a runbook that exists in docs/runbooks', () => {
+    for (const name of ['staging', 'prod']) {
+      for (const a of resources(stacks[name]!, 'google_monitoring_alert_policy')) {
+        const runbook = /Runbook: \S+\/docs\/runbooks\/([\w-]+\.md)/.exec(a.documentation.content as string)?.[1];
+        expect(runbook, a.display_name).toBeDefined();
+        expect(existsSync(new URL(`../../docs/runbooks/${runbook}`, import.meta.url)), runbook).toBe(true);
+      }
     }
   });
 });
