@@ -49,8 +49,11 @@ interface Claimed {
   readonly id: string;
   readonly table_name: string;
   readonly row_id: string;
-  /** When the change committed (the outbox row's `created_at`); absent in callers that only group rows. */
-  readonly created_at?: Date;
+  /**
+   * When the change committed: the outbox row's `created_at` as epoch milliseconds (the platform reads timestamptz
+   * as text, so the claim asks for a number). Absent in callers that only group rows.
+   */
+  readonly created_ms?: number;
 }
 
 interface Chunk {
@@ -72,7 +75,9 @@ export function coalesce(rows: readonly Claimed[]): Chunk[] {
     if (outboxIds) outboxIds.push(row.id);
     else ids.set(rowId, [row.id]);
   }
-  const committed = new Map(rows.flatMap((r) => (r.created_at ? [[r.id, r.created_at.getTime()] as const] : [])));
+  const committed = new Map(
+    rows.flatMap((r) => (Number.isFinite(r.created_ms) ? [[r.id, r.created_ms!] as const] : [])),
+  );
   const chunks: Chunk[] = [];
   for (const [table, ids] of byTable) {
     const entries = [...ids];
@@ -143,7 +148,8 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   async function pass(): Promise<RelayResult & { claimed: number }> {
     return sql.begin(async (tx: TransactionSql) => {
       const rows = await tx<Claimed[]>`
-        SELECT id, table_name, row_id, created_at FROM outbox WHERE published_at IS NULL
+        SELECT id, table_name, row_id, (extract(epoch FROM created_at) * 1000)::float8 AS created_ms FROM outbox
+        WHERE published_at IS NULL
         ORDER BY id LIMIT ${batchLimit} FOR UPDATE SKIP LOCKED`;
       if (rows.length === 0) return { claimed: 0, published: 0, messages: 0, failed: 0 };
       const chunks = coalesce(rows);
