@@ -6,6 +6,9 @@ import type { MonitoringAlertPolicyConditionsConditionThreshold } from '@cdktf/p
 import { MonitoringUptimeCheckConfig } from '@cdktf/provider-google/lib/monitoring-uptime-check-config/index.js';
 import { LoggingMetric } from '@cdktf/provider-google/lib/logging-metric/index.js';
 import { validateRange } from './validation.js';
+import { LogMetrics } from './log-metrics.js';
+import { OperationsDashboard } from './dashboard.js';
+import { ServiceLevelObjectives } from './slos.js';
 
 export interface MonitoringProps {
   readonly projectId: string;
@@ -25,6 +28,10 @@ export interface MonitoringProps {
    * @default 2000
    */
   readonly webhookP95Ms?: number;
+  /** Cloud Run service names charted on the dashboard; the first is the availability SLO's service (drchrono-sync). */
+  readonly cloudRunServiceNames: readonly [string, ...string[]];
+  /** Cloud SQL instance name, for the dashboard's CPU and connection charts. */
+  readonly sqlInstanceName: string;
 }
 
 /** Log filter that the sync code's failure log line matches (`event: LOG_EVENTS.syncFailed`, severity ERROR). */
@@ -32,11 +39,16 @@ export const SYNC_FAILURE_LOG_FILTER = `resource.type="cloud_run_revision" AND s
 
 /**
  * Alerts for the on-call engineer, each linking its runbook: DLQ depth > 0, sync failures (log-based metric),
- * webhook p95 latency and 5xx at the load balancer, and an uptime check on `/health`.
+ * webhook p95 latency and 5xx at the load balancer, and an uptime check on `/health`. Plus the log-based metrics
+ * ({@link LogMetrics}), the operations dashboard ({@link OperationsDashboard}) and the SLOs with their burn-rate
+ * alerts ({@link ServiceLevelObjectives}).
  */
 export class Monitoring extends Construct {
   readonly channel: MonitoringNotificationChannel;
   readonly alerts: Record<string, MonitoringAlertPolicy> = {};
+  readonly logMetrics: LogMetrics;
+  readonly dashboard: OperationsDashboard;
+  readonly slos: ServiceLevelObjectives;
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
@@ -130,6 +142,23 @@ export class Monitoring extends Construct {
       aggregations: [
         { alignmentPeriod: '300s', perSeriesAligner: 'ALIGN_NEXT_OLDER', crossSeriesReducer: 'REDUCE_COUNT_FALSE' },
       ],
+    });
+
+    this.logMetrics = new LogMetrics(this, 'log-metrics', { projectId: project });
+    this.dashboard = new OperationsDashboard(this, 'operations-dashboard', {
+      projectId: project,
+      webhookBackendName: props.webhookBackendName,
+      cloudRunServiceNames: props.cloudRunServiceNames,
+      deadLetterSubscriptionId: props.deadLetterSubscriptionId,
+      sqlInstanceName: props.sqlInstanceName,
+      dependsOn: Object.values(this.logMetrics.metrics),
+    });
+    this.slos = new ServiceLevelObjectives(this, 'slos', {
+      projectId: project,
+      cloudRunServiceName: props.cloudRunServiceNames[0],
+      webhookBackendName: props.webhookBackendName,
+      notificationChannels: [this.channel.id],
+      runbookBaseUrl: props.runbookBaseUrl,
     });
   }
 }

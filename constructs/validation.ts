@@ -28,6 +28,22 @@ export function validateRange(
   }
 }
 
+/** Throws unless `value` is a number in [min, max] (fractions allowed, e.g. an SLO goal). */
+export function validateFraction(
+  construct: string,
+  prop: string,
+  value: number | undefined,
+  min: number,
+  max: number,
+): void {
+  if (value === undefined || Token.isUnresolved(value)) return;
+  if (!Number.isFinite(value) || value < min || value > max) {
+    throw new ConstructPropsError(
+      `${construct}: ${prop} must be a number between ${min} and ${max}; received ${value}. Pass a value in that range.`,
+    );
+  }
+}
+
 /** Throws unless `value` matches `pattern`; `expected` describes the format in words. */
 export function validateFormat(
   construct: string,

@@ -118,11 +118,39 @@ export const SCHEDULER_JOBS = {
 } as const satisfies Record<string, { schedule: string; service: ServiceName; path: string; deadlineSeconds: number }>;
 
 /**
- * `event` values of the log lines that monitoring (log-based metrics, alert filters) and the runbooks match on. A
- * failed sync logs at ERROR with `event: LOG_EVENTS.syncFailed`.
+ * DrChrono calls per clock hour that the shared call budget lets all instances spend together: DrChrono's 500 minus a
+ * margin for calls made outside the budget. The budget (sync/drchrono/budget.ts) and the dashboard's "used vs budget"
+ * chart (constructs/dashboard.ts) read the same numbers.
+ */
+export const DRCHRONO_HOURLY_CALL_LIMIT = 480;
+/** Calls per hour only webhook-triggered work may use (sync work gets the limit minus this). */
+export const DRCHRONO_WEBHOOK_CALL_RESERVE = 100;
+
+/**
+ * `event` values of the log lines that monitoring (log-based metrics, alert filters, the dashboard) and the runbooks
+ * match on. Each line carries ids, counts, durations and closed-set names only — never PHI — because log-based metric
+ * labels are extracted from them (constructs/log-metrics.ts; rule HIPAA-LOG-1 allowlists the label fields).
  */
 export const LOG_EVENTS = {
+  /** INFO `{resource, kind}`: a sync operation started. */
   syncStarted: 'sync.started',
+  /** INFO `{resource, kind, …counts}`: a sync operation succeeded. */
   syncCompleted: 'sync.completed',
+  /** ERROR `{resource, kind, errorClass}`: a sync operation failed. */
   syncFailed: 'sync.failed',
+  /** INFO `{kind: 'sync'|'webhook', usedThisHour, limit}`: one DrChrono call reserved in the shared hourly budget. */
+  drchronoCallReserved: 'drchrono.call_reserved',
+  /** INFO `{pending}`: pending outbox rows, logged by every outbox drain (the scheduler calls it every 5 min). */
+  outboxPending: 'outbox.pending',
+  /** INFO `{table, rows, ageMs}`: a change event applied in Coda; `ageMs` runs from the oldest outbox commit. */
+  changeEventPushed: 'change_event.pushed',
+  /** WARNING `{pathTemplate, status, errorClass}`: a Coda call failed and is retried (status 429: rate limited). */
+  codaCallRetry: 'coda_call_retry',
+  /** WARNING `{table, errorClass}`: a whole push attempt failed and is retried (`CodaRateLimitedError`: a 429). */
+  codaPushRetry: 'coda_push_retry',
+  /**
+   * WARNING `{openCriticalReviews, …ids}`: a critical lab result's review is still open past its deadline; logged
+   * periodically by the labs review check while any is open, so `openCriticalReviews` is the current count.
+   */
+  labCriticalReviewOverdue: 'lab.critical_review_overdue',
 } as const;

@@ -277,6 +277,8 @@ export class PlatformStack extends TerraformStack {
       webhookBackendName: ingress.webhookBackend.name,
       uptimeHost: env.ingress.domain,
       runbookBaseUrl: runbooks,
+      cloudRunServiceNames: [drchronoSync.service.name, codaPush.service.name],
+      sqlInstanceName: db.instance.name,
     });
 
     new TerraformOutput(this, 'ingress_ip', { value: ingress.address.address });

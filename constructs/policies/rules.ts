@@ -1,4 +1,5 @@
 import { at, isFalse, isSet, isTrue, list, type Attributes } from './attributes.js';
+import { LOG_METRIC_LABEL_FIELDS } from '../log-metrics.js';
 
 /** One synth-time check on one Terraform resource type (or a set of them). */
 export interface ResourceRule {
@@ -488,6 +489,26 @@ export const RESOURCE_RULES: readonly ResourceRule[] = [
     safeguard: '164.312(e)(1)',
     check: () => 'plain HTTP frontend',
   },
+  // ── Logging and monitoring ────────────────────────────────────────────────────────────────────────────────
+  {
+    id: 'HIPAA-LOG-1',
+    appliesTo: ['google_logging_metric'],
+    description:
+      'Log-based metric labels come only from allowlisted non-PHI fields (names, kinds, classes), never from ids or free text.',
+    fix: `Extract labels with EXTRACT(jsonPayload.<field>) for a field in LOG_METRIC_LABEL_FIELDS (${LOG_METRIC_LABEL_FIELDS.join(', ')}) or a resource.labels.* field; drop any other label.`,
+    safeguard: '164.502(b)',
+    check: (a) => {
+      const extractors = a['label_extractors'];
+      if (extractors === undefined || extractors === null) return undefined;
+      if (typeof extractors !== 'object') return 'label_extractors is not a map';
+      const bad = Object.entries(extractors as Record<string, unknown>).filter(
+        ([, expression]) => typeof expression !== 'string' || !allowedLabelSource(expression),
+      );
+      return bad.length
+        ? `label(s) ${bad.map(([k, v]) => `${k} = ${JSON.stringify(v)}`).join(', ')} read a field outside the allowlist`
+        : undefined;
+    },
+  },
 ];
 
 export const STACK_RULES: readonly StackRule[] = [
@@ -520,7 +541,48 @@ export const STACK_RULES: readonly StackRule[] = [
       return missing.length ? `missing org policies: ${missing.join(', ')}` : undefined;
     },
   },
+  {
+    id: 'HIPAA-MON-1',
+    description:
+      'Every SLO has multi-window burn-rate alerting: a policy that ANDs select_slo_burn_rate over a long and a short window, with a notification channel.',
+    fix: 'Create the SLO with ServiceLevelObjectives (constructs/slos.ts): it adds the SRE workbook burn-rate policies.',
+    safeguard: '164.308(a)(1)(ii)(D)',
+    check: (resources) => {
+      const policies = resources.get('google_monitoring_alert_policy') ?? [];
+      const missing = (resources.get('google_monitoring_slo') ?? []).filter((slo) => {
+        const suffix = `/services/${String(slo['service'])}/serviceLevelObjectives/${String(slo['slo_id'])}`;
+        return !policies.some((p) => {
+          const windows = burnRateConditions(p)
+            .filter(([name]) => name.endsWith(suffix))
+            .map(([, seconds]) => seconds);
+          return p['combiner'] === 'AND' && new Set(windows).size >= 2 && list(p, 'notification_channels').length > 0;
+        });
+      });
+      return missing.length
+        ? `no multi-window burn-rate alert for SLO(s) ${missing.map((s) => String(s['slo_id'])).join(', ')}`
+        : undefined;
+    },
+  },
 ];
+
+/** `EXTRACT(<field>)` or `REGEXP_EXTRACT(<field>, "<re>")` over an allowlisted jsonPayload field or a resource label. */
+function allowedLabelSource(expression: string): boolean {
+  const m = /^(?:EXTRACT\(([\w.]+)\)|REGEXP_EXTRACT\(([\w.]+),\s*"[^"]*"\))$/.exec(expression.trim());
+  const field = m?.[1] ?? m?.[2];
+  if (field === undefined) return false;
+  if (/^resource\.labels\.[a-z_]+$/.test(field)) return true;
+  const json = /^jsonPayload\.(\w+)$/.exec(field);
+  return json !== null && (LOG_METRIC_LABEL_FIELDS as readonly string[]).includes(json[1]!);
+}
+
+/** `select_slo_burn_rate("<slo name>", "<n>s")` conditions of an alert policy, as [slo name, seconds]. */
+function burnRateConditions(policy: Attributes): [string, number][] {
+  return list(policy, 'conditions').flatMap((c) => {
+    const filter = at(c, 'condition_threshold.filter');
+    const m = typeof filter === 'string' ? /select_slo_burn_rate\("([^"]+)",\s*"(\d+)s"\)/.exec(filter) : null;
+    return m ? [[m[1]!, Number(m[2])] as [string, number]] : [];
+  });
+}
 
 /** Does a rule's `appliesTo` match this Terraform type? */
 export function appliesTo(rule: ResourceRule, type: string): boolean {

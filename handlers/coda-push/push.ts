@@ -83,7 +83,7 @@ export function pubsubPushRoutes(deps: PubsubPushRouteDeps) {
       );
       throw httpError(400, error.reason, fields && { fields });
     }
-    const { messageId, subscription, deliveryAttempt, publishedAt, event } = decoded;
+    const { messageId, subscription, deliveryAttempt, publishedAt, committedAt, event } = decoded;
     const where = { messageId, subscription, ...(deliveryAttempt !== undefined && { deliveryAttempt }) };
     const about = { requestId, ...where, table: event.table, idCount: event.ids.length };
 
@@ -93,6 +93,7 @@ export function pubsubPushRoutes(deps: PubsubPushRouteDeps) {
         subscription,
         requestId,
         publishedAt,
+        committedAt,
         signal: c.req.raw.signal,
       });
       logger.info({ ...about, outcome: result.status }, 'push handled');

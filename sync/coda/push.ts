@@ -1,4 +1,5 @@
 import type { Sql, TransactionSql } from 'postgres';
+import { LOG_EVENTS } from '../../contract/resources.js';
 import type { ChangeEvent } from '../events/types.js';
 import type { Logger } from '../observability/logger.js';
 import { CODA_MAX_ROWS_PER_UPSERT, type CodaClient, type CodaRowInput } from './client.js';
@@ -39,6 +40,8 @@ export interface PushContext {
   readonly requestId?: string | undefined;
   /** The envelope's publishTime; lets dedupe tell a redelivery from a new message reusing an id (see isProcessed). */
   readonly publishedAt?: Date | undefined;
+  /** The oldest outbox commit of the event (relay attribute); change-event age runs from it, else from publishedAt. */
+  readonly committedAt?: Date | undefined;
   /** Aborted when the caller stops waiting (client gone): a push still queued for its table's turn is not started. */
   readonly signal?: AbortSignal | undefined;
 }
@@ -148,7 +151,7 @@ export async function pushChangeEvent(deps: PushDeps, event: ChangeEvent, contex
       logger.warn(
         {
           ...log,
-          event: 'coda_push_retry',
+          event: LOG_EVENTS.codaPushRetry,
           errorClass: error instanceof Error ? error.name : 'Error',
           attemptNumber: attempt + 1,
           waitMs: Math.round(waitMs),
@@ -187,8 +190,18 @@ export async function pushChangeEvent(deps: PushDeps, event: ChangeEvent, contex
 
     await confirmMutations(deps, requestIds, context.requestId);
     await markProcessed(tx, context.messageId, context.subscription);
+    // The dashboard's change-event age (commit → applied in Coda) is read from this line's ageMs.
+    const since = context.committedAt ?? context.publishedAt;
     logger.info(
-      { ...log, outcome: 'pushed', rows: codaRows.length, deleted, batches: batches.length },
+      {
+        ...log,
+        event: LOG_EVENTS.changeEventPushed,
+        outcome: 'pushed',
+        rows: codaRows.length,
+        deleted,
+        batches: batches.length,
+        ...(since && { ageMs: Math.max(0, Date.now() - since.getTime()) }),
+      },
       'change event pushed',
     );
     return { status: 'pushed', rows: codaRows.length, deleted, batches: batches.length, requestIds };

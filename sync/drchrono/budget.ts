@@ -1,4 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import { DRCHRONO_HOURLY_CALL_LIMIT, DRCHRONO_WEBHOOK_CALL_RESERVE, LOG_EVENTS } from '../../contract/resources.js';
 import type { Logger } from '../observability/logger.js';
 import type { Sql } from 'postgres';
 import { CallBudgetExhaustedError } from './errors.js';
@@ -93,8 +94,8 @@ export function priorityLimit(
 
 /** @throws Error when the limits are not integers or the reserve leaves no room for sync work. */
 export function createCallBudget(options: CallBudgetOptions): CallBudget {
-  const hourlyLimit = options.hourlyLimit ?? 480;
-  const webhookReserve = options.webhookReserve ?? Math.min(100, Math.floor(hourlyLimit / 4));
+  const hourlyLimit = options.hourlyLimit ?? DRCHRONO_HOURLY_CALL_LIMIT;
+  const webhookReserve = options.webhookReserve ?? Math.min(DRCHRONO_WEBHOOK_CALL_RESERVE, Math.floor(hourlyLimit / 4));
   if (!Number.isInteger(hourlyLimit) || hourlyLimit < 1) {
     throw new Error(
       `createCallBudget: hourlyLimit must be an integer >= 1 (calls per hour), got ${String(hourlyLimit)}`,
@@ -125,9 +126,12 @@ export function createCallBudget(options: CallBudgetOptions): CallBudget {
    * One statement: insert the hour's first call, or add one while under `limit`, and count it under `kind`. No row
    * back = no room (and nothing counted).
    */
-  async function tryReserve(limit: number, kind: DrChronoCallKind): Promise<{ ok: boolean; hour: Date }> {
+  async function tryReserve(
+    limit: number,
+    kind: DrChronoCallKind,
+  ): Promise<{ ok: boolean; hour: Date; used?: number }> {
     const hour = hourStart(new Date(clock()));
-    const rows = await sql`
+    const rows = await sql<{ calls_used: number }[]>`
       WITH reserved AS (
         INSERT INTO drchrono_call_budget AS b (hour_start, calls_used) VALUES (${hour.toISOString()}::timestamptz, 1)
         ON CONFLICT (hour_start) DO UPDATE SET calls_used = b.calls_used + 1 WHERE b.calls_used < ${limit}
@@ -138,7 +142,7 @@ export function createCallBudget(options: CallBudgetOptions): CallBudget {
         ON CONFLICT (hour_start, kind) DO UPDATE SET calls = u.calls + 1
       )
       SELECT calls_used FROM reserved`;
-    return { ok: rows.length === 1, hour };
+    return { ok: rows.length === 1, hour, used: rows[0]?.calls_used };
   }
 
   const shares = { hourlyLimit, webhookReserve, incrementalReserve };
@@ -148,8 +152,15 @@ export function createCallBudget(options: CallBudgetOptions): CallBudget {
       const limit = priorityLimit(shares, priority);
       for (;;) {
         signal?.throwIfAborted();
-        const { ok, hour } = await tryReserve(limit, kind);
-        if (ok) return;
+        const { ok, hour, used } = await tryReserve(limit, kind);
+        if (ok) {
+          // One line per call (≤ 500 an hour): the dashboard's calls-by-kind and used-vs-budget charts read it.
+          options.logger?.info(
+            { event: LOG_EVENTS.drchronoCallReserved, kind, priority, usedThisHour: used, limit: hourlyLimit },
+            'DrChrono call reserved',
+          );
+          return;
+        }
         const resetsAt = new Date(hour.getTime() + HOUR_MS);
         if (priority === 'webhook' || whenExhausted === 'throw') throw new CallBudgetExhaustedError(resetsAt);
         const waitMs = Math.max(0, resetsAt.getTime() - clock());

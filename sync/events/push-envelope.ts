@@ -1,5 +1,5 @@
-import { safeFieldPath } from '../db/pg-values.js';
-import { changeEventSchema, pushEnvelopeSchema, type ChangeEvent } from './types.js';
+import { isPgInstant, safeFieldPath } from '../db/pg-values.js';
+import { changeEventSchema, COMMITTED_AT_ATTRIBUTE, pushEnvelopeSchema, type ChangeEvent } from './types.js';
 
 /** A push body coda-push can never process; `fields` are dotted paths (never values). Answered with 400. */
 export class PushEnvelopeError extends Error {
@@ -22,6 +22,8 @@ export interface DecodedPush {
   readonly deliveryAttempt?: number;
   /** The envelope's publishTime, when present (always a real instant). */
   readonly publishedAt?: Date;
+  /** The oldest outbox commit of the event (`committed_at` attribute), when present and a real ISO instant. */
+  readonly committedAt?: Date;
   readonly event: ChangeEvent;
 }
 
@@ -67,11 +69,20 @@ export function decodeParsedPushEnvelope(body: unknown): DecodedPush {
   if (!parsed.success)
     throw new PushEnvelopeError('invalid change event', fieldsOf(parsed.error.issues, ['data']), where);
   const published = message.publishTime ?? message.publish_time;
+  // An attribute is unvalidated input: only a plain ISO instant is used, anything else is ignored.
+  const committed = message.attributes?.[COMMITTED_AT_ATTRIBUTE];
+  const committedAt =
+    committed !== undefined &&
+    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/.test(committed) &&
+    isPgInstant(committed)
+      ? new Date(committed)
+      : undefined;
   return {
     messageId,
     subscription,
     ...(deliveryAttempt !== undefined && { deliveryAttempt }),
     ...(published !== undefined && { publishedAt: new Date(published) }),
+    ...(committedAt !== undefined && { committedAt }),
     event: parsed.data,
   };
 }

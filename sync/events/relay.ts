@@ -1,6 +1,7 @@
 import type { Sql, TransactionSql } from 'postgres';
 import type { Logger } from '../observability/logger.js';
 import { errorClass, PublishTimeoutError } from './errors.js';
+import { LOG_EVENTS } from '../../contract/resources.js';
 import { encodeChangeEvent, MAX_IDS_PER_MESSAGE, type ChangeEvent, type Publisher } from './types.js';
 
 export interface OutboxRelayOptions {
@@ -48,12 +49,19 @@ interface Claimed {
   readonly id: string;
   readonly table_name: string;
   readonly row_id: string;
+  /**
+   * When the change committed: the outbox row's `created_at` as epoch milliseconds (the platform reads timestamptz
+   * as text, so the claim asks for a number). Absent in callers that only group rows.
+   */
+  readonly created_ms?: number;
 }
 
 interface Chunk {
   readonly event: ChangeEvent;
   /** Outbox row ids this message announces. */
   readonly outboxIds: string[];
+  /** The oldest commit among them: coda-push measures change-event age (commit → Coda) from it. */
+  readonly committedAt?: Date;
 }
 
 /** Groups claimed rows by table into events of at most 500 distinct row ids, in claim (id) order. */
@@ -67,12 +75,21 @@ export function coalesce(rows: readonly Claimed[]): Chunk[] {
     if (outboxIds) outboxIds.push(row.id);
     else ids.set(rowId, [row.id]);
   }
+  const committed = new Map(
+    rows.flatMap((r) => (Number.isFinite(r.created_ms) ? [[r.id, r.created_ms!] as const] : [])),
+  );
   const chunks: Chunk[] = [];
   for (const [table, ids] of byTable) {
     const entries = [...ids];
     for (let i = 0; i < entries.length; i += MAX_IDS_PER_MESSAGE) {
       const slice = entries.slice(i, i + MAX_IDS_PER_MESSAGE);
-      chunks.push({ event: { table, ids: slice.map(([rowId]) => rowId) }, outboxIds: slice.flatMap(([, o]) => o) });
+      const outboxIds = slice.flatMap(([, o]) => o);
+      const times = outboxIds.flatMap((id) => committed.get(id) ?? []);
+      chunks.push({
+        event: { table, ids: slice.map(([rowId]) => rowId) },
+        outboxIds,
+        ...(times.length > 0 && { committedAt: new Date(Math.min(...times)) }),
+      });
     }
   }
   return chunks;
@@ -131,12 +148,13 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   async function pass(): Promise<RelayResult & { claimed: number }> {
     return sql.begin(async (tx: TransactionSql) => {
       const rows = await tx<Claimed[]>`
-        SELECT id, table_name, row_id FROM outbox WHERE published_at IS NULL
+        SELECT id, table_name, row_id, (extract(epoch FROM created_at) * 1000)::float8 AS created_ms FROM outbox
+        WHERE published_at IS NULL
         ORDER BY id LIMIT ${batchLimit} FOR UPDATE SKIP LOCKED`;
       if (rows.length === 0) return { claimed: 0, published: 0, messages: 0, failed: 0 };
       const chunks = coalesce(rows);
       const outcomes = await Promise.allSettled(
-        chunks.map((chunk) => withTimeout(publisher.publish(encodeChangeEvent(chunk.event)))),
+        chunks.map((chunk) => withTimeout(publisher.publish(encodeChangeEvent(chunk.event, chunk.committedAt)))),
       );
       const publishedIds: string[] = [];
       const failedByClass = new Map<string, string[]>();
@@ -297,6 +315,11 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
           // A short pass is followed by one more (cheap) pass, which picks up rows committed meanwhile.
           if (result.claimed === 0 || result.failed > 0) break;
         }
+        // The scheduler drains every 5 minutes: this line is the dashboard's outbox-pending gauge.
+        const [{ pending }] = (await sql`SELECT count(*)::int AS pending FROM outbox WHERE published_at IS NULL`) as [
+          { pending: number },
+        ];
+        logger.info({ event: LOG_EVENTS.outboxPending, pending }, 'outbox pending after drain');
         return { published, messages, failed };
       })();
       busy = run;

@@ -31,10 +31,17 @@ export interface Publisher {
   close(): Promise<void>;
 }
 
-export function encodeChangeEvent(event: ChangeEvent): OutgoingMessage {
+/** Message attribute carrying the oldest outbox commit of the event (ISO 8601), for the change-event age metric. */
+export const COMMITTED_AT_ATTRIBUTE = 'committed_at';
+
+export function encodeChangeEvent(event: ChangeEvent, committedAt?: Date): OutgoingMessage {
   return {
     data: Buffer.from(JSON.stringify(event)),
-    attributes: { table: event.table, count: String(event.ids.length) },
+    attributes: {
+      table: event.table,
+      count: String(event.ids.length),
+      ...(committedAt && { [COMMITTED_AT_ATTRIBUTE]: committedAt.toISOString() }),
+    },
   };
 }
 

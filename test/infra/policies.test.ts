@@ -27,6 +27,11 @@ import { ComputeBackendService } from '@cdktf/provider-google/lib/compute-backen
 import { ComputeSslPolicy } from '@cdktf/provider-google/lib/compute-ssl-policy/index.js';
 import { ComputeTargetHttpProxy } from '@cdktf/provider-google/lib/compute-target-http-proxy/index.js';
 import { ProjectIamAuditConfig } from '@cdktf/provider-google/lib/project-iam-audit-config/index.js';
+import { LoggingMetric } from '@cdktf/provider-google/lib/logging-metric/index.js';
+import { MonitoringSlo } from '@cdktf/provider-google/lib/monitoring-slo/index.js';
+import { MonitoringAlertPolicy } from '@cdktf/provider-google/lib/monitoring-alert-policy/index.js';
+import { ServiceLevelObjectives } from '../../constructs/slos.js';
+import { LogMetrics } from '../../constructs/log-metrics.js';
 import { RESOURCE_RULES, STACK_RULES, suppressRule } from '../../constructs/policies/index.js';
 import { PostgresInstance } from '../../constructs/postgres-instance.js';
 import { HipaaProject } from '../../constructs/hipaa-project.js';
@@ -196,6 +201,39 @@ const BAD: Record<string, (scope: Construct) => void> = {
   'HIPAA-LB-2': (s) =>
     new ComputeSslPolicy(s, 'ssl', { name: 'weak', minTlsVersion: 'TLS_1_0', profile: 'COMPATIBLE' }),
   'HIPAA-LB-3': (s) => new ComputeTargetHttpProxy(s, 'http', { name: 'h', urlMap: 'm' }),
+  'HIPAA-LOG-1': (s) =>
+    new LoggingMetric(s, 'metric', {
+      name: 'webhooks_by_patient',
+      filter: 'jsonPayload.event="x"',
+      metricDescriptor: { metricKind: 'DELTA', valueType: 'INT64', labels: [{ key: 'patient', valueType: 'STRING' }] },
+      labelExtractors: { patient: 'EXTRACT(jsonPayload.patientId)' },
+    }),
+  'HIPAA-MON-1': (s) => {
+    new MonitoringSlo(s, 'slo', {
+      service: 'svc',
+      sloId: 'availability',
+      goal: 0.999,
+      rollingPeriodDays: 28,
+      requestBasedSli: { goodTotalRatio: { totalServiceFilter: 'a', badServiceFilter: 'b' } },
+    });
+    // One window only: pages on a blip and keeps paging long after recovery.
+    new MonitoringAlertPolicy(s, 'alert', {
+      displayName: 'burn',
+      combiner: 'OR',
+      notificationChannels: ['projects/p/notificationChannels/1'],
+      conditions: [
+        {
+          displayName: 'burn',
+          conditionThreshold: {
+            filter: 'select_slo_burn_rate("projects/p/services/svc/serviceLevelObjectives/availability", "3600s")',
+            comparison: 'COMPARISON_GT',
+            thresholdValue: 14.4,
+            duration: '0s',
+          },
+        },
+      ],
+    });
+  },
   'HIPAA-AUD-1': (s) =>
     new PostgresInstance(s, 'db', {
       projectId: 'test-project',
@@ -262,6 +300,74 @@ describe('HIPAA rule pack', () => {
         });
       }),
     ).toEqual([]);
+  });
+
+  it('the real monitoring constructs pass on their own: LogMetrics and ServiceLevelObjectives', () => {
+    expect(
+      ruleIds((s) => {
+        new LogMetrics(s, 'metrics', { projectId: 'test-project' });
+        new ServiceLevelObjectives(s, 'slos', {
+          projectId: 'test-project',
+          cloudRunServiceName: 'drchrono-sync',
+          webhookBackendName: 'webhooks',
+          notificationChannels: ['projects/test-project/notificationChannels/1'],
+          runbookBaseUrl: 'https://example.com/runbooks',
+        });
+      }),
+    ).toEqual([]);
+  });
+
+  it('HIPAA-LOG-1 accepts allowlisted jsonPayload fields and resource labels, and refuses ids and free text', () => {
+    const metric = (extractors: Record<string, string>) => (s: Construct) =>
+      new LoggingMetric(s, 'metric', {
+        name: 'm',
+        filter: 'jsonPayload.event="x"',
+        metricDescriptor: { metricKind: 'DELTA', valueType: 'INT64' },
+        labelExtractors: extractors,
+      });
+    expect(
+      ruleIds(
+        metric({
+          kind: 'EXTRACT(jsonPayload.kind)',
+          table: 'REGEXP_EXTRACT(jsonPayload.table, "(\\w+)")',
+          service: 'EXTRACT(resource.labels.service_name)',
+        }),
+      ),
+    ).toEqual([]);
+    for (const bad of [
+      'EXTRACT(jsonPayload.message)',
+      'EXTRACT(jsonPayload.requestId)',
+      'EXTRACT(textPayload)',
+      'EXTRACT(httpRequest.requestUrl)',
+      'EXTRACT(jsonPayload.patient.name)',
+    ]) {
+      expect(ruleIds(metric({ label: bad })), bad).toEqual(['HIPAA-LOG-1']);
+    }
+  });
+
+  it('HIPAA-MON-1 wants the long and the short window ANDed in one policy with a channel', () => {
+    const withPolicy = (combiner: string, windows: string[], channels: string[]) => (s: Construct) => {
+      BAD['HIPAA-MON-1']!(s);
+      new MonitoringAlertPolicy(s, 'multi', {
+        displayName: 'burn',
+        combiner,
+        notificationChannels: channels,
+        conditions: windows.map((w) => ({
+          displayName: w,
+          conditionThreshold: {
+            filter: `select_slo_burn_rate("projects/p/services/svc/serviceLevelObjectives/availability", "${w}")`,
+            comparison: 'COMPARISON_GT',
+            thresholdValue: 14.4,
+            duration: '0s',
+          },
+        })),
+      });
+    };
+    const channel = ['projects/p/notificationChannels/1'];
+    expect(ruleIds(withPolicy('AND', ['3600s', '300s'], channel))).toEqual([]);
+    expect(ruleIds(withPolicy('OR', ['3600s', '300s'], channel))).toEqual(['HIPAA-MON-1']);
+    expect(ruleIds(withPolicy('AND', ['3600s', '3600s'], channel))).toEqual(['HIPAA-MON-1']);
+    expect(ruleIds(withPolicy('AND', ['3600s', '300s'], []))).toEqual(['HIPAA-MON-1']);
   });
 
   it('HIPAA-SCH-1 refuses a job whose OIDC audience is another service than the one it calls', () => {

@@ -4,6 +4,8 @@ import { createCallBudget } from '../../../sync/drchrono/budget.js';
 import { CallBudgetExhaustedError } from '../../../sync/drchrono/errors.js';
 import { createTestDatabase, type TestDatabase } from '../../harness/database.js';
 import { fakeTime, START_MS, startHarness, type Harness } from './helpers.js';
+import { LOG_EVENTS } from '../../../contract/resources.js';
+import { captureLogs } from '../../harness/logs.js';
 
 let t: TestDatabase;
 let other: Database;
@@ -40,6 +42,27 @@ describe('the shared call budget', () => {
     const webhook = await settle(Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? a : b).reserve('webhook')));
     expect(webhook).toEqual({ granted: 5, refused: 5 });
     expect(await a.used()).toBe(20);
+  });
+
+  it("logs every reservation with its kind and the hour's use so far (the dashboard's budget charts)", async () => {
+    const time = fakeTime();
+    const logs = captureLogs();
+    const budget = createCallBudget({
+      sql: t.sql,
+      clock: time.clock,
+      hourlyLimit: 10,
+      webhookReserve: 2,
+      logger: logs.logger,
+    });
+    await budget.reserve('sync');
+    await budget.reserve('webhook');
+    await budget.reserve('sync');
+    const lines = logs.records().filter((r) => r.event === LOG_EVENTS.drchronoCallReserved);
+    expect(lines.map((r) => [r.kind, r.usedThisHour, r.limit])).toEqual([
+      ['sync', 1, 10],
+      ['webhook', 2, 10],
+      ['sync', 3, 10],
+    ]);
   });
 
   it('throws CallBudgetExhaustedError with the next hour as the reset time', async () => {

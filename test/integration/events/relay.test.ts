@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOG_EVENTS } from '../../../contract/resources.js';
 import { createDatabase } from '../../../sync/db/client.js';
 import { PublishError } from '../../../sync/events/errors.js';
 import { createPubSubPublisher } from '../../../sync/events/pubsub-publisher.js';
@@ -99,6 +100,14 @@ describe('outbox relay with the Pub/Sub emulator', () => {
       expect(events.map((e) => e.ids.length).sort((a, b) => b - a)).toEqual([500, 500, 200]);
       expect(new Set(events.flatMap((e) => e.ids))).toEqual(new Set(changed.map((c) => c.id)));
       expect(received.every((m) => m.attributes.table === 'patients')).toBe(true);
+      // The oldest commit rides along for the change-event age metric; the drain logs the pending gauge.
+      for (const m of received) {
+        expect(Date.now() - Date.parse(m.attributes.committed_at!)).toBeGreaterThanOrEqual(0);
+        expect(Date.now() - Date.parse(m.attributes.committed_at!)).toBeLessThan(120_000);
+      }
+      expect(logs.records().filter((r) => r.event === LOG_EVENTS.outboxPending)).toEqual([
+        expect.objectContaining({ pending: 0, severity: 'INFO' }),
+      ]);
       // No PHI in messages or logs: the names written above appear nowhere.
       expect(received.map((m) => m.data.toString()).join('')).not.toMatch(/Zed|Fakeperson/);
       expect(logs.text()).not.toMatch(/Zed|Fakeperson/);

@@ -27,6 +27,22 @@ describe('decodePushEnvelope', () => {
     expect(decoded.publishedAt?.toISOString()).toBe(envelope.message.publishTime);
   });
 
+  it('carries the committed_at attribute as committedAt, and ignores one that is not a plain ISO instant', () => {
+    const committed = new Date('2025-03-04T05:06:07.089Z');
+    const withCommit = buildPushEnvelope(encodeChangeEvent({ table: 'patients', ids: [1] }, committed), '1', SUB);
+    expect(withCommit.message.attributes).toEqual({
+      table: 'patients',
+      count: '1',
+      committed_at: committed.toISOString(),
+    });
+    expect(decodePushEnvelope(JSON.stringify(withCommit)).committedAt?.toISOString()).toBe(committed.toISOString());
+    for (const bad of ['yesterday', '2025-02-30T00:00:00Z', '2025-03-04T05:06:07+01:00', '']) {
+      const envelope = { ...withCommit, message: { ...withCommit.message, attributes: { committed_at: bad } } };
+      expect(decodePushEnvelope(JSON.stringify(envelope)).committedAt, bad).toBeUndefined();
+    }
+    expect(decodePushEnvelope(JSON.stringify(valid())).committedAt).toBeUndefined();
+  });
+
   it.each([
     [
       'NUL in messageId',
