@@ -73,14 +73,16 @@ export async function syncResource(
     const pending: { next: string | null; size: number; done: boolean }[] = [];
     let progress = Promise.resolve();
     let pagesDone = walk?.pages ?? 0;
+    let recordsApplied = walk?.recordsSeen ?? 0;
     const advance = () => {
-      let last: { next: string | null } | undefined;
-      while (pending[0]?.done) {
+      let last: { next: string | null; size: number } | undefined;
+      for (let head = pending[0]; head?.done; head = pending[0]) {
         last = pending.shift();
         pagesDone++;
+        recordsApplied += head.size;
       }
       if (walk && last) {
-        const at = { nextUrl: last.next, pages: pagesDone, recordsSeen: seen };
+        const at = { nextUrl: last.next, pages: pagesDone, recordsSeen: recordsApplied };
         progress = progress.then(() => recordWalkProgress(deps.sql, walk.id, at));
       }
     };
@@ -95,51 +97,55 @@ export async function syncResource(
             ...(walk?.nextUrl ? { startUrl: walk.nextUrl } : {}),
           }),
         );
-    for await (const page of pages) {
-      apiCalls++;
-      seen += page.results.length;
-      const slot = { next: page.next, size: page.results.length, done: false };
-      pending.push(slot);
-      let pageWarnings = new PgValueWarnings();
-      const applied = inChangeTransaction(
-        deps.sql,
-        { actor: options.actor ?? `sync:${kind}`, requestId: options.requestId },
-        async (tx) => {
-          pageWarnings = new PgValueWarnings(); // a retried transaction counts afresh
-          const rows = await applyRecords(tx, resource, page.results, {
-            timeZone: deps.timeZone,
-            afterApply: deps.afterApply,
-            warnings: pageWarnings,
-          });
-          if (walk && kind === 'deep_reconcile')
-            await markSeen(
-              tx,
-              walk.id,
-              page.results.map((r) => String(r.id)),
-            );
-          return rows;
-        },
-      ).then(
-        (rows) => {
-          warnings.merge(pageWarnings);
-          changed += rows.length;
-          if (changedPatients)
-            for (const r of rows) if (r.drchronoId.indexOf(':') === -1) changedPatients.add(r.drchronoId);
-          slot.done = true;
-          advance();
-          deps.onProgress?.({ resource, seen, changed });
-        },
-        (error: unknown) => {
-          failure ??= { error };
-        },
-      );
-      applying.add(applied);
-      void applied.finally(() => applying.delete(applied));
-      if (applying.size >= PAGES_IN_FLIGHT) await Promise.race(applying);
-      if (failure) break;
+    try {
+      for await (const page of pages) {
+        apiCalls++;
+        seen += page.results.length;
+        const slot = { next: page.next, size: page.results.length, done: false };
+        pending.push(slot);
+        let pageWarnings = new PgValueWarnings();
+        const applied = inChangeTransaction(
+          deps.sql,
+          { actor: options.actor ?? `sync:${kind}`, requestId: options.requestId },
+          async (tx) => {
+            pageWarnings = new PgValueWarnings(); // a retried transaction counts afresh
+            const rows = await applyRecords(tx, resource, page.results, {
+              timeZone: deps.timeZone,
+              afterApply: deps.afterApply,
+              warnings: pageWarnings,
+            });
+            if (walk && kind === 'deep_reconcile')
+              await markSeen(
+                tx,
+                walk.id,
+                page.results.map((r) => String(r.id)),
+              );
+            return rows;
+          },
+        ).then(
+          (rows) => {
+            warnings.merge(pageWarnings);
+            changed += rows.length;
+            if (changedPatients)
+              for (const r of rows) if (r.drchronoId.indexOf(':') === -1) changedPatients.add(r.drchronoId);
+            slot.done = true;
+            advance();
+            deps.onProgress?.({ resource, seen, changed });
+          },
+          (error: unknown) => {
+            failure ??= { error };
+          },
+        );
+        applying.add(applied);
+        void applied.finally(() => applying.delete(applied));
+        if (applying.size >= PAGES_IN_FLIGHT) await Promise.race(applying);
+        if (failure) break;
+      }
+    } finally {
+      // Also when reading a page failed: let the pages in flight commit and record how far the walk got.
+      await Promise.allSettled(applying);
+      await progress;
     }
-    await Promise.all(applying);
-    await progress;
     warnings.log(deps.logger, { resource, kind });
     if (failure) throw failure.error;
     const deleted = walk && kind === 'deep_reconcile' ? await softDeleteMissing(deps, resource, walk.id, options) : 0;
@@ -305,9 +311,11 @@ async function refreshQueuedPatients(
   changedPatients: readonly string[],
   options: SyncOptions,
 ): Promise<ResourceSyncResult[]> {
+  const now = new Date((deps.clock ?? Date.now)()).toISOString();
   if (changedPatients.length > 0)
-    await deps.sql`INSERT INTO patient_refresh_queue (patient)
-                   SELECT p FROM unnest(${changedPatients as string[]}::text[]) AS p ON CONFLICT DO NOTHING`;
+    await deps.sql`INSERT INTO patient_refresh_queue (patient, queued_at)
+                   SELECT p, ${now}::timestamptz FROM unnest(${changedPatients as string[]}::text[]) AS p
+                   ON CONFLICT DO NOTHING`;
   const due = await deps.sql<{ patient: string }[]>`
     SELECT patient FROM patient_refresh_queue ORDER BY queued_at, patient
     LIMIT ${deps.patientRefreshesPerCycle ?? PATIENT_REFRESHES_PER_CYCLE}`;

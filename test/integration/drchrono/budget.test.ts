@@ -54,15 +54,36 @@ describe('the shared call budget', () => {
       webhookReserve: 2,
       logger: logs.logger,
     });
-    await budget.reserve('sync');
+    await budget.reserve('sync', undefined, 'incremental');
     await budget.reserve('webhook');
-    await budget.reserve('sync');
+    await budget.reserve('background', undefined, 'deep_reconcile');
     const lines = logs.records().filter((r) => r.event === LOG_EVENTS.drchronoCallReserved);
-    expect(lines.map((r) => [r.kind, r.usedThisHour, r.limit])).toEqual([
-      ['sync', 1, 10],
-      ['webhook', 2, 10],
-      ['sync', 3, 10],
+    expect(lines.map((r) => [r.kind, r.priority, r.usedThisHour, r.limit])).toEqual([
+      ['incremental', 'sync', 1, 10],
+      ['webhook', 'webhook', 2, 10],
+      ['deep_reconcile', 'background', 3, 10],
     ]);
+    // The same calls, counted per kind in Postgres for `platform budget`.
+    expect(await budget.usageByKind()).toEqual({ incremental: 1, webhook: 1, deep_reconcile: 1 });
+  });
+
+  it('keeps background walks inside what the cycles and webhooks leave', async () => {
+    const time = fakeTime(START_MS + 2 * 3_600_000);
+    const budget = createCallBudget({
+      sql: t.sql,
+      clock: time.clock,
+      hourlyLimit: 10,
+      webhookReserve: 2,
+      incrementalReserve: 3,
+      whenExhausted: 'throw',
+    });
+    for (let i = 0; i < 5; i++) await budget.reserve('background', undefined, 'full');
+    await expect(budget.reserve('background', undefined, 'full')).rejects.toBeInstanceOf(CallBudgetExhaustedError);
+    for (let i = 0; i < 3; i++) await budget.reserve('sync', undefined, 'incremental');
+    await expect(budget.reserve('sync')).rejects.toBeInstanceOf(CallBudgetExhaustedError);
+    for (let i = 0; i < 2; i++) await budget.reserve('webhook');
+    await expect(budget.reserve('webhook')).rejects.toBeInstanceOf(CallBudgetExhaustedError);
+    expect(await budget.usageByKind()).toEqual({ full: 5, incremental: 3, webhook: 2 });
   });
 
   it('throws CallBudgetExhaustedError with the next hour as the reset time', async () => {
