@@ -31,6 +31,10 @@ const commands: Record<string, { load: () => Promise<Command>; help: string }> =
     load: async () => (await import('./commands/dlq.js')).dlqCommand,
     help: 'dlq replay [--limit N]: move dead-lettered change events back to the main topic, printing what moved',
   },
+  budget: {
+    load: async () => (await import('./commands/budget.js')).budgetCommand,
+    help: "budget: this hour's DrChrono calls by kind, the next hours' plan, and when a running full or deep walk finishes",
+  },
   rehearse: {
     load: async () => (await import('./commands/rehearse.js')).rehearseCommand,
     help: 'rehearse <staging|prod>: synthesize, build the image as the Dockerfile does, deploy it locally against stand-ins and check it (exit 1 on drift)',

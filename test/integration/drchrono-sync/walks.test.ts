@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { budgetCommand } from '../../../cli/commands/budget.js';
 import { syncAll, syncResource, type SyncDeps } from '../../../sync/drchrono/sync.js';
 import { createTestDatabase, type TestDatabase } from '../../harness/database.js';
 import { startHarness, type Harness } from '../drchrono/helpers.js';
@@ -44,6 +45,19 @@ describe('resumable walks', () => {
     expect(open).toMatchObject({ pages: 2, records_seen: 100 });
     expect(open!.next_url).toContain('cursor=');
 
+    // On-call asks where the budget goes and when the walk will be done.
+    let out = '';
+    const code = await budgetCommand(
+      [],
+      { env: { DATABASE_URL: t.url }, stdout: (text) => (out += text), stderr: (text) => (out += text) },
+      h.time.clock,
+    );
+    expect(code).toBe(0);
+    expect(out).toMatch(/DrChrono calls this hour \(.*\): \d+ of 480/);
+    expect(out).toMatch(/^ {2}full\s+\d+$/m);
+    expect(out).toContain('Shares per hour: background walks 190, incremental cycles 190 kept, webhooks 100 kept');
+    expect(out).toMatch(/Walk full patients: 2 pages, 100 records since .*; size unknown \(an initial sync/);
+
     const before = h.sandbox.control.apiRequestCount();
     const result = await syncResource(deps(), 'patients', 'full');
     // 700 patients at 50 per verbose page = 14 pages; 2 were applied before the failure.
@@ -67,6 +81,16 @@ describe('resumable walks', () => {
     });
     await expect(syncResource(deps(), 'appointments', 'deep_reconcile')).rejects.toThrow();
     h.sandbox.control.clearFaults();
+    // Postgres knows how many appointments there are, so the forecast has a size and a finish time.
+    let out = '';
+    await budgetCommand(
+      [],
+      { env: { DATABASE_URL: t.url }, stdout: (x) => (out += x), stderr: (x) => (out += x) },
+      h.time.clock,
+    );
+    expect(out).toMatch(
+      /Walk deep_reconcile appointments: 1 pages, 250 of ~\d+ records since .*; ~\d+ calls left, finishes by /,
+    );
     const result = await syncResource(deps(), 'appointments', 'deep_reconcile');
     expect(result.deleted).toBe(1);
     const [row] = await t.sql`SELECT deleted_at FROM appointments WHERE drchrono_id = 'vanished-1'`;
