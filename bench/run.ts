@@ -1,4 +1,5 @@
 import { benchBilling } from './billing.js';
+import { benchBudget } from './budget.js';
 import { benchCodaPush } from './coda-push.js';
 import { benchFullSync } from './full-sync.js';
 import type { BenchResult } from './harness.js';
@@ -11,6 +12,7 @@ const benchmarks: Record<string, () => Promise<BenchResult>> = {
   upsert: benchUpsertVsCopy,
   sync: benchFullSync,
   billing: benchBilling,
+  budget: benchBudget,
   webhook: benchWebhookLoad,
   push: benchCodaPush,
   synth: benchSynth,
