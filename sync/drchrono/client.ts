@@ -174,6 +174,7 @@ export function createDrChronoClient(options: DrChronoClientOptions): DrChronoCl
     return {
       method: 'GET',
       pathTemplate: template,
+      budgetClass: ctx.priority,
       async prepare() {
         await budget.reserve(ctx.priority, ctx.signal);
         sent.token = await tokens.accessToken();

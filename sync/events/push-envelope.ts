@@ -1,4 +1,5 @@
 import { safeFieldPath } from '../db/pg-values.js';
+import { isTraceparent } from '../observability/spans.js';
 import { changeEventSchema, pushEnvelopeSchema, type ChangeEvent } from './types.js';
 
 /** A push body coda-push can never process; `fields` are dotted paths (never values). Answered with 400. */
@@ -23,6 +24,11 @@ export interface DecodedPush {
   /** The envelope's publishTime, when present (always a real instant). */
   readonly publishedAt?: Date;
   readonly event: ChangeEvent;
+  /**
+   * The W3C trace context the publisher put in the message attributes (`traceparent`, optional `tracestate`), when
+   * the traceparent is well formed; coda-push continues that trace.
+   */
+  readonly traceContext?: { readonly traceparent: string; readonly tracestate?: string };
 }
 
 /** Field paths of zod issues — never the values, and only identifier-like keys (an attribute name is input). */
@@ -67,11 +73,17 @@ export function decodeParsedPushEnvelope(body: unknown): DecodedPush {
   if (!parsed.success)
     throw new PushEnvelopeError('invalid change event', fieldsOf(parsed.error.issues, ['data']), where);
   const published = message.publishTime ?? message.publish_time;
+  const traceparent = message.attributes?.['traceparent'];
+  const tracestate = message.attributes?.['tracestate'];
+  const traceContext = isTraceparent(traceparent)
+    ? { traceparent, ...(tracestate !== undefined && tracestate.length <= 512 && { tracestate }) }
+    : undefined;
   return {
     messageId,
     subscription,
     ...(deliveryAttempt !== undefined && { deliveryAttempt }),
     ...(published !== undefined && { publishedAt: new Date(published) }),
     event: parsed.data,
+    ...(traceContext && { traceContext }),
   };
 }
