@@ -13,6 +13,7 @@ import {
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { otlpProtocols, tracesExporters } from '../../contract/env.js';
 import { ATTR_HTTP_ROUTE, ATTR_SERVICE_NAME, ATTR_URL_FULL } from '@opentelemetry/semantic-conventions';
 
 // The one place the OpenTelemetry SDK is configured (issue 16 §2). Spans are created through @opentelemetry/api only
@@ -21,9 +22,7 @@ import { ATTR_HTTP_ROUTE, ATTR_SERVICE_NAME, ATTR_URL_FULL } from '@opentelemetr
 // OTEL_TRACES_EXPORTER, OTEL_EXPORTER_OTLP_ENDPOINT (+ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT), OTEL_EXPORTER_OTLP_PROTOCOL,
 // OTEL_SERVICE_NAME. Every exported span passes `scrubSpan` first (defence in depth; spans are built without PHI).
 
-export const tracesExporters = ['otlp', 'gcp', 'console', 'none'] as const;
 export type TracesExporterKind = (typeof tracesExporters)[number];
-export const otlpProtocols = ['http/json', 'http/protobuf'] as const;
 export type OtlpProtocol = (typeof otlpProtocols)[number];
 
 /** Where spans go, as read from the environment. */
@@ -36,21 +35,11 @@ export interface TracingConfig {
   readonly otlpProtocol?: OtlpProtocol;
 }
 
-/** The OTel variables this module reads (the env contract declares the same names). */
-export type TracingEnv = Readonly<
-  Partial<
-    Record<
-      | 'OTEL_SERVICE_NAME'
-      | 'OTEL_TRACES_EXPORTER'
-      | 'OTEL_EXPORTER_OTLP_ENDPOINT'
-      | 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'
-      | 'OTEL_EXPORTER_OTLP_PROTOCOL'
-      | 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL'
-      | 'K_SERVICE',
-      string | undefined
-    >
-  >
->;
+/**
+ * The environment (process.env). Read: OTEL_SERVICE_NAME, OTEL_TRACES_EXPORTER, OTEL_EXPORTER_OTLP_ENDPOINT,
+ * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, OTEL_EXPORTER_OTLP_PROTOCOL, OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, K_SERVICE.
+ */
+export type TracingEnv = { readonly [name: string]: string | undefined };
 
 /** The default OTLP/HTTP endpoint of a local collector (Jaeger, the OTel Collector, …). */
 export const DEFAULT_OTLP_ENDPOINT = 'http://localhost:4318';
@@ -95,17 +84,20 @@ function invalid(name: string, value: string, allowed: readonly string[]): never
   throw new Error(`${name} must be one of ${allowed.join(', ')}; got "${value}" (grpc is not supported)`);
 }
 
-/** One line for people: where this process's spans go. */
+/** One line for people: where this process's spans go (and, when off, how to turn them on). */
 export function describeTracing(config: TracingConfig): string {
   switch (config.exporter) {
     case 'otlp':
-      return `traces go to ${config.otlpUrl} (OTLP ${config.otlpProtocol}, service ${config.serviceName})`;
+      return `Traces: ${config.otlpUrl} (OTLP ${config.otlpProtocol}, service.name ${config.serviceName})`;
     case 'gcp':
-      return `traces go to Cloud Trace (service ${config.serviceName})`;
+      return `Traces: Cloud Trace (service.name ${config.serviceName})`;
     case 'console':
-      return `traces are printed to stdout (service ${config.serviceName})`;
+      return `Traces: printed to stdout (service.name ${config.serviceName})`;
     case 'none':
-      return `traces are off: set OTEL_EXPORTER_OTLP_ENDPOINT=${DEFAULT_OTLP_ENDPOINT} to send them to any OTLP collector`;
+      return (
+        `Traces: off. Set OTEL_EXPORTER_OTLP_ENDPOINT=${DEFAULT_OTLP_ENDPOINT} to send them to any OTLP collector ` +
+        '(e.g. Jaeger all-in-one, UI on http://localhost:16686); OTEL_EXPORTER_OTLP_PROTOCOL=http/json for JSON'
+      );
   }
 }
 
