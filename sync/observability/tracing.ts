@@ -184,10 +184,21 @@ export function scrubSpan(span: ReadableSpan): ReadableSpan {
 export function scrubbingExporter(inner: SpanExporter): SpanExporter {
   return {
     export(spans: ReadableSpan[], done: (result: ExportResult) => void) {
+      let answered = false;
+      const once = (result: ExportResult) => {
+        if (answered) return;
+        answered = true;
+        done(result);
+      };
+      const failed = (error: unknown) =>
+        once({ code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) });
       try {
-        inner.export(spans.map(scrubSpan), done);
+        // Some exporters' export is async (Cloud Trace's rejects when it cannot find the project): a rejection is a
+        // failed export, never an unhandled rejection (which would end `platform serve`).
+        const pending: unknown = inner.export(spans.map(scrubSpan), once);
+        if (pending instanceof Promise) pending.catch(failed);
       } catch (error) {
-        done({ code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) });
+        failed(error);
       }
     },
     shutdown: () => inner.shutdown(),

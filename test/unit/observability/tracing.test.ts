@@ -14,6 +14,7 @@ import {
 } from '../../../sync/observability/spans.js';
 import {
   createSpanExporter,
+  scrubbingExporter,
   describeTracing,
   startTracing,
   tracingConfigFromEnv,
@@ -137,6 +138,20 @@ describe('startTracing', () => {
     } finally {
       await tracing.shutdown();
     }
+  });
+
+  it('turns an exporter whose export rejects (Cloud Trace without a project) into a failed export', async () => {
+    const rejecting = {
+      export: async () => {
+        throw new Error('Unable to detect a Project Id');
+      },
+      shutdown: async () => {},
+    };
+    const result = await new Promise<{ code: number; error?: Error }>((resolve) =>
+      scrubbingExporter(rejecting as never).export([], resolve),
+    );
+    expect(result.code).toBe(1); // ExportResultCode.FAILED
+    expect(result.error?.message).toMatch(/Project Id/);
   });
 
   it('injects and extracts W3C trace context through message attributes', async () => {
