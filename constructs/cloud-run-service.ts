@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { CloudRunV2Service } from '@cdktf/provider-google/lib/cloud-run-v2-service/index.js';
 import type { CloudRunV2ServiceTemplateContainersEnv } from '@cdktf/provider-google/lib/cloud-run-v2-service/index.js';
 import { CloudRunV2ServiceIamMember } from '@cdktf/provider-google/lib/cloud-run-v2-service-iam-member/index.js';
+import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member/index.js';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account/index.js';
 import { ServiceAccountIamMember } from '@cdktf/provider-google/lib/service-account-iam-member/index.js';
 import { ConstructPropsError, validateFormat, validateMember, validateRange } from './validation.js';
@@ -218,6 +219,18 @@ export class CloudRunService extends Construct {
   /** Grants `roles/run.invoker` (run.routes.invoke) on this service only. */
   grantInvoke(name: string, member: string): CloudRunV2ServiceIamMember {
     return this.grant(`invoke-${name}`, member, 'roles/run.invoker');
+  }
+
+  /**
+   * Grants this service's runtime account `roles/cloudtrace.agent` (cloudtrace.traces.patch: write spans, never read
+   * them) on the project — Cloud Trace has no narrower resource to grant on. Lets `OTEL_TRACES_EXPORTER=gcp` export.
+   */
+  grantTraceWrite(): ProjectIamMember {
+    return new ProjectIamMember(this, 'iam-cloudtrace-agent', {
+      project: this.service.project,
+      role: 'roles/cloudtrace.agent',
+      member: `serviceAccount:${this.serviceAccount.email}`,
+    });
   }
 
   /**

@@ -56,8 +56,26 @@ const pubsubId = z
   .string()
   .regex(/^[A-Za-z][\w.~+%-]{2,254}$/, 'must be a Pub/Sub id (3–255 characters starting with a letter)');
 
+/** `OTEL_TRACES_EXPORTER` values: OTLP (any collector), Cloud Trace, stdout, off. */
+export const tracesExporters = ['otlp', 'gcp', 'console', 'none'] as const;
+/** `OTEL_EXPORTER_OTLP_PROTOCOL` values supported (OTLP over HTTP; no gRPC). */
+export const otlpProtocols = ['http/json', 'http/protobuf'] as const;
+
+/**
+ * The standard OpenTelemetry variables the services honour (sync/observability/tracing.ts). Unset: OTLP when an
+ * endpoint is set, Cloud Trace on Cloud Run (`K_SERVICE`), else off.
+ */
+export const tracingEnvShape = {
+  OTEL_SERVICE_NAME: z.string().trim().min(1).optional(),
+  OTEL_TRACES_EXPORTER: z.enum(tracesExporters).optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  OTEL_EXPORTER_OTLP_PROTOCOL: z.enum(otlpProtocols).optional(),
+};
+
 /** Both services. */
 export const serviceEnvShape = {
+  ...tracingEnvShape,
   DATABASE_URL: postgresUrl,
   /** `cloudsql-iam`: the URL names an IAM database user and no password; each connection gets a fresh IAM token. */
   DATABASE_AUTH: z.enum(databaseAuthModes).default('password'),

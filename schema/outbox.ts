@@ -20,12 +20,21 @@ export const outbox = pgTable(
     publishedAt: timestamptz('published_at'),
     attempts: integer('attempts').notNull().default(0),
     lastErrorClass: text('last_error_class'),
+    /**
+     * The W3C traceparent of the transaction that wrote the row (ids and flags only, never PHI), so the relay publishes
+     * the change in the same trace. Filled by the default from `app.traceparent`, which `inChangeTransaction` sets.
+     */
+    traceContext: text('trace_context').default(sql`NULLIF(current_setting('app.traceparent', true), '')`),
   },
   (t) => [
     index('outbox_pending_idx')
       .on(t.id)
       .where(sql`published_at IS NULL`),
     check('outbox_op_check', oneOf('op', outboxOps)),
+    check(
+      'outbox_trace_context_check',
+      sql`trace_context IS NULL OR trace_context ~ '^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$'`,
+    ),
   ],
 );
 

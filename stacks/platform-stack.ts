@@ -182,6 +182,7 @@ export class PlatformStack extends TerraformStack {
         AUTH_IAP_AUDIENCE: `/projects/${projectNumber}/global/backendServices/${ingress.staffBackend.generatedId}`,
         PUSH_AUTH: 'oidc',
         LOG_LEVEL: env.app.logLevel,
+        OTEL_TRACES_EXPORTER: 'gcp',
       } satisfies ServiceEnv<'drchrono-sync'>,
       secretEnv: secretEnvOf('drchrono-sync', (key) => secrets.secretId(key)),
     });
@@ -213,6 +214,7 @@ export class PlatformStack extends TerraformStack {
         PUSH_OIDC_ALLOWED_EMAILS: events.pushServiceAccount.email,
         PUSH_AUTH: 'oidc',
         LOG_LEVEL: env.app.logLevel,
+        OTEL_TRACES_EXPORTER: 'gcp',
       } satisfies ServiceEnv<'coda-push'>,
       secretEnv: secretEnvOf('coda-push', (key) => secrets.secretId(key)),
     });
@@ -229,6 +231,9 @@ export class PlatformStack extends TerraformStack {
     codaPush.grantInvoke('scheduler', serviceAccountMember(schedule.serviceAccountEmail));
     db.grantConnect('drchrono-sync', drchronoSync.serviceAccountEmail);
     db.grantConnect('coda-push', codaPush.serviceAccountEmail);
+    // Spans to Cloud Trace (OTEL_TRACES_EXPORTER=gcp): write-only, and only the two services.
+    drchronoSync.grantTraceWrite();
+    codaPush.grantTraceWrite();
 
     // ── schema migrations: a job from the same image, run by every deploy before the services roll ────────────
     const migrate = new MigrationJob(this, 'migrate', {

@@ -8,6 +8,7 @@ import {
   type UnstorableValue,
 } from './db/pg-values.js';
 import { inChangeTransaction, type ChangeContext } from './db/change-transaction.js';
+import { dbSpan } from './observability/spans.js';
 
 /** A row to upsert, keyed by SQL column name (`drchrono_id`, `first_name`, `raw`, `source_updated_at`, …), untyped. */
 export type MirrorRow = Record<string, unknown> & { drchrono_id: string };
@@ -155,11 +156,13 @@ async function ensureParents(tx: TransactionSql, spec: MirrorSpec, rows: readonl
       ...new Set(rows.map((r) => r[parent.column]).filter((v): v is string => typeof v === 'string' && v !== '')),
     ].sort();
     if (ids.length === 0) continue;
-    await tx.unsafe(
-      `INSERT INTO ${quote(parent.table)} (drchrono_id, raw) SELECT v, '{}'::jsonb FROM unnest($1::text[]) AS v
-       ON CONFLICT (drchrono_id) DO NOTHING`,
-      [ids],
-      { prepare: true },
+    await dbSpan(`placeholder insert ${parent.table}`, { operation: 'INSERT', table: parent.table }, () =>
+      tx.unsafe(
+        `INSERT INTO ${quote(parent.table)} (drchrono_id, raw) SELECT v, '{}'::jsonb FROM unnest($1::text[]) AS v
+         ON CONFLICT (drchrono_id) DO NOTHING`,
+        [ids],
+        { prepare: true },
+      ),
     );
   }
 }
@@ -185,10 +188,13 @@ export async function upsertBatch<T extends PgTable>(
   validate(spec, untyped);
   const rows = untyped.map((row) => pgRow(spec.table, spec.columns, row, warnings));
   await ensureParents(tx, spec, rows);
-  const result = await tx.unsafe<{ id: string; drchrono_id: string; inserted: boolean }[]>(
-    spec.upsertSql,
-    [JSON.stringify(rows)],
-    { prepare: true },
+  const result = await dbSpan(
+    `upsert ${spec.table}`,
+    { operation: 'INSERT', table: spec.table, attributes: { 'app.row_count': rows.length } },
+    () =>
+      tx.unsafe<{ id: string; drchrono_id: string; inserted: boolean }[]>(spec.upsertSql, [JSON.stringify(rows)], {
+        prepare: true,
+      }),
   );
   return result.map((r) => ({ id: Number(r.id), drchronoId: r.drchrono_id, op: r.inserted ? 'insert' : 'update' }));
 }
@@ -200,16 +206,18 @@ export async function softDeleteBatch(
   drchronoIds: readonly string[],
 ): Promise<ChangedRow[]> {
   if (drchronoIds.length === 0) return [];
-  const result = await tx.unsafe<{ id: string; drchrono_id: string }[]>(
-    `WITH deleted AS (
+  const result = await dbSpan(`soft delete ${spec.table}`, { operation: 'UPDATE', table: spec.table }, () =>
+    tx.unsafe<{ id: string; drchrono_id: string }[]>(
+      `WITH deleted AS (
        UPDATE ${quote(spec.table)} SET deleted_at = now() WHERE drchrono_id = ANY($1::text[]) AND deleted_at IS NULL
        RETURNING id, drchrono_id
      ), announced AS (
        INSERT INTO outbox (table_name, row_id, drchrono_id, op) SELECT '${spec.table}', id, drchrono_id, 'delete' FROM deleted
      )
      SELECT id, drchrono_id FROM deleted`,
-    [drchronoIds],
-    { prepare: true },
+      [drchronoIds],
+      { prepare: true },
+    ),
   );
   return result.map((r) => ({ id: Number(r.id), drchronoId: r.drchrono_id, op: 'delete' }));
 }

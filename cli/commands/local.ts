@@ -16,6 +16,7 @@ import { startLocalPostgres, type LocalPostgres } from '../local/postgres.js';
 import { startLocalCoda, type LocalCoda } from '../local/coda.js';
 import { localSecrets } from '../local/secrets.js';
 import { buildService, serviceNames, type BuiltService, type ServiceName } from '../services.js';
+import { describeTracing, startTracing } from '../../sync/observability/tracing.js';
 
 const DATABASE = 'platform';
 /** Login role the local services use: a member of platform_app, so they run with production's grants. */
@@ -191,6 +192,12 @@ export async function localCommand(argv: string[], io: Io): Promise<number> {
     io.stdout(
       `DrChrono sandbox ${drchrono.url} (${settings.patients} synthetic patients) · Coda sandbox ${coda.sandbox.url} · Google OIDC sandbox ${oidc.url}\n`,
     );
+
+    // Both services run in this process, so they share one tracer provider (service.name below; each server span
+    // also carries its service's name).
+    const tracing = startTracing({ serviceName: 'feel-august-local', env: io.env });
+    closers.unshift(() => tracing.shutdown());
+    io.stdout(`${describeTracing(tracing.config)}\n`);
 
     const env: NodeJS.ProcessEnv = {
       DATABASE_URL: databaseUrl,

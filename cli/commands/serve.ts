@@ -1,5 +1,6 @@
 import { listen } from '../../handlers/server.js';
 import { isTransientDatabaseError } from '../../sync/db/transient.js';
+import { describeTracing, startTracing } from '../../sync/observability/tracing.js';
 import { untilSignal, type Io } from '../io.js';
 import { buildService, isServiceName, serviceNames } from '../services.js';
 
@@ -11,6 +12,10 @@ export async function serveCommand(argv: string[], io: Io): Promise<number> {
     return 64;
   }
   const service = await buildService(name, io.env);
+  // After buildService: the contract has checked the OTEL_ variables by then. Apps built before the provider is
+  // registered still trace (the API's proxy tracer delegates once it is).
+  const tracing = startTracing({ serviceName: name, env: io.env });
+  service.logger.info({ tracing: tracing.config.exporter }, describeTracing(tracing.config));
   // A database restart or failover can reject a promise inside the postgres.js pool that no request awaits (seen
   // once in the Postgres-restart fault test: 'read ECONNRESET', which crashed drchrono-sync). The pool reconnects by
   // itself, so such a loss is logged and survived; anything else still crashes the process, as Node would.
@@ -28,5 +33,6 @@ export async function serveCommand(argv: string[], io: Io): Promise<number> {
   service.logger.info({ signal }, 'shutting down');
   await server.close();
   await service.close();
+  await tracing.shutdown(); // flushes the spans still buffered
   return 0;
 }

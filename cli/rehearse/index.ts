@@ -196,6 +196,12 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalResul
       { name: 'DRCHRONO_BASE_URL', value: drchrono.url, kind: 'replace', why: 'DrChrono sandbox' },
       { name: 'CODA_BASE_URL', value: coda.sandbox.url, kind: 'replace', why: 'Coda sandbox' },
       {
+        name: 'OTEL_TRACES_EXPORTER',
+        value: 'none',
+        kind: 'replace',
+        why: 'no Cloud Trace stand-in: a rehearsal exports no spans (the stack sets gcp)',
+      },
+      {
         name: 'AUTH_OIDC_JWKS_URL',
         value: oidc.jwksUrl,
         kind: 'add',
@@ -242,7 +248,8 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalResul
       lines.push(
         'redirections (the closed list): DATABASE_URL host:port → 127.0.0.1 local PostgreSQL, sslmode=require → disable (no TLS locally); ' +
           'GCE_METADATA_HOST → metadata stand-in per identity; PUBSUB_EMULATOR_HOST → emulator; SECRET_MANAGER_BASE_URL → Secret Manager sandbox; ' +
-          'DRCHRONO_BASE_URL → DrChrono sandbox; CODA_BASE_URL → Coda sandbox; AUTH_OIDC_JWKS_URL → OIDC sandbox JWKS',
+          'DRCHRONO_BASE_URL → DrChrono sandbox; CODA_BASE_URL → Coda sandbox; OTEL_TRACES_EXPORTER gcp → none (no Cloud Trace stand-in); ' +
+          'AUTH_OIDC_JWKS_URL → OIDC sandbox JWKS',
         `also set, as Cloud Run and the image do: K_SERVICE, PORT (local port), ${Object.keys(baseEnv)
           .filter((k) => k !== 'PORT')
           .join(', ')}`,

@@ -12,6 +12,7 @@ import {
 import { pushChangeEvent, type PushDeps } from '../../sync/coda/push.js';
 import { decodeParsedPushEnvelope, PushEnvelopeError, type DecodedPush } from '../../sync/events/push-envelope.js';
 import type { Logger } from '../../sync/observability/logger.js';
+import { consumerParent, SpanKind, withSpan } from '../../sync/observability/spans.js';
 import type { AppEnv } from '../app.js';
 import { httpError, statusFor, type ErrorStatusRow } from '../middleware/http-error.js';
 import { jsonBody, type JsonBodyVariables } from '../middleware/json-body.js';
@@ -83,19 +84,40 @@ export function pubsubPushRoutes(deps: PubsubPushRouteDeps) {
       );
       throw httpError(400, error.reason, fields && { fields });
     }
-    const { messageId, subscription, deliveryAttempt, publishedAt, committedAt, event } = decoded;
+    const { messageId, subscription, deliveryAttempt, publishedAt, committedAt, event, traceContext } = decoded;
     const where = { messageId, subscription, ...(deliveryAttempt !== undefined && { deliveryAttempt }) };
     const about = { requestId, ...where, table: event.table, idCount: event.ids.length };
 
     try {
-      const result = await pushChangeEvent(deps.push, event, {
-        messageId,
-        subscription,
-        requestId,
-        publishedAt,
-        committedAt,
-        signal: c.req.raw.signal,
-      });
+      // The push runs in a consumer span that continues the publisher's trace (from the message attributes).
+      const result = await withSpan(
+        `process ${subscription.slice(subscription.lastIndexOf('/') + 1)}`,
+        {
+          kind: SpanKind.CONSUMER,
+          ...consumerParent(traceContext),
+          attributes: {
+            'messaging.system': 'gcp_pubsub',
+            'messaging.operation.type': 'process',
+            'messaging.destination.subscription.name': subscription,
+            'messaging.message.id': messageId,
+            ...(deliveryAttempt !== undefined && { 'messaging.gcp_pubsub.message.delivery_attempt': deliveryAttempt }),
+            'app.table': event.table,
+            'app.id_count': event.ids.length,
+          },
+        },
+        async (span) => {
+          const pushed = await pushChangeEvent(deps.push, event, {
+            messageId,
+            subscription,
+            requestId,
+            publishedAt,
+            committedAt,
+            signal: c.req.raw.signal,
+          });
+          span.setAttribute('app.outcome', pushed.status);
+          return pushed;
+        },
+      );
       logger.info({ ...about, outcome: result.status }, 'push handled');
       return c.body(null, 204);
     } catch (error) {

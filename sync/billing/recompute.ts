@@ -2,6 +2,7 @@ import type { TransactionSql } from 'postgres';
 import type { PgValueWarnings } from '../db/pg-values.js';
 import { deriveClaimStatus, worstClaimStatus, type ClaimStatus, type PostingEvidence } from './claim-status.js';
 import { fromCents, sumCents, toCents } from './money.js';
+import { dbSpan } from '../observability/spans.js';
 
 // Claim statuses and reconciliations of some appointments, recomputed from the mirrors inside the caller's
 // transaction — the one that changed the line items, postings, payments or the appointment — so derived rows never
@@ -358,15 +359,17 @@ async function retire(
   appointments: readonly string[],
   keep: readonly string[],
 ): Promise<number> {
-  const [row] = await tx.unsafe<{ n: number }[]>(
-    `WITH gone AS (
+  const [row] = await dbSpan(`retire ${table}`, { operation: 'UPDATE', table }, () =>
+    tx.unsafe<{ n: number }[]>(
+      `WITH gone AS (
        UPDATE ${table} SET deleted_at = now()
        WHERE appointment = ANY($1::text[]) AND deleted_at IS NULL AND NOT (${key} = ANY($2::text[]))
        RETURNING id
      ), announced AS (INSERT INTO outbox (table_name, row_id, op) SELECT '${table}', id, 'delete' FROM gone)
      SELECT count(*)::int AS n FROM gone`,
-    [appointments as string[], keep as string[]],
-    { prepare: true },
+      [appointments as string[], keep as string[]],
+      { prepare: true },
+    ),
   );
   return row?.n ?? 0;
 }
@@ -397,11 +400,17 @@ export async function recomputeBilling(
   let changed = 0;
   if (claims.length > 0)
     changed +=
-      (await tx.unsafe<{ n: number }[]>(UPSERT_CLAIMS, [JSON.stringify(claims)], { prepare: true }))[0]?.n ?? 0;
+      (
+        await dbSpan('upsert claim_statuses', { operation: 'INSERT', table: 'claim_statuses' }, () =>
+          tx.unsafe<{ n: number }[]>(UPSERT_CLAIMS, [JSON.stringify(claims)], { prepare: true }),
+        )
+      )[0]?.n ?? 0;
   if (reconciliations.length > 0)
     changed +=
       (
-        await tx.unsafe<{ n: number }[]>(UPSERT_RECONCILIATIONS, [JSON.stringify(reconciliations)], { prepare: true })
+        await dbSpan('upsert billing_reconciliations', { operation: 'INSERT', table: 'billing_reconciliations' }, () =>
+          tx.unsafe<{ n: number }[]>(UPSERT_RECONCILIATIONS, [JSON.stringify(reconciliations)], { prepare: true }),
+        )
       )[0]?.n ?? 0;
   changed += await retire(
     tx,

@@ -187,6 +187,7 @@ export function createCodaClient(options: CodaClientOptions): CodaClient {
       {
         method: a.method,
         pathTemplate: a.template,
+        budgetClass: a.kind,
         recordCount: a.recordCount,
         async prepare() {
           // Coda has counted the call by the time its answer starts: the pipeline releases the turn then.

@@ -1,4 +1,5 @@
 import type { Sql, TransactionSql } from 'postgres';
+import { dbSpan } from '../observability/spans.js';
 
 // `processed_messages`: Pub/Sub message ids whose push fully succeeded (DESIGN §5, §7.4). The app role may only
 // INSERT and SELECT; `processed_messages_cleanup()` (SECURITY DEFINER) removes ids older than Pub/Sub's 7-day
@@ -13,15 +14,22 @@ import type { Sql, TransactionSql } from 'postgres';
  * (The time goes in as ISO text: drizzle makes postgres.js pass Date parameters through unserialized.)
  */
 export async function isProcessed(sql: Sql | TransactionSql, messageId: string, publishedAt?: Date): Promise<boolean> {
-  const rows = publishedAt
-    ? await sql`SELECT 1 FROM processed_messages WHERE message_id = ${messageId} AND processed_at >= ${publishedAt.toISOString()}::timestamptz`
-    : await sql`SELECT 1 FROM processed_messages WHERE message_id = ${messageId}`;
+  const rows = await dbSpan('processed message check', { operation: 'SELECT', table: 'processed_messages' }, () =>
+    publishedAt
+      ? sql`SELECT 1 FROM processed_messages WHERE message_id = ${messageId} AND processed_at >= ${publishedAt.toISOString()}::timestamptz`
+      : sql`SELECT 1 FROM processed_messages WHERE message_id = ${messageId}`,
+  );
   return rows.length > 0;
 }
 
 /** Records a message as done; a concurrent duplicate that got there first is fine. */
 export async function markProcessed(sql: Sql | TransactionSql, messageId: string, subscription: string): Promise<void> {
-  await sql`INSERT INTO processed_messages (message_id, subscription) VALUES (${messageId}, ${subscription}) ON CONFLICT (message_id) DO NOTHING`;
+  await dbSpan(
+    'processed message insert',
+    { operation: 'INSERT', table: 'processed_messages' },
+    () =>
+      sql`INSERT INTO processed_messages (message_id, subscription) VALUES (${messageId}, ${subscription}) ON CONFLICT (message_id) DO NOTHING`,
+  );
 }
 
 /** Runs the TTL cleanup; resolves with the number of ids removed. */

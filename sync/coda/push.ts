@@ -8,6 +8,7 @@ import { tableMapping, type CodaMapping, type CodaTableMapping } from './mapping
 import { isProcessed, markProcessed } from './processed.js';
 import { tableWriteLockFor, type TableWriteLock } from './table-write-lock.js';
 import { sourceTableInfo, toCodaValue, type SourceTableInfo } from './tables.js';
+import { dbSpan } from '../observability/spans.js';
 
 // One change event → Coda. At-least-once in, idempotent out: the message id is recorded only after Coda applied
 // every batch, and the upsert is keyed on the natural key, so a redelivery rewrites the same rows (DESIGN §7.4).
@@ -69,10 +70,15 @@ async function loadRows(
   const wanted = new Set(['id', ...Object.keys(entry.columns)]);
   if (info.softDeleteColumn) wanted.add(info.softDeleteColumn);
   const list = [...wanted].map(quote).join(', ');
-  const rows = await sql.unsafe<{ row: Record<string, unknown> }[]>(
-    `SELECT to_jsonb(s) AS row FROM (SELECT ${list} FROM ${quote(info.table)} WHERE id = ANY($1::bigint[])) s`,
-    [ids as number[]],
-    { prepare: true },
+  const rows = await dbSpan(
+    `load rows ${info.table}`,
+    { operation: 'SELECT', table: info.table, attributes: { 'app.row_count': ids.length } },
+    () =>
+      sql.unsafe<{ row: Record<string, unknown> }[]>(
+        `SELECT to_jsonb(s) AS row FROM (SELECT ${list} FROM ${quote(info.table)} WHERE id = ANY($1::bigint[])) s`,
+        [ids as number[]],
+        { prepare: true },
+      ),
   );
   return new Map(rows.map((r) => [Number(r.row.id), r.row]));
 }

@@ -1,4 +1,5 @@
 import type { Sql, TransactionSql } from 'postgres';
+import { activeTraceparent } from '../observability/spans.js';
 import { retryTransient } from './transient.js';
 
 export interface ChangeContext {
@@ -9,7 +10,9 @@ export interface ChangeContext {
 }
 
 /**
- * Runs `work` in a transaction whose audit rows carry the given actor and request id. A transaction that failed
+ * Runs `work` in a transaction whose audit rows carry the given actor and request id, and whose outbox rows carry
+ * the active span's W3C traceparent (`app.traceparent`, read by `outbox.trace_context`'s default; empty when tracing
+ * is off). A transaction that failed
  * only because the connection dropped or the server was restarting is run again (every caller's work is idempotent:
  * upserts compare before writing, webhook deliveries dedupe on their id).
  */
@@ -21,7 +24,7 @@ export async function inChangeTransaction<T>(
   return retryTransient(
     () =>
       sql.begin(async (tx) => {
-        await tx`SELECT set_config('app.actor', ${context.actor}, true), set_config('app.request_id', ${context.requestId ?? ''}, true)`;
+        await tx`SELECT set_config('app.actor', ${context.actor}, true), set_config('app.request_id', ${context.requestId ?? ''}, true), set_config('app.traceparent', ${activeTraceparent() ?? ''}, true)`;
         return work(tx);
       }) as Promise<T>,
   );

@@ -176,6 +176,7 @@ export function createDrChronoClient(options: DrChronoClientOptions): DrChronoCl
     return {
       method: 'GET',
       pathTemplate: template,
+      budgetClass: ctx.priority,
       async prepare() {
         await budget.reserve(ctx.priority, ctx.signal, ctx.kind);
         sent.token = await tokens.accessToken();

@@ -7,6 +7,7 @@ import { InvalidTimestampError, practiceLocalToUtc } from '../time.js';
 import { inChangeTransaction } from '../db/change-transaction.js';
 import { applyRecords, deleteRecords, type AfterApplyHook } from './apply.js';
 import type { DrChronoRecord, DrChronoResource } from './types.js';
+import { dbSpan } from '../observability/spans.js';
 
 type Action = 'upsert' | 'delete';
 
@@ -208,6 +209,8 @@ export function bodyShowsAlive(record: DrChronoRecord): boolean {
   return Object.hasOwn(record, 'deleted_flag') && record['deleted_flag'] !== true;
 }
 
+const deliveryInsert = { operation: 'INSERT', table: 'webhook_deliveries' } as const;
+
 /**
  * Applies one signed DrChrono delivery: the delivery id, the mirror change and its outbox rows commit in one
  * transaction, so a replay is a no-op and a failure leaves nothing behind (DrChrono retries). No API calls.
@@ -216,8 +219,12 @@ export async function receiveDrChronoWebhook(deps: WebhookDeps, delivery: Webhoo
   assertStorableDepth(delivery.body);
   const handled = webhookEvents[delivery.event];
   if (!handled) {
-    await deps.sql`INSERT INTO webhook_deliveries (source, delivery_id, event, status)
-                   VALUES ('drchrono', ${delivery.deliveryId}, ${delivery.event.slice(0, 64)}, 'ignored') ON CONFLICT DO NOTHING`;
+    await dbSpan(
+      'webhook delivery insert',
+      deliveryInsert,
+      () => deps.sql`INSERT INTO webhook_deliveries (source, delivery_id, event, status)
+                   VALUES ('drchrono', ${delivery.deliveryId}, ${delivery.event.slice(0, 64)}, 'ignored') ON CONFLICT DO NOTHING`,
+    );
     deps.logger.info(
       { event: delivery.event.slice(0, 64), deliveryId: delivery.deliveryId },
       'webhook event not handled; acknowledged',
@@ -226,8 +233,12 @@ export async function receiveDrChronoWebhook(deps: WebhookDeps, delivery: Webhoo
   }
   const record = validate(handled.resource, handled.action, delivery.body, deps.timeZone);
   if (handled.action === 'delete' && bodyShowsAlive(record)) {
-    await deps.sql`INSERT INTO webhook_deliveries (source, delivery_id, event, status)
-                   VALUES ('drchrono', ${delivery.deliveryId}, ${delivery.event}, 'ignored') ON CONFLICT DO NOTHING`;
+    await dbSpan(
+      'webhook delivery insert',
+      deliveryInsert,
+      () => deps.sql`INSERT INTO webhook_deliveries (source, delivery_id, event, status)
+                   VALUES ('drchrono', ${delivery.deliveryId}, ${delivery.event}, 'ignored') ON CONFLICT DO NOTHING`,
+    );
     deps.logger.warn(
       { event: delivery.event, deliveryId: delivery.deliveryId, resource: handled.resource },
       'delete event refused: the body shows the record is not deleted',
@@ -240,9 +251,13 @@ export async function receiveDrChronoWebhook(deps: WebhookDeps, delivery: Webhoo
     { actor: 'webhook:drchrono', requestId: delivery.requestId },
     async (tx) => {
       warnings = new PgValueWarnings(); // a retried transaction counts afresh
-      const [fresh] = await tx`INSERT INTO webhook_deliveries (source, delivery_id, event, status)
+      const [fresh] = await dbSpan(
+        'webhook delivery insert',
+        deliveryInsert,
+        () => tx`INSERT INTO webhook_deliveries (source, delivery_id, event, status)
                              VALUES ('drchrono', ${delivery.deliveryId}, ${delivery.event}, 'applied')
-                             ON CONFLICT (source, delivery_id) DO NOTHING RETURNING id`;
+                             ON CONFLICT (source, delivery_id) DO NOTHING RETURNING id`,
+      );
       if (!fresh) return { status: 'duplicate' } as const;
       const changed =
         handled.action === 'delete'

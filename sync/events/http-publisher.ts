@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { changeEventNames } from '../../contract/resources.js';
+import { withTraceContext } from '../observability/spans.js';
 import { PublishError, PushRejectedError } from './errors.js';
 import { buildPushEnvelope, type OutgoingMessage, type Publisher } from './types.js';
 
@@ -27,7 +28,8 @@ export interface HttpPublisherOptions {
  * A publisher that behaves like a Pub/Sub push subscription: it POSTs the exact wrapped push envelope to the endpoint
  * and treats 102/200/201/202/204 as accepted. Anything else, a network error or a timeout rejects with a
  * {@link PublishError}, so the relay leaves the outbox rows pending and retries them. Used by `npm start` when no
- * emulator is configured, so coda-push runs the same handler code path as in the cloud.
+ * emulator is configured, so coda-push runs the same handler code path as in the cloud. The active span's W3C trace
+ * context goes into the message attributes (as the Pub/Sub publisher does) and into the request headers.
  */
 export function createHttpPublisher(options: HttpPublisherOptions): Publisher {
   const endpoint = new URL(options.endpoint).toString();
@@ -36,14 +38,18 @@ export function createHttpPublisher(options: HttpPublisherOptions): Publisher {
   const timeoutMs = options.timeoutMs ?? 60_000;
   const newMessageId = options.newMessageId ?? randomUUID;
   return {
+    system: 'http',
     async publish(message: OutgoingMessage): Promise<string> {
       const messageId = newMessageId();
-      const envelope = buildPushEnvelope(message, messageId, subscription);
+      // The trace context travels in the message attributes, as with Pub/Sub (coda-push reads it from there), and in
+      // the request's own W3C headers, as any HTTP call's does (so coda-push's server span joins the trace too).
+      const traced = { ...message, attributes: withTraceContext(message.attributes) };
+      const envelope = buildPushEnvelope(traced, messageId, subscription);
       let response: Response;
       try {
         response = await doFetch(endpoint, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', ...options.headers },
+          headers: { 'content-type': 'application/json', ...options.headers, ...withTraceContext({}) },
           body: JSON.stringify(envelope),
           signal: AbortSignal.timeout(timeoutMs),
         });

@@ -1,6 +1,7 @@
 import { PubSub } from '@google-cloud/pubsub';
 import { PublishError } from './errors.js';
 import { pubsubClientConfig } from './pubsub-clients.js';
+import { withTraceContext } from '../observability/spans.js';
 import type { OutgoingMessage, Publisher } from './types.js';
 
 export interface PubSubPublisherOptions {
@@ -21,9 +22,11 @@ export function createPubSubPublisher(options: PubSubPublisherOptions): Publishe
   // Small batches: the relay already coalesces, and it awaits each id before marking rows published.
   const topic = pubsub.topic(options.topic ?? 'change-events', { batching: { maxMessages: 100, maxMilliseconds: 5 } });
   return {
+    system: 'gcp_pubsub',
+    /** Adds the active span's W3C `traceparent`/`tracestate` to the attributes, so coda-push continues the trace. */
     async publish(message: OutgoingMessage): Promise<string> {
       try {
-        return await topic.publishMessage({ data: message.data, attributes: message.attributes });
+        return await topic.publishMessage({ data: message.data, attributes: withTraceContext(message.attributes) });
       } catch (error) {
         throw new PublishError('Pub/Sub publish failed', { cause: error });
       }

@@ -1,4 +1,5 @@
 import { isPgInstant, safeFieldPath } from '../db/pg-values.js';
+import { isTraceparent } from '../observability/spans.js';
 import { changeEventSchema, COMMITTED_AT_ATTRIBUTE, pushEnvelopeSchema, type ChangeEvent } from './types.js';
 
 /** A push body coda-push can never process; `fields` are dotted paths (never values). Answered with 400. */
@@ -25,6 +26,11 @@ export interface DecodedPush {
   /** The oldest outbox commit of the event (`committed_at` attribute), when present and a real ISO instant. */
   readonly committedAt?: Date;
   readonly event: ChangeEvent;
+  /**
+   * The W3C trace context the publisher put in the message attributes (`traceparent`, optional `tracestate`), when
+   * the traceparent is well formed; coda-push continues that trace.
+   */
+  readonly traceContext?: { readonly traceparent: string; readonly tracestate?: string };
 }
 
 /** Field paths of zod issues — never the values, and only identifier-like keys (an attribute name is input). */
@@ -77,6 +83,11 @@ export function decodeParsedPushEnvelope(body: unknown): DecodedPush {
     isPgInstant(committed)
       ? new Date(committed)
       : undefined;
+  const traceparent = message.attributes?.['traceparent'];
+  const tracestate = message.attributes?.['tracestate'];
+  const traceContext = isTraceparent(traceparent)
+    ? { traceparent, ...(tracestate !== undefined && tracestate.length <= 512 && { tracestate }) }
+    : undefined;
   return {
     messageId,
     subscription,
@@ -84,5 +95,6 @@ export function decodeParsedPushEnvelope(body: unknown): DecodedPush {
     ...(published !== undefined && { publishedAt: new Date(published) }),
     ...(committedAt !== undefined && { committedAt }),
     event: parsed.data,
+    ...(traceContext && { traceContext }),
   };
 }

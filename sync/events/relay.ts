@@ -1,5 +1,15 @@
 import type { Sql, TransactionSql } from 'postgres';
 import type { Logger } from '../observability/logger.js';
+import {
+  activeSpanContext,
+  contextWithParent,
+  dbSpan,
+  recordDbSpan,
+  SpanKind,
+  spanContextOf,
+  withSpan,
+  type Link,
+} from '../observability/spans.js';
 import { errorClass, PublishTimeoutError } from './errors.js';
 import { LOG_EVENTS } from '../../contract/resources.js';
 import { encodeChangeEvent, MAX_IDS_PER_MESSAGE, type ChangeEvent, type Publisher } from './types.js';
@@ -54,6 +64,8 @@ interface Claimed {
    * as text, so the claim asks for a number). Absent in callers that only group rows.
    */
   readonly created_ms?: number;
+  /** The W3C traceparent of the transaction that wrote the row, when it was traced. */
+  readonly trace_context?: string | null;
 }
 
 interface Chunk {
@@ -62,18 +74,25 @@ interface Chunk {
   readonly outboxIds: string[];
   /** The oldest commit among them: coda-push measures change-event age (commit → Coda) from it. */
   readonly committedAt?: Date;
+  /** The distinct traceparents of those rows, in claim order: the first is the message's parent, the rest links. */
+  readonly traceContexts: string[];
 }
+
+/** Most span links on one publish span (the rest of a big sync page's traces are not linked). */
+const MAX_LINKS = 32;
+/** What the relay publishes to. */
+const DESTINATION = 'change-events';
 
 /** Groups claimed rows by table into events of at most 500 distinct row ids, in claim (id) order. */
 export function coalesce(rows: readonly Claimed[]): Chunk[] {
-  const byTable = new Map<string, Map<number, string[]>>();
+  const byTable = new Map<string, Map<number, Claimed[]>>();
   for (const row of rows) {
     let ids = byTable.get(row.table_name);
     if (!ids) byTable.set(row.table_name, (ids = new Map()));
     const rowId = Number(row.row_id);
-    const outboxIds = ids.get(rowId);
-    if (outboxIds) outboxIds.push(row.id);
-    else ids.set(rowId, [row.id]);
+    const claimed = ids.get(rowId);
+    if (claimed) claimed.push(row);
+    else ids.set(rowId, [row]);
   }
   const committed = new Map(
     rows.flatMap((r) => (Number.isFinite(r.created_ms) ? [[r.id, r.created_ms!] as const] : [])),
@@ -83,11 +102,13 @@ export function coalesce(rows: readonly Claimed[]): Chunk[] {
     const entries = [...ids];
     for (let i = 0; i < entries.length; i += MAX_IDS_PER_MESSAGE) {
       const slice = entries.slice(i, i + MAX_IDS_PER_MESSAGE);
-      const outboxIds = slice.flatMap(([, o]) => o);
+      const claimed = slice.flatMap(([, c]) => c);
+      const outboxIds = claimed.map((c) => c.id);
       const times = outboxIds.flatMap((id) => committed.get(id) ?? []);
       chunks.push({
         event: { table, ids: slice.map(([rowId]) => rowId) },
         outboxIds,
+        traceContexts: [...new Set(claimed.flatMap((c) => (c.trace_context ? [c.trace_context] : [])))],
         ...(times.length > 0 && { committedAt: new Date(Math.min(...times)) }),
       });
     }
@@ -144,45 +165,117 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     }
   };
 
-  /** One claim → publish → mark transaction. `claimed` tells the caller whether more may be pending. */
+  /**
+   * Publishes one chunk in a producer span. The span continues the trace of the chunk's first traced outbox row (the
+   * webhook or sync that wrote it) and links the relay pass and the other rows' traces; without a traced row it is
+   * a child of the pass. The publisher injects this span's context into the message attributes.
+   */
+  function publishChunk(chunk: Chunk): Promise<string> {
+    const [first, ...others] = chunk.traceContexts;
+    const parent = spanContextOf(first);
+    const pass = activeSpanContext();
+    const links: Link[] = [
+      ...(parent && pass ? [{ context: pass }] : []),
+      ...others.flatMap((tp) => {
+        const linked = spanContextOf(tp);
+        return linked ? [{ context: linked }] : [];
+      }),
+    ].slice(0, MAX_LINKS);
+    return withSpan(
+      `send ${DESTINATION}`,
+      {
+        kind: SpanKind.PRODUCER,
+        ...(parent && { parent: contextWithParent(parent) }),
+        links,
+        attributes: {
+          'messaging.system': publisher.system ?? 'unknown',
+          'messaging.destination.name': DESTINATION,
+          'messaging.operation.type': 'send',
+          'app.table': chunk.event.table,
+          'app.id_count': chunk.event.ids.length,
+          'app.outbox_row_count': chunk.outboxIds.length,
+        },
+      },
+      async (span) => {
+        const messageId = await withTimeout(publisher.publish(encodeChangeEvent(chunk.event, chunk.committedAt)));
+        span.setAttribute('messaging.message.id', messageId);
+        return messageId;
+      },
+    );
+  }
+
+  /**
+   * One claim → publish → mark transaction. `claimed` tells the caller whether more may be pending. A pass that
+   * claims rows is traced (`outbox relay pass`, with its claim, publishes and marks); an empty one is not, so the
+   * timer does not fill the trace store with empty passes.
+   */
   async function pass(): Promise<RelayResult & { claimed: number }> {
     return sql.begin(async (tx: TransactionSql) => {
+      const claimStarted = new Date();
       const rows = await tx<Claimed[]>`
-        SELECT id, table_name, row_id, (extract(epoch FROM created_at) * 1000)::float8 AS created_ms FROM outbox
-        WHERE published_at IS NULL
+        SELECT id, table_name, row_id, trace_context, (extract(epoch FROM created_at) * 1000)::float8 AS created_ms
+        FROM outbox WHERE published_at IS NULL
         ORDER BY id LIMIT ${batchLimit} FOR UPDATE SKIP LOCKED`;
       if (rows.length === 0) return { claimed: 0, published: 0, messages: 0, failed: 0 };
-      const chunks = coalesce(rows);
-      const outcomes = await Promise.allSettled(
-        chunks.map((chunk) => withTimeout(publisher.publish(encodeChangeEvent(chunk.event, chunk.committedAt)))),
-      );
-      const publishedIds: string[] = [];
-      const failedByClass = new Map<string, string[]>();
-      let messages = 0;
-      outcomes.forEach((outcome, i) => {
-        const chunk = chunks[i]!;
-        if (outcome.status === 'fulfilled') {
-          messages++;
-          publishedIds.push(...chunk.outboxIds);
-        } else {
-          const cls = errorClass(outcome.reason);
-          failedByClass.set(cls, [...(failedByClass.get(cls) ?? []), ...chunk.outboxIds]);
-          logger.warn(
-            { err: outcome.reason, errorClass: cls, table: chunk.event.table, ids: chunk.event.ids.length },
-            'outbox publish failed; rows stay pending',
+      const claimEnded = new Date();
+      return withSpan(
+        'outbox relay pass',
+        { startTime: claimStarted, attributes: { 'app.outbox_row_count': rows.length } },
+        async (span) => {
+          recordDbSpan(
+            'outbox claim',
+            { operation: 'SELECT', table: 'outbox', attributes: { 'app.row_count': rows.length } },
+            claimStarted,
+            claimEnded,
           );
-        }
-      });
-      if (publishedIds.length > 0) {
-        await tx`UPDATE outbox SET published_at = now() WHERE id = ANY(${publishedIds}::bigint[])`;
-      }
-      let failed = 0;
-      for (const [cls, ids] of failedByClass) {
-        failed += ids.length;
-        await tx`UPDATE outbox SET attempts = attempts + 1, last_error_class = ${cls} WHERE id = ANY(${ids}::bigint[])`;
-      }
-      return { claimed: rows.length, published: publishedIds.length, messages, failed };
+          const result = await publishClaimed(tx, rows);
+          span.setAttributes({ 'app.messages': result.messages, 'app.failed_rows': result.failed });
+          return result;
+        },
+      );
     }) as Promise<RelayResult & { claimed: number }>;
+  }
+
+  async function publishClaimed(
+    tx: TransactionSql,
+    rows: readonly Claimed[],
+  ): Promise<RelayResult & { claimed: number }> {
+    const chunks = coalesce(rows);
+    const outcomes = await Promise.allSettled(chunks.map((chunk) => publishChunk(chunk)));
+    const publishedIds: string[] = [];
+    const failedByClass = new Map<string, string[]>();
+    let messages = 0;
+    outcomes.forEach((outcome, i) => {
+      const chunk = chunks[i]!;
+      if (outcome.status === 'fulfilled') {
+        messages++;
+        publishedIds.push(...chunk.outboxIds);
+      } else {
+        const cls = errorClass(outcome.reason);
+        failedByClass.set(cls, [...(failedByClass.get(cls) ?? []), ...chunk.outboxIds]);
+        logger.warn(
+          { err: outcome.reason, errorClass: cls, table: chunk.event.table, ids: chunk.event.ids.length },
+          'outbox publish failed; rows stay pending',
+        );
+      }
+    });
+    if (publishedIds.length > 0) {
+      await dbSpan(
+        'outbox mark published',
+        { operation: 'UPDATE', table: 'outbox' },
+        () => tx`UPDATE outbox SET published_at = now() WHERE id = ANY(${publishedIds}::bigint[])`,
+      );
+    }
+    let failed = 0;
+    for (const [cls, ids] of failedByClass) {
+      failed += ids.length;
+      await dbSpan(
+        'outbox mark failed',
+        { operation: 'UPDATE', table: 'outbox' },
+        () => tx`UPDATE outbox SET attempts = attempts + 1, last_error_class = ${cls} WHERE id = ANY(${ids}::bigint[])`,
+      );
+    }
+    return { claimed: rows.length, published: publishedIds.length, messages, failed };
   }
 
   const noteOutcome = (result: RelayResult) => {

@@ -26,6 +26,8 @@ export interface OutgoingMessage {
 
 /** Where the relay sends change events: Pub/Sub in the cloud and with the emulator, HTTP push locally. */
 export interface Publisher {
+  /** `messaging.system` of the publish spans: `gcp_pubsub`, or `http` for the local HTTP push bus. @default unset */
+  readonly system?: string;
   /** Resolves with the message id once the bus has accepted the message (throws otherwise). */
   publish(message: OutgoingMessage): Promise<string>;
   close(): Promise<void>;

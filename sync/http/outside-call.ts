@@ -1,6 +1,8 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Sql } from 'postgres';
 import type { Logger } from '../observability/logger.js';
+import { ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_RESPONSE_STATUS_CODE } from '@opentelemetry/semantic-conventions';
+import { markError, SpanKind, withSpan } from '../observability/spans.js';
 import { writeAccessLog, type OutsideService } from './access-log.js';
 
 // The one way sync/ calls an outside HTTP API (DrChrono, Coda). Every HTTP attempt gets a timeout combined with the
@@ -52,6 +54,11 @@ export interface OutsideAttempt<T> {
   readonly pathTemplate: string;
   /** access_log `record_count` unless the verdict sets one (rows sent by a write). @default null */
   readonly recordCount?: number | undefined;
+  /**
+   * Which budget the call spends, for its trace span: DrChrono's priority (`sync`, `webhook`), Coda's limiter
+   * (`read`, `write`). @default none
+   */
+  readonly budgetClass?: string | undefined;
   /**
    * Runs before each HTTP attempt, outside its measured duration: reserve a budget slot, wait for a rate-limiter turn,
    * take a fresh token. Returns what to send and, optionally, `release`, called once the answer starts (or fetch
@@ -176,8 +183,37 @@ export function createOutsideCaller(options: OutsideCallerOptions): OutsideCalle
     }
   }
 
-  /** One HTTP attempt and its access_log row. */
-  async function once<T>(
+  /**
+   * One HTTP attempt and its access_log row, in a client span `<METHOD> <path template>` (service, status, budget
+   * class, retry number; never the URL's ids or query, headers or bodies).
+   */
+  function once<T>(
+    attempt: OutsideAttempt<T>,
+    callOptions: OutsideCallOptions,
+    resendCount: number,
+  ): Promise<{ verdict: Verdict<T>; status: number | null }> {
+    return withSpan(
+      `${attempt.method} ${attempt.pathTemplate}`,
+      {
+        kind: SpanKind.CLIENT,
+        attributes: {
+          [ATTR_HTTP_REQUEST_METHOD]: attempt.method,
+          'url.template': attempt.pathTemplate,
+          'peer.service': service,
+          ...(attempt.budgetClass !== undefined && { 'app.budget_class': attempt.budgetClass }),
+          ...(resendCount > 0 && { 'http.request.resend_count': resendCount }),
+        },
+      },
+      async (span) => {
+        const result = await onceUntraced(attempt, callOptions);
+        if (result.status !== null) span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, result.status);
+        if (result.verdict.kind !== 'ok') markError(span, result.verdict.error);
+        return result;
+      },
+    );
+  }
+
+  async function onceUntraced<T>(
     attempt: OutsideAttempt<T>,
     callOptions: OutsideCallOptions,
   ): Promise<{ verdict: Verdict<T>; status: number | null }> {
@@ -232,7 +268,7 @@ export function createOutsideCaller(options: OutsideCallerOptions): OutsideCalle
       const { signal } = callOptions;
       for (let n = 0; ; n += 1) {
         signal?.throwIfAborted();
-        const { verdict, status } = await once(attempt, callOptions);
+        const { verdict, status } = await once(attempt, callOptions, n);
         if (verdict.kind === 'ok') return verdict.value;
         if (verdict.kind === 'fail' || n >= allowed) throw verdict.error;
         const waitMs = delayMs(n, verdict.retryAfterMs);

@@ -220,6 +220,27 @@ describe.each(['staging', 'prod'])('%s stack', (name) => {
     );
   });
 
+  it('exports traces to Cloud Trace: both services set OTEL_TRACES_EXPORTER=gcp; only their accounts may write spans', () => {
+    const services = resources(json(), 'google_cloud_run_v2_service');
+    expect(services.map((s) => s.name).sort()).toEqual(['coda-push', 'drchrono-sync']);
+    const accounts: string[] = [];
+    for (const svc of services) {
+      const env = svc.template.containers[0].env as Array<{ name: string; value?: string }>;
+      expect(env.find((e) => e.name === 'OTEL_TRACES_EXPORTER')?.value, svc.name).toBe('gcp');
+      accounts.push(`serviceAccount:${svc.template.service_account}`);
+    }
+    const trace = Object.entries(json().resource ?? {})
+      .filter(([type]) => type.endsWith('_iam_member') || type.endsWith('_iam_binding'))
+      .flatMap(([type, rs]) =>
+        Object.values(rs).map((r): { type: string; role?: unknown; member?: unknown } => ({ ...r, type })),
+      )
+      .filter((r) => String(r.role).startsWith('roles/cloudtrace.'));
+    // Write-only (agent: cloudtrace.traces.patch), never user/admin, and for exactly the two runtime accounts.
+    expect(trace.map((r) => r.role)).toEqual(['roles/cloudtrace.agent', 'roles/cloudtrace.agent']);
+    expect(trace.map((r) => r.type)).toEqual(['google_project_iam_member', 'google_project_iam_member']);
+    expect(trace.map((r) => String(r.member)).sort()).toEqual(accounts.sort());
+  });
+
   it('exposes only /webhooks/* and /health without IAP, behind Cloud Armor and TLS 1.2+', () => {
     const map = resourceAt(json(), 'google_compute_url_map', 'ingress/url-map');
     expect(map.default_service).toMatch(/staff/);

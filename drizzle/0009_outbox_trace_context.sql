@@ -1,0 +1,2 @@
+ALTER TABLE "outbox" ADD COLUMN "trace_context" text DEFAULT NULLIF(current_setting('app.traceparent', true), '');--> statement-breakpoint
+ALTER TABLE "outbox" ADD CONSTRAINT "outbox_trace_context_check" CHECK (trace_context IS NULL OR trace_context ~ '^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$');
