@@ -1,7 +1,7 @@
-// All tables, by area. Labs (`labs.ts`: lab_orders, lab_tests, lab_results) join here as their own file when their
-// sync lands.
+// All tables, by area.
 export * from './drchrono.js';
 export * from './billing.js';
+export * from './labs.js';
 export * from './deepcura.js';
 export * from './operations.js';
 export * from './audit.js';
@@ -22,4 +22,5 @@ export const unauditedTableNames: readonly string[] = [
   'webhook_deliveries',
   'drchrono_call_budget',
   'claim_status_history',
+  'lab_order_refresh',
 ];
