@@ -21,5 +21,12 @@ export function drchronoSyncDeps(
     logger,
     budget: { hourlyLimit: env.DRCHRONO_HOURLY_CALL_LIMIT },
   });
-  return { sql: database.sql, client, logger, timeZone: env.DRCHRONO_TIMEZONE, ...extra };
+  return {
+    sql: database.sql,
+    client,
+    logger,
+    timeZone: env.DRCHRONO_TIMEZONE,
+    labCriticalReviewMinutes: env.LAB_CRITICAL_REVIEW_MINUTES,
+    ...extra,
+  };
 }

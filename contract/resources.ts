@@ -125,4 +125,6 @@ export const LOG_EVENTS = {
   syncStarted: 'sync.started',
   syncCompleted: 'sync.completed',
   syncFailed: 'sync.failed',
+  /** ERROR: critical lab review items open longer than LAB_CRITICAL_REVIEW_MINUTES (ids and counts only). */
+  labCriticalReviewOverdue: 'lab.critical_review_overdue',
 } as const;

@@ -22,8 +22,10 @@ export interface SyncDeps {
   /** Epoch milliseconds. @default Date.now */
   readonly clock?: () => number;
   readonly afterApply?: AfterApplyHook;
+  /** Minutes after which an open critical lab review raises the overdue alert. @default 60 */
+  readonly labCriticalReviewMinutes?: number;
   /** Called after every page, for progress lines. */
-  readonly onProgress?: (progress: { resource: DrChronoResource; seen: number; changed: number }) => void;
+  readonly onProgress?: (progress: { resource: DrChronoEndpoint; seen: number; changed: number }) => void;
 }
 
 export interface SyncOptions {
