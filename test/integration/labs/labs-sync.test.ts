@@ -48,7 +48,6 @@ async function nextCycle() {
 const result = async (id: string) => (await t.sql`SELECT * FROM lab_results WHERE drchrono_id = ${id}`)[0]!;
 const reviewsOf = async (resultId: string) =>
   await t.sql`SELECT * FROM lab_reviews WHERE lab_result = ${resultId} ORDER BY id`;
-const now = () => h.sandbox.control.nowTimestamp();
 /** Touches an order so DrChrono lists it for `since` (as a lab's new or corrected results do). */
 const touchOrder = (orderId: string) => h.sandbox.control.update('lab_orders', orderId, { status: 'R' });
 
