@@ -337,7 +337,8 @@ async function incrementalLabs(deps: SyncDeps, options: SyncOptions): Promise<Re
 
 /**
  * `POST /sync/labs`, `platform sync labs`, part of `syncAll`: lab orders, tests and results (see the top of this
- * file for how each kind reads them), then the overdue check on critical review items.
+ * file for how each kind reads them), then the overdue check on critical review items. An incremental run with no
+ * lab_orders cursor yet (first run) walks the lists like `full`.
  */
 export async function syncLabs(
   deps: SyncDeps,
@@ -345,11 +346,13 @@ export async function syncLabs(
   options: SyncOptions = {},
 ): Promise<ResourceSyncResult[]> {
   const results: ResourceSyncResult[] = [];
-  if (kind === 'incremental') {
+  // Without a cursor an incremental run would list every order and re-read each (2 calls per order): walk instead.
+  const walkFirst = kind === 'incremental' && !options.since && !(await lastCursor(deps.sql, 'lab_orders'));
+  if (kind === 'incremental' && !walkFirst) {
     results.push(...(await incrementalLabs(deps, options)));
   } else {
     for (const resource of ['lab_orders', 'lab_tests', 'lab_results'] as const)
-      results.push(await walkLabList(deps, resource, kind, options));
+      results.push(await walkLabList(deps, resource, walkFirst ? 'full' : kind, options));
   }
   await checkOverdueCriticalReviews(deps.sql, deps.logger, deps.labCriticalReviewMinutes);
   return results;
