@@ -1,6 +1,7 @@
 import { benchCodaPush } from './coda-push.js';
 import { benchFullSync } from './full-sync.js';
 import type { BenchResult } from './harness.js';
+import { benchLabs } from './labs.js';
 import { benchSynth } from './synth.js';
 import { benchUpsertVsCopy } from './upsert-vs-copy.js';
 import { benchWebhookLoad } from './webhook-load.js';
@@ -9,6 +10,7 @@ import { benchWebhookLoad } from './webhook-load.js';
 const benchmarks: Record<string, () => Promise<BenchResult>> = {
   upsert: benchUpsertVsCopy,
   sync: benchFullSync,
+  labs: benchLabs,
   webhook: benchWebhookLoad,
   push: benchCodaPush,
   synth: benchSynth,
