@@ -3,6 +3,7 @@ import { benchBudget } from './budget.js';
 import { benchCodaPush } from './coda-push.js';
 import { benchFullSync } from './full-sync.js';
 import type { BenchResult } from './harness.js';
+import { benchLabs } from './labs.js';
 import { benchSynth } from './synth.js';
 import { benchUpsertVsCopy } from './upsert-vs-copy.js';
 import { benchWebhookLoad } from './webhook-load.js';
@@ -13,6 +14,7 @@ const benchmarks: Record<string, () => Promise<BenchResult>> = {
   sync: benchFullSync,
   billing: benchBilling,
   budget: benchBudget,
+  labs: benchLabs,
   webhook: benchWebhookLoad,
   push: benchCodaPush,
   synth: benchSynth,

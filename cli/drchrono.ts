@@ -24,5 +24,12 @@ export function drchronoSyncDeps(
       ...(env.DRCHRONO_INCREMENTAL_RESERVE !== undefined && { incrementalReserve: env.DRCHRONO_INCREMENTAL_RESERVE }),
     },
   });
-  return { sql: database.sql, client, logger, timeZone: env.DRCHRONO_TIMEZONE, ...extra };
+  return {
+    sql: database.sql,
+    client,
+    logger,
+    timeZone: env.DRCHRONO_TIMEZONE,
+    labCriticalReviewMinutes: env.LAB_CRITICAL_REVIEW_MINUTES,
+    ...extra,
+  };
 }

@@ -50,7 +50,8 @@ function publisherFor(env: DrChronoSyncEnv): Publisher {
 }
 
 /**
- * Scheduler (OIDC) or IAP staff with an operator role (`admin`, or `billing` for the billing sync — each route narrows
+ * Scheduler (OIDC) or IAP staff with an operator role (`admin`, `billing` for the billing sync, `clinician` to
+ * acknowledge lab reviews — each route narrows
  * it with requireStaffRole); without OIDC settings nobody may call operator endpoints.
  */
 function operatorGuard(auth: AuthSettings, database: Database, logger: Logger): MiddlewareHandler {
@@ -65,7 +66,7 @@ function operatorGuard(auth: AuthSettings, database: Database, logger: Logger): 
     oidc: createGoogleIdTokenVerifier(auth.oidc),
     ...(auth.iap ? { iap: createIapVerifier(auth.iap) } : {}),
     sql: database.sql,
-    staffRoles: ['admin', 'billing'],
+    staffRoles: ['admin', 'billing', 'clinician'],
     logger,
   });
 }

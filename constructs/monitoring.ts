@@ -38,10 +38,16 @@ export interface MonitoringProps {
 export const SYNC_FAILURE_LOG_FILTER = `resource.type="cloud_run_revision" AND severity>=ERROR AND jsonPayload.event="${LOG_EVENTS.syncFailed}"`;
 
 /**
+ * Log filter that the lab overdue check's line matches (`event: LOG_EVENTS.labCriticalReviewOverdue`, severity ERROR;
+ * review ids and counts only): a critical lab result whose review item is still open after LAB_CRITICAL_REVIEW_MINUTES.
+ */
+export const LAB_CRITICAL_REVIEW_OVERDUE_LOG_FILTER = `resource.type="cloud_run_revision" AND severity>=ERROR AND jsonPayload.event="${LOG_EVENTS.labCriticalReviewOverdue}"`;
+
+/**
  * Alerts for the on-call engineer, each linking its runbook: DLQ depth > 0, sync failures (log-based metric),
- * webhook p95 latency and 5xx at the load balancer, and an uptime check on `/health`. Plus the log-based metrics
- * ({@link LogMetrics}), the operations dashboard ({@link OperationsDashboard}) and the SLOs with their burn-rate
- * alerts ({@link ServiceLevelObjectives}).
+ * critical lab results not reviewed in time (log-based metric), webhook p95 latency and 5xx at the load balancer, and
+ * an uptime check on `/health`. Plus the log-based metrics ({@link LogMetrics}), the operations dashboard
+ * ({@link OperationsDashboard}) and the SLOs with their burn-rate alerts ({@link ServiceLevelObjectives}).
  */
 export class Monitoring extends Construct {
   readonly channel: MonitoringNotificationChannel;
@@ -104,6 +110,22 @@ export class Monitoring extends Construct {
       thresholdValue: 0,
       duration: '0s',
       aggregations: [{ alignmentPeriod: '300s', perSeriesAligner: 'ALIGN_SUM', crossSeriesReducer: 'REDUCE_SUM' }],
+    });
+
+    const labOverdue = new LoggingMetric(this, 'lab-critical-review-overdue', {
+      project,
+      name: 'lab_critical_review_overdue',
+      description:
+        'Incremental lab cycles that found critical lab results unreviewed past LAB_CRITICAL_REVIEW_MINUTES (ids only, no PHI).',
+      filter: LAB_CRITICAL_REVIEW_OVERDUE_LOG_FILTER,
+      metricDescriptor: { metricKind: 'DELTA', valueType: 'INT64', unit: '1' },
+    });
+    alert('lab-critical-review-overdue', 'Critical lab result not reviewed in time', 'lab-critical-review.md', {
+      filter: `resource.type = "cloud_run_revision" AND metric.type = "logging.googleapis.com/user/${labOverdue.name}"`,
+      comparison: 'COMPARISON_GT',
+      thresholdValue: 0,
+      duration: '0s',
+      aggregations: [{ alignmentPeriod: '900s', perSeriesAligner: 'ALIGN_SUM', crossSeriesReducer: 'REDUCE_SUM' }],
     });
 
     const lbFilter = (metric: string): string =>

@@ -1,7 +1,7 @@
 // DrChrono's published facts about its list endpoints (OpenAPI schema v4; sources field by field in
 // sandbox/drchrono/README.md): page caps and verbose-only fields. A leaf, so the client (sync/drchrono) and the
 // stand-in that must behave like DrChrono (sandbox/drchrono) read the same numbers.
-import type { DrChronoEndpoint, DrChronoLabResource } from './drchrono-resources.js';
+import type { DrChronoEndpoint, DrChronoLabResource, DrChronoSlotEndpoint } from './drchrono-resources.js';
 
 export interface PageCaps {
   /** Largest `page_size` DrChrono honours without `verbose`. */
@@ -16,7 +16,7 @@ export interface PageCaps {
  * page limit, and verbose lists were capped at 50 on a third-party account (DESIGN §7.1). The billing lists document no
  * maximum either (a third party gives 250 for line_items); the same 250/50 applies.
  */
-export const drchronoPageCaps: Readonly<Record<DrChronoEndpoint, PageCaps>> = {
+const slotPageCaps: Readonly<Record<DrChronoSlotEndpoint, PageCaps>> = {
   doctors: { max: 250, verboseMax: 50 },
   patients: { max: 250, verboseMax: 50 },
   appointments: { max: 250, verboseMax: 25 },
@@ -42,7 +42,7 @@ export const drchronoDefaultPageSize = 25;
  * endpoints we read. Billing: only `BillingLineItem` declares one (`description`); `LineItemTransaction`, `CashPayment`
  * and `CashPaymentLog` declare an empty list, `BillingLineItemDeletion` none.
  */
-export const drchronoVerboseOnlyFields: Readonly<Record<DrChronoEndpoint, readonly string[]>> = {
+const slotVerboseOnlyFields: Readonly<Record<DrChronoSlotEndpoint, readonly string[]>> = {
   doctors: [],
   patients: [
     'auto_accident_insurance',
@@ -90,4 +90,16 @@ export const drchronoLabVerboseOnlyFields: Readonly<Record<DrChronoLabResource, 
   lab_orders: [],
   lab_tests: [],
   lab_results: [],
+};
+
+/** Page caps of every list endpoint the client may call (the slot endpoints and the lab lists). */
+export const drchronoPageCaps: Readonly<Record<DrChronoEndpoint, PageCaps>> = {
+  ...slotPageCaps,
+  ...drchronoLabPageCaps,
+};
+
+/** Verbose-only fields of every list endpoint the client may call. */
+export const drchronoVerboseOnlyFields: Readonly<Record<DrChronoEndpoint, readonly string[]>> = {
+  ...slotVerboseOnlyFields,
+  ...drchronoLabVerboseOnlyFields,
 };

@@ -21,9 +21,12 @@ export type DrChronoBillingResource = (typeof drchronoBillingResources)[number];
 export const drchronoBillingLogs = ['line_item_deletions', 'patient_payment_log'] as const;
 export type DrChronoBillingLog = (typeof drchronoBillingLogs)[number];
 
-/** Every list endpoint the sandbox serves and the client may call. */
-export type DrChronoEndpoint = DrChronoResource | DrChronoBillingLog;
-
 /** DrChrono lab list endpoints the platform reads, parents first. */
 export const drchronoLabResources = ['lab_orders', 'lab_tests', 'lab_results'] as const;
 export type DrChronoLabResource = (typeof drchronoLabResources)[number];
+
+/** The list endpoints the sandbox's slot store serves (labs have their own store, sandbox/drchrono/lab-store.ts). */
+export type DrChronoSlotEndpoint = DrChronoResource | DrChronoBillingLog;
+
+/** Every list endpoint the sandbox serves and the client may call. */
+export type DrChronoEndpoint = DrChronoSlotEndpoint | DrChronoLabResource;

@@ -101,6 +101,8 @@ export const drchronoEnvShape = {
   DRCHRONO_HOURLY_CALL_LIMIT: z.coerce.number().int().min(1).default(480),
   /** Calls per hour kept for the 15-minute cycles; full and deep walks get the rest (sync/drchrono/budget.ts). */
   DRCHRONO_INCREMENTAL_RESERVE: z.coerce.number().int().min(0).optional(),
+  /** A critical lab result's review item still open after this many minutes raises the overdue alert. */
+  LAB_CRITICAL_REVIEW_MINUTES: z.coerce.number().int().min(1).default(60),
   /** Where a `secret-manager:` token store talks to; the stack never sets it (a stand-in does: `platform rehearse`). */
   SECRET_MANAGER_BASE_URL: z.url({ protocol: /^https?$/ }).default(SECRET_MANAGER_DEFAULT_BASE_URL),
 };

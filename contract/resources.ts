@@ -149,8 +149,8 @@ export const LOG_EVENTS = {
   /** WARNING `{table, errorClass}`: a whole push attempt failed and is retried (`CodaRateLimitedError`: a 429). */
   codaPushRetry: 'coda_push_retry',
   /**
-   * WARNING `{openCriticalReviews, …ids}`: a critical lab result's review is still open past its deadline; logged
-   * periodically by the labs review check while any is open, so `openCriticalReviews` is the current count.
+   * ERROR `{openCriticalReviews, …ids}`: critical lab review items open longer than LAB_CRITICAL_REVIEW_MINUTES, logged
+   * by every lab cycle while any is (ids and counts only), so `openCriticalReviews` is the current count.
    */
   labCriticalReviewOverdue: 'lab.critical_review_overdue',
 } as const;

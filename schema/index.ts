@@ -1,7 +1,7 @@
-// All tables, by area. Labs (`labs.ts`: lab_orders, lab_tests, lab_results) join here as their own file when their
-// sync lands.
+// All tables, by area.
 export * from './drchrono.js';
 export * from './billing.js';
+export * from './labs.js';
 export * from './deepcura.js';
 export * from './operations.js';
 export * from './audit.js';
@@ -26,4 +26,5 @@ export const unauditedTableNames: readonly string[] = [
   'sync_walks',
   'sync_walk_seen',
   'patient_refresh_queue',
+  'lab_order_refresh',
 ];

@@ -14,6 +14,9 @@ export const mirrorTables = {
   line_items: schema.lineItems,
   insurance_transactions: schema.insuranceTransactions,
   patient_payments: schema.patientPayments,
+  lab_orders: schema.labOrders,
+  lab_tests: schema.labTests,
+  lab_results: schema.labResults,
 } as const;
 
 export type MirrorTable = keyof typeof mirrorTables;

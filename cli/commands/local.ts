@@ -8,7 +8,7 @@ import { startGoogleOidcSandbox } from '../../sandbox/google-oidc/index.js';
 import { FileTokenStore } from '../../sync/drchrono/token-store.js';
 import type { ResourceSyncResult } from '../../sync/drchrono/sync.js';
 import { tableOf } from '../../sync/drchrono/mappers.js';
-import { drchronoResources } from '../../sync/drchrono/types.js';
+import { drchronoLabResources, drchronoResources } from '../../sync/drchrono/types.js';
 import { migrateDatabase } from '../../sync/db/migrate.js';
 import { untilSignal, type Io } from '../io.js';
 import { assertPortFree } from '../local/ports.js';
@@ -123,11 +123,29 @@ async function summary(
   // Derived in Postgres from the billing mirrors (README "Billing"): no DrChrono resource of their own.
   for (const derived of ['claim_statuses', 'billing_reconciliations'])
     rows.push([derived, '(derived)', await inPostgres(derived), inCoda(derived), '', '0']);
+  for (const resource of drchronoLabResources) {
+    const result = results.find((r) => r.resource === resource);
+    rows.push([
+      resource,
+      String(drchrono.control.count(resource)),
+      await inPostgres(resource),
+      inCoda(resource),
+      String(result?.changed ?? 0),
+      '0',
+    ]);
+  }
+  for (const derived of ['lab_order_statuses', 'lab_reviews']) {
+    const live = derived === 'lab_reviews' ? 'closed_at IS NULL' : 'deleted_at IS NULL';
+    const [open] = (await service.database.sql.unsafe(
+      `SELECT count(*)::int AS n FROM ${derived} WHERE ${live}`,
+    )) as unknown as [{ n: number }];
+    rows.push([derived, '(derived)', String(open.n), inCoda(derived), '', '0']);
+  }
   const stats = coda.sandbox.control.stats();
   const [events] = await service.database.sql<{ published: number; pending: number }[]>`
     SELECT count(*) FILTER (WHERE published_at IS NOT NULL)::int AS published, count(*) FILTER (WHERE published_at IS NULL)::int AS pending FROM outbox`;
   return (
-    `${table(rows)}\nclinical_notes: only locked (signed) notes are stored.\n` +
+    `${table(rows)}\nclinical_notes: only locked (signed) notes are stored. lab_reviews: open items.\n` +
     `DrChrono API calls used this hour: ${drchrono.control.callsUsed()} of ${budget}\n` +
     `Change events: ${events!.published} outbox rows published, ${events!.pending} pending · Coda calls: ${stats.writeCalls} writes ` +
     `(${stats.rowsPerUpsert.length ? Math.round(stats.rowsPerUpsert.reduce((a, b) => a + b, 0) / stats.rowsPerUpsert.length) : 0} rows per upsert), ${stats.readCalls} reads\n`

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import {
   syncAll,
   syncBilling,
+  syncLabs,
   syncResource,
   type ResourceSyncResult,
   type SyncKind,
@@ -32,7 +33,7 @@ const targets: Record<string, DrChronoResource> = {
   patient_payments: 'patient_payments',
 };
 
-const USAGE = `usage: platform sync <${Object.keys(targets).join('|')}|billing|all> [--full | --deep] [--since YYYY-MM-DDTHH:MM:SS]\n`;
+const USAGE = `usage: platform sync <${Object.keys(targets).join('|')}|billing|labs|all> [--full | --deep] [--since YYYY-MM-DDTHH:MM:SS]\n`;
 
 export function formatResults(results: readonly ResourceSyncResult[]): string {
   const rows = results.map(
@@ -42,7 +43,7 @@ export function formatResults(results: readonly ResourceSyncResult[]): string {
   return `${rows.join('\n')}\n`;
 }
 
-/** `platform sync <table|billing|all>`: incremental by default; `--full` walks everything; `--deep` also soft-deletes what DrChrono no longer returns. */
+/** `platform sync <table|billing|labs|all>`: incremental by default; `--full` walks everything; `--deep` also soft-deletes what DrChrono no longer returns. */
 export async function syncCommand(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -50,7 +51,7 @@ export async function syncCommand(argv: string[], io: Io): Promise<number> {
     options: { full: { type: 'boolean' }, deep: { type: 'boolean' }, since: { type: 'string' } },
   });
   const [target] = positionals;
-  if (!target || (target !== 'all' && target !== 'billing' && !Object.hasOwn(targets, target))) {
+  if (!target || (target !== 'all' && target !== 'billing' && target !== 'labs' && !Object.hasOwn(targets, target))) {
     io.stderr(USAGE);
     return 64;
   }
@@ -71,7 +72,9 @@ export async function syncCommand(argv: string[], io: Io): Promise<number> {
         ? await syncAll(deps, kind, options)
         : target === 'billing'
           ? await syncBilling(deps, kind, options)
-          : [await syncResource(deps, targets[target]!, kind, options)];
+          : target === 'labs'
+            ? await syncLabs(deps, kind, options)
+            : [await syncResource(deps, targets[target]!, kind, options)];
     io.stdout(formatResults(results));
     return 0;
   } finally {

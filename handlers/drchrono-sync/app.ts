@@ -6,6 +6,7 @@ import { createBaseApp } from '../app.js';
 import { deepcuraWebhookRoutes } from './deepcura.js';
 import { drchronoWebhookRoutes } from './drchrono-webhook.js';
 import type { OutboxRelay } from '../../sync/events/relay.js';
+import { labRoutes } from './lab-routes.js';
 import { outboxRoutes } from './outbox-routes.js';
 import { syncRoutes } from './sync-routes.js';
 
@@ -53,5 +54,6 @@ export function createDrChronoSyncApp(deps: DrChronoSyncDeps) {
   );
   app.route('/', syncRoutes({ sync: deps.sync, guard: deps.operatorGuard, logger: deps.logger }));
   app.route('/', outboxRoutes({ relay: deps.relay, guard: deps.operatorGuard, logger: deps.logger }));
+  app.route('/', labRoutes({ sql: deps.sql, guard: deps.operatorGuard, logger: deps.logger }));
   return app;
 }

@@ -2,6 +2,7 @@ import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import {
   syncAll,
   syncBilling,
+  syncLabs,
   syncResource,
   SyncInProgressError,
   type SyncDeps,
@@ -31,17 +32,18 @@ const syncErrorStatus: readonly ErrorStatusRow[] = [
 const retryAfterSeconds = (resetsAt: Date, nowMs: number) =>
   Math.max(1, Math.ceil((resetsAt.getTime() - nowMs) / 1000));
 
-const targets: Record<string, DrChronoResource | 'all' | 'billing'> = {
+const targets: Record<string, DrChronoResource | 'all' | 'billing' | 'labs'> = {
   patients: 'patients',
   appointments: 'appointments',
   'clinical-notes': 'clinical_notes',
   medications: 'medications',
   billing: 'billing',
+  labs: 'labs',
   all: 'all',
 };
 
 /**
- * `POST /sync/patients|appointments|clinical-notes|medications|billing|all` for Cloud Scheduler (OIDC) and staff
+ * `POST /sync/patients|appointments|clinical-notes|medications|billing|labs|all` for Cloud Scheduler (OIDC) and staff
  * (IAP): incremental by default, `?full=true` walks everything, `?deep=true` also soft-deletes what DrChrono dropped.
  * Staff need `admin`; the billing sync is also open to `billing` staff (it reads and writes billing rows only).
  */
@@ -67,7 +69,9 @@ export function syncRoutes(deps: { sync: SyncDeps; guard: MiddlewareHandler; log
           ? await syncAll(deps.sync, kind, options)
           : target === 'billing'
             ? await syncBilling(deps.sync, kind, options)
-            : [await syncResource(deps.sync, target, kind, options)];
+            : target === 'labs'
+              ? await syncLabs(deps.sync, kind, options)
+              : [await syncResource(deps.sync, target, kind, options)];
       return c.json({ kind, results: results.map(({ changedPatients: _, ...r }) => r) });
     } catch (error) {
       const known = statusFor(error, syncErrorStatus);

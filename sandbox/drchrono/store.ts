@@ -3,7 +3,7 @@ import type { BillingSlotResource } from '../synthetic/billing.js';
 import { BILLING_SLOTS_PER_PATIENT, ID_BASE, SLOTS_PER_PATIENT } from '../synthetic/dataset.js';
 import type { ChildResource, DrChronoRecord, SyntheticDataset } from '../synthetic/dataset.js';
 import { drchronoBillingLogs, drchronoResources } from '../../contract/drchrono-resources.js';
-import type { DrChronoEndpoint } from '../../contract/drchrono-resources.js';
+import type { DrChronoSlotEndpoint } from '../../contract/drchrono-resources.js';
 
 /** The DrChrono endpoints with records (list + detail) the sandbox serves and `control` mutates. */
 export const RESOURCES = drchronoResources;
@@ -11,7 +11,7 @@ export type ResourceName = (typeof RESOURCES)[number];
 /** The billing logs the sandbox serves (lists only); `control` appends to them when it deletes billing records. */
 export const LOG_ENDPOINTS = drchronoBillingLogs;
 /** Every list endpoint the sandbox serves. */
-export type EndpointName = DrChronoEndpoint;
+export type EndpointName = DrChronoSlotEndpoint;
 
 /** A filter that pins the records to one owner's slots, so the scan skips everything else. */
 export interface SlotScope {

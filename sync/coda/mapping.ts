@@ -197,7 +197,11 @@ export function titleOf(snake: string): string {
 /** Readable Coda column name of a Postgres column; references to other records say whose id they hold. */
 export function columnTitle(column: string): string {
   if (column === 'id') return 'Row ID';
-  if (['patient', 'doctor', 'appointment', 'clinical_note', 'line_item'].includes(column))
+  if (
+    ['patient', 'doctor', 'appointment', 'clinical_note', 'line_item', 'lab_order', 'lab_test', 'lab_result'].includes(
+      column,
+    )
+  )
     return `${titleOf(column)} (DrChrono ID)`;
   return titleOf(column);
 }

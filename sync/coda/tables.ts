@@ -5,13 +5,16 @@ import { mirrorTables } from '../mirrors.js';
 // The Postgres tables coda-push can mirror into Coda, and how each column's value is written there.
 
 /**
- * Every table whose changes reach Coda: the DrChrono mirrors (billing included), the derived billing tables (claim
- * status per appointment and payer, the per-appointment reconciliation), Deep Cura notes and the operational tables.
+ * Every table whose changes reach Coda: the DrChrono mirrors (billing and labs included), the derived billing tables
+ * (claim status per appointment and payer, the per-appointment reconciliation), the lab status per order and the lab
+ * review queue, Deep Cura notes and the operational tables.
  */
 export const codaSourceTables = {
   ...mirrorTables,
   claim_statuses: schema.claimStatuses,
   billing_reconciliations: schema.billingReconciliations,
+  lab_order_statuses: schema.labOrderStatuses,
+  lab_reviews: schema.labReviews,
   deepcura_notes: schema.deepcuraNotes,
   intake_checklists: schema.intakeChecklists,
   post_appointment_tasks: schema.postAppointmentTasks,
@@ -55,10 +58,11 @@ export function valueKind(sqlType: string): ValueKind {
   return 'text';
 }
 
-/** Natural keys of the derived billing tables: stable across recomputes, so Coda upserts stay idempotent. */
+/** Natural keys of the derived tables: stable across recomputes, so Coda upserts stay idempotent. */
 const derivedTableKeys: Readonly<Record<string, string>> = {
   claim_statuses: 'claim_key',
   billing_reconciliations: 'appointment',
+  lab_order_statuses: 'lab_order',
 };
 
 const infoCache = new Map<string, SourceTableInfo>();

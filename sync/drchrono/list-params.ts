@@ -15,6 +15,7 @@ import { drchronoPageCaps } from '../../contract/drchrono-api.js';
  * - appointments: not verbose. Only `clinical_note.locked` would need it, at 25 instead of 250 per page; the lock is
  *   read from `/api/clinical_notes` (`signee.locked_by`) instead.
  * - line items: not verbose; only `description` (the code's text) is verbose-only, and the code itself is mapped.
+ * - lab orders, tests, results: no field is verbose-only.
  */
 export const syncVerbose: Readonly<Record<DrChronoEndpoint, boolean>> = {
   doctors: false,
@@ -29,6 +30,9 @@ export const syncVerbose: Readonly<Record<DrChronoEndpoint, boolean>> = {
   patient_payments: false,
   line_item_deletions: false,
   patient_payment_log: false,
+  lab_orders: false,
+  lab_tests: false,
+  lab_results: false,
 };
 
 /** The largest page this resource allows with the sync's verbose choice. */

@@ -1,8 +1,9 @@
 import { insuranceRanks } from '../../schema/drchrono.js';
 import { UnstorableValue } from '../db/pg-values.js';
+import { classifyLabResult, parseDecimal, parseReferenceRange } from '../labs/index.js';
 import { InvalidTimestampError, practiceLocalToUtc } from '../time.js';
 import type { MirrorRows, MirrorTable } from '../mirrors.js';
-import type { DrChronoRecord, DrChronoResource } from './types.js';
+import type { DrChronoLabResource, DrChronoRecord, DrChronoResource } from './types.js';
 
 // DrChrono objects → mirror rows. Column names are DrChrono's; values are normalised: ids to text, '' to null,
 // zone-less times to UTC instants, decimals kept as strings for numeric columns. Each row literal is typed from its
@@ -328,4 +329,116 @@ export function mapRecords<R extends DrChronoResource>(
   if (resource === 'patients')
     mapped.insurance_records = records.filter(carriesInsurance).flatMap((r) => insuranceRows(r, ctx));
   return mapped;
+}
+
+/** The mirror table each DrChrono lab resource lands in (same names). */
+export const labTableOf = {
+  lab_orders: 'lab_orders',
+  lab_tests: 'lab_tests',
+  lab_results: 'lab_results',
+} as const satisfies Record<DrChronoLabResource, MirrorTable>;
+
+type LabTableOf = typeof labTableOf;
+
+const TRUE_WORDS = new Set(['true', '1', 'y', 'yes', 't']);
+const FALSE_WORDS = new Set(['false', '0', 'n', 'no', 'f']);
+/** DrChrono's `is_abnormal` is typed string ('true'/'false'); a boolean is taken as is; anything else is null. */
+function flag(v: unknown): boolean | null {
+  if (typeof v === 'boolean') return v;
+  if (typeof v !== 'string') return null;
+  const word = v.trim().toLowerCase();
+  return TRUE_WORDS.has(word) ? true : FALSE_WORDS.has(word) ? false : null;
+}
+/** The strings of a list (order `documents`), or the `code` of each object (`icd10_codes[] {code, description}`). */
+function idList(v: unknown, key?: string): string[] | null {
+  if (!Array.isArray(v)) return null;
+  return v
+    .map((item) => (key ? obj(item)?.[key] : item))
+    .filter((item): item is string | number => typeof item === 'string' || typeof item === 'number')
+    .map(String);
+}
+const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+
+/** One lab object → its row. A result's `patient` is filled in by the caller from its order (lab-apply.ts). */
+const labMapOne: {
+  readonly [R in DrChronoLabResource]: (r: DrChronoRecord, ctx: MapContext) => MirrorRows[LabTableOf[R]];
+} = {
+  lab_orders: (r, ctx) =>
+    withSource<'lab_orders'>(r, ctx, {
+      patient: text(r['patient']),
+      doctor: text(r['doctor']),
+      sublab: text(r['sublab']),
+      status: text(r['status']),
+      priority: text(r['priority']),
+      icd10_codes: idList(r['icd10_codes'], 'code'),
+      requisition_id: text(r['requisition_id']),
+      external_requisition_id: text(r['external_requisition_id']),
+      accession_number: text(r['accession_number']),
+      notes: text(r['notes']),
+      timestamp: instant(r['timestamp'], ctx),
+      documents: idList(r['documents']),
+    }),
+  lab_tests: (r, ctx) =>
+    withSource<'lab_tests'>(r, ctx, {
+      lab_order: text(r['lab_order']),
+      name: text(r['name']),
+      code: text(r['code']),
+      description: text(r['description']),
+      status: text(r['status']),
+      collection_date: instant(r['collection_date'], ctx),
+      specimen_source: text(r['specimen_source']),
+      specimen_condition: text(r['specimen_condition']),
+      specimen_total_volume: money(r['specimen_total_volume']),
+      internal_notes: text(r['internal_notes']),
+      report_notes: text(r['report_notes']),
+    }),
+  lab_results: (r, ctx) => {
+    const value = str(r['value']);
+    const valueIsNumeric = bool(r['value_is_numeric']);
+    const normalRange = str(r['normal_range']);
+    const range = parseReferenceRange(normalRange);
+    const verdict = classifyLabResult({
+      abnormalStatus: str(r['abnormal_status']),
+      isAbnormal: typeof r['is_abnormal'] === 'boolean' ? r['is_abnormal'] : str(r['is_abnormal']),
+      value,
+      valueIsNumeric,
+      unit: str(r['unit']),
+      normalRange,
+    });
+    return withSource<'lab_results'>(r, ctx, {
+      lab_test: text(r['lab_test']),
+      lab_order: text(r['lab_order']),
+      patient: null,
+      document: text(r['document']),
+      test_performed: text(r['test_performed']),
+      observation_code: text(r['observation_code']),
+      observation_description: text(r['observation_description']),
+      group_code: text(r['group_code']),
+      value: text(r['value']),
+      value_is_numeric: valueIsNumeric,
+      // A value flagged numeric that is not one decimal ("see note", "<0.5") keeps its text and no number.
+      value_numeric: valueIsNumeric === true ? parseDecimal(value) : null,
+      unit: text(r['unit']),
+      normal_range: text(r['normal_range']),
+      range_low: range.low,
+      range_high: range.high,
+      abnormal_status: text(r['abnormal_status']),
+      is_abnormal: flag(r['is_abnormal']),
+      status: text(r['status']),
+      specimen_received: instant(r['specimen_received'], ctx),
+      comments: text(r['comments']),
+      severity: verdict.severity,
+      severity_reason: verdict.reason,
+    });
+  },
+};
+
+/** Maps lab objects of one resource to the rows of its table. */
+export function mapLabRecords<R extends DrChronoLabResource>(
+  resource: R,
+  records: readonly DrChronoRecord[],
+  ctx: MapContext,
+): MirrorRows[LabTableOf[R]][] {
+  const map: (r: DrChronoRecord, ctx: MapContext) => MirrorRows[LabTableOf[R]] = labMapOne[resource];
+  return records.map((r) => map(r, ctx));
 }

@@ -3,7 +3,7 @@ import { LOG_EVENTS } from '../../contract/resources.js';
 import type { Logger } from '../observability/logger.js';
 import { retryTransient } from '../db/transient.js';
 import type { AfterApplyHook } from './apply.js';
-import type { CallPriority, DrChronoClient, DrChronoEndpoint, DrChronoResource } from './types.js';
+import type { CallPriority, DrChronoClient, DrChronoEndpoint } from './types.js';
 
 // The bookkeeping every sync run shares: its options and result, the per-resource session lock (one run of a
 // resource at a time across instances) and its sync_log row from start to finish, and the stored `since` cursor.
@@ -27,8 +27,10 @@ export interface SyncDeps {
    * others wait in `patient_refresh_queue`. @default 10
    */
   readonly patientRefreshesPerCycle?: number;
+  /** Minutes after which an open critical lab review raises the overdue alert. @default 60 */
+  readonly labCriticalReviewMinutes?: number;
   /** Called after every page, for progress lines. */
-  readonly onProgress?: (progress: { resource: DrChronoResource; seen: number; changed: number }) => void;
+  readonly onProgress?: (progress: { resource: DrChronoEndpoint; seen: number; changed: number }) => void;
 }
 
 export interface SyncOptions {

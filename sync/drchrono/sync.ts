@@ -5,6 +5,7 @@ import { utcToPracticeLocal } from '../time.js';
 import type { ChangedRow } from '../upsert.js';
 import { syncBillingDeletions } from './billing-deletions.js';
 import { finishWalk, markSeen, openWalk, recordWalkProgress, unseenLiveIds } from './walks.js';
+import { syncLabs } from './lab-sync.js';
 import { inChangeTransaction } from '../db/change-transaction.js';
 import { applyRecords, deleteRecords } from './apply.js';
 import {
@@ -21,6 +22,7 @@ import { tableOf } from './mappers.js';
 import { drchronoBillingResources, drchronoResources, sinceResources, type DrChronoResource } from './types.js';
 
 export { SyncInProgressError } from './sync-log.js';
+export { syncLabs } from './lab-sync.js';
 export type { ResourceSyncResult, SyncDeps, SyncKind, SyncOptions } from './sync-log.js';
 
 /** Order matters: parents before the records that link to them (drchronoResources is declared in that order). */
@@ -276,8 +278,9 @@ async function softDeleteGoneForPatient(
 }
 
 /**
- * Every resource in dependency order. `incremental` (the 15-minute schedule) also refreshes the per-patient
- * resources of patients that changed; `full` and `deep_reconcile` walk those resources completely.
+ * Every resource in dependency order, then the billing deletion logs and the labs (sync/drchrono/lab-sync.ts).
+ * `incremental` (the 15-minute schedule) also refreshes the per-patient resources of patients that changed; `full`
+ * and `deep_reconcile` walk those resources completely.
  */
 export async function syncAll(
   deps: SyncDeps,
@@ -294,6 +297,7 @@ export async function syncAll(
   }
   if (kind === 'incremental') results.push(...(await refreshQueuedPatients(deps, changedPatients, options)));
   results.push(...(await syncBillingDeletions(deps, kind, options)));
+  results.push(...(await syncLabs(deps, kind, options)));
   return results;
 }
 

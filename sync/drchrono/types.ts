@@ -1,7 +1,16 @@
 // The contract between the DrChrono client (sync/drchrono/client.ts) and its users (sync engine, webhooks).
 
-export { drchronoResources, drchronoBillingResources } from '../../contract/drchrono-resources.js';
-export type { DrChronoResource, DrChronoBillingLog, DrChronoEndpoint } from '../../contract/drchrono-resources.js';
+export {
+  drchronoResources,
+  drchronoBillingResources,
+  drchronoLabResources,
+} from '../../contract/drchrono-resources.js';
+export type {
+  DrChronoResource,
+  DrChronoBillingLog,
+  DrChronoEndpoint,
+  DrChronoLabResource,
+} from '../../contract/drchrono-resources.js';
 import type { DrChronoEndpoint, DrChronoResource } from '../../contract/drchrono-resources.js';
 
 /**

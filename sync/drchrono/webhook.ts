@@ -1,4 +1,4 @@
-import type { Sql } from 'postgres';
+import type { Sql, TransactionSql } from 'postgres';
 import { z } from 'zod';
 import { patientStatuses } from '../../schema/drchrono.js';
 import { hasUnstorableChars, isPgInstant, jsonTooDeepAt, MAX_JSON_DEPTH, PgValueWarnings } from '../db/pg-values.js';
@@ -6,17 +6,22 @@ import type { Logger } from '../observability/logger.js';
 import { InvalidTimestampError, practiceLocalToUtc } from '../time.js';
 import { inChangeTransaction } from '../db/change-transaction.js';
 import { applyRecords, deleteRecords, type AfterApplyHook } from './apply.js';
+import { applyLabRecords, deleteLabRecords, requestLabOrderRefresh } from './lab-sync.js';
 import type { DrChronoRecord, DrChronoResource } from './types.js';
 import { dbSpan } from '../observability/spans.js';
 
 type Action = 'upsert' | 'delete';
+/** What a webhook can change: the mirrored resources and lab orders (tests and results have no events). */
+type WebhookResource = DrChronoResource | 'lab_orders';
 
 /**
- * Events that change the mirror, and what they do. Other events (labs, tasks, flags, vaccines) are acknowledged and
+ * Events that change the mirror, and what they do. Other events (tasks, flags, vaccines) are acknowledged and
  * ignored until their tables exist. DrChrono sends no create/modify events for transactions or patient payments:
- * the incremental sync polls them every cycle.
+ * the incremental sync polls them every cycle. LAB_ORDER_CREATE|MODIFY apply the order and queue the re-read of its
+ * tests and results for the next incremental cycle (lab_order_refresh); LAB_ORDER_DELETE soft-deletes the order with
+ * its tests and results and closes their open review items.
  */
-export const webhookEvents: Record<string, { resource: DrChronoResource; action: Action }> = {
+export const webhookEvents: Record<string, { resource: WebhookResource; action: Action }> = {
   PATIENT_CREATE: { resource: 'patients', action: 'upsert' },
   PATIENT_MODIFY: { resource: 'patients', action: 'upsert' },
   APPOINTMENT_CREATE: { resource: 'appointments', action: 'upsert' },
@@ -35,6 +40,9 @@ export const webhookEvents: Record<string, { resource: DrChronoResource; action:
   LINE_ITEM_DELETE: { resource: 'line_items', action: 'delete' },
   LINE_ITEM_TRANSACTION_DELETE: { resource: 'transactions', action: 'delete' },
   CASH_PAYMENT_DELETE: { resource: 'patient_payments', action: 'delete' },
+  LAB_ORDER_CREATE: { resource: 'lab_orders', action: 'upsert' },
+  LAB_ORDER_MODIFY: { resource: 'lab_orders', action: 'upsert' },
+  LAB_ORDER_DELETE: { resource: 'lab_orders', action: 'delete' },
 };
 
 // An id is a key: one with NUL or a lone surrogate cannot be stored as itself, so it is refused, not cleaned.
@@ -61,7 +69,7 @@ const amount = z
   .optional();
 
 /** Shapes of the fields we map, per resource; other fields pass through into `raw`. */
-const objectSchemas: Record<DrChronoResource, z.ZodType> = {
+const objectSchemas: Record<WebhookResource, z.ZodType> = {
   doctors: z.looseObject({ id }),
   patients: z.looseObject({
     ...base,
@@ -115,6 +123,14 @@ const objectSchemas: Record<DrChronoResource, z.ZodType> = {
   }),
   transactions: z.looseObject({ ...base, line_item: ref, appointment: ref, ins_paid: amount, adjustment: amount }),
   patient_payments: z.looseObject({ ...base, patient: id, appointment: ref, line_item: ref, amount }),
+  // Lab orders have no `updated_at` (changes are found by content); `timestamp` is the submission time.
+  lab_orders: z.looseObject({
+    id,
+    patient: ref,
+    doctor: ref,
+    status: z.string().max(8).nullable().optional(),
+    timestamp: localTime.nullable().optional(),
+  }),
 };
 
 /**
@@ -122,7 +138,7 @@ const objectSchemas: Record<DrChronoResource, z.ZodType> = {
  * so a captured body could be replayed under another resource's event; requiring these keys makes a patient body
  * sent as `APPOINTMENT_MODIFY` a 400 instead of a bogus appointment.
  */
-const identifyingKeys: Record<DrChronoResource, readonly string[]> = {
+const identifyingKeys: Record<WebhookResource, readonly string[]> = {
   doctors: [],
   patients: ['first_name', 'last_name', 'gender'],
   appointments: ['scheduled_time', 'exam_room', 'office'],
@@ -133,6 +149,7 @@ const identifyingKeys: Record<DrChronoResource, readonly string[]> = {
   line_items: ['code', 'procedure_type'],
   transactions: ['ins_paid', 'claim_status'],
   patient_payments: ['amount', 'payment_method'],
+  lab_orders: ['requisition_id', 'sublab'],
 };
 
 const envelope = z.object({ receiver: z.unknown().optional(), object: z.record(z.string(), z.unknown()) });
@@ -161,7 +178,7 @@ export interface WebhookDelivery {
 }
 
 export type WebhookOutcome =
-  | { status: 'applied'; resource: DrChronoResource; changed: number }
+  | { status: 'applied'; resource: WebhookResource; changed: number }
   | { status: 'duplicate' }
   | { status: 'ignored'; reason: 'event not handled' | 'delete of a record the body shows alive' };
 
@@ -184,7 +201,7 @@ function isVersionTime(local: unknown, timeZone: string): boolean {
   }
 }
 
-function validate(resource: DrChronoResource, action: Action, body: unknown, timeZone: string): DrChronoRecord {
+function validate(resource: WebhookResource, action: Action, body: unknown, timeZone: string): DrChronoRecord {
   const outer = envelope.safeParse(body);
   if (!outer.success) throw new WebhookPayloadError(outer.error.issues[0]?.path.join('.') || 'object');
   const inner = (action === 'delete' ? deletedObject : objectSchemas[resource]).safeParse(outer.data.object);
@@ -259,17 +276,37 @@ export async function receiveDrChronoWebhook(deps: WebhookDeps, delivery: Webhoo
                              ON CONFLICT (source, delivery_id) DO NOTHING RETURNING id`,
       );
       if (!fresh) return { status: 'duplicate' } as const;
+      const resource = handled.resource;
       const changed =
-        handled.action === 'delete'
-          ? await deleteRecords(tx, handled.resource, [String(record.id)])
-          : await applyRecords(tx, handled.resource, [record], {
-              timeZone: deps.timeZone,
-              afterApply: deps.afterApply,
-              warnings,
-            });
+        resource === 'lab_orders'
+          ? await applyLabOrderEvent(tx, handled.action, record, { timeZone: deps.timeZone, warnings })
+          : handled.action === 'delete'
+            ? await deleteRecords(tx, resource, [String(record.id)])
+            : await applyRecords(tx, resource, [record], {
+                timeZone: deps.timeZone,
+                afterApply: deps.afterApply,
+                warnings,
+              });
       return { status: 'applied', resource: handled.resource, changed: changed.length } as const;
     },
   );
   warnings.log(deps.logger, { source: 'drchrono-webhook', deliveryId: delivery.deliveryId });
   return outcome;
+}
+
+/**
+ * A LAB_ORDER_* delivery: the order is applied (or soft-deleted with its tests and results) now; the re-read of its
+ * tests and results is queued for the next incremental cycle, which makes the DrChrono calls within the call budget.
+ */
+async function applyLabOrderEvent(
+  tx: TransactionSql,
+  action: Action,
+  record: DrChronoRecord,
+  options: { timeZone: string; warnings: PgValueWarnings },
+) {
+  const id = String(record.id);
+  if (action === 'delete') return deleteLabRecords(tx, 'lab_orders', [id]);
+  const changed = await applyLabRecords(tx, 'lab_orders', [record], options);
+  await requestLabOrderRefresh(tx, [id]);
+  return changed;
 }

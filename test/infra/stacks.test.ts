@@ -1,3 +1,4 @@
+import { LOG_EVENTS } from '../../contract/resources.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { synthesizeAll, type TerraformJson } from '../../stacks/synth.js';
 import { REQUIRED_ORG_POLICIES } from '../../constructs/policies/index.js';
@@ -302,6 +303,20 @@ describe.each(['staging', 'prod'])('%s stack', (name) => {
     expect(filters.some((f) => f.includes('total_latencies'))).toBe(true);
     expect(filters.some((f) => f.includes('response_code_class = 500'))).toBe(true);
     expect(resources(json(), 'google_monitoring_uptime_check_config')[0]!.http_check.path).toBe('/health');
+  });
+
+  it('alerts when a critical lab result stays unreviewed: a log-based metric on the overdue event, no PHI fields', () => {
+    const metric = resources(json(), 'google_logging_metric').find((m) => m.name === 'lab_critical_review_overdue')!;
+    expect(metric.filter).toBe(
+      `resource.type="cloud_run_revision" AND severity>=ERROR AND jsonPayload.event="${LOG_EVENTS.labCriticalReviewOverdue}"`,
+    );
+    expect(metric.metric_descriptor).toMatchObject({ metric_kind: 'DELTA', value_type: 'INT64' });
+    const alert = resources(json(), 'google_monitoring_alert_policy').find(
+      (a) => a.display_name === 'Critical lab result not reviewed in time',
+    )!;
+    expect(alert.conditions[0].condition_threshold).toMatchObject({ comparison: 'COMPARISON_GT', threshold_value: 0 });
+    expect(alert.conditions[0].condition_threshold.filter).toContain('logging.googleapis.com/user/');
+    expect(alert.documentation.content).toMatch(/lab-critical-review\.md$/);
   });
 });
 

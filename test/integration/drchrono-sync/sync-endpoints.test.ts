@@ -97,6 +97,31 @@ describe('POST /sync/*', () => {
     expect(row!.actor).toBe(`service:${SCHEDULER}`);
   });
 
+  it('runs the lab sync for the scheduler: the first incremental run walks the three lab lists', async () => {
+    const res = await post('/sync/labs', await oidc.control.mintIdToken({ audience: AUDIENCE, email: SCHEDULER }));
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { results: { resource: string; kind: string; seen: number }[] };
+    expect(body.results.map((r) => `${r.resource}:${r.kind}`)).toEqual([
+      'lab_orders:full',
+      'lab_tests:full',
+      'lab_results:full',
+    ]);
+    expect(body.results[2]!.seen).toBe(h.sandbox.control.count('lab_results'));
+    // The next incremental run polls orders by `since`.
+    const next = await post('/sync/labs', await oidc.control.mintIdToken({ audience: AUDIENCE, email: SCHEDULER }));
+    const again = (await next.json()) as { results: { resource: string; kind: string; apiCalls: number }[] };
+    expect(again.results.map((r) => `${r.resource}:${r.kind}:${r.apiCalls}`)).toEqual([
+      'lab_orders:incremental:1',
+      'lab_results:incremental:0',
+    ]);
+  });
+
+  it('refuses a lab review acknowledgement from a service account (a person must acknowledge)', async () => {
+    const token = await oidc.control.mintIdToken({ audience: AUDIENCE, email: SCHEDULER });
+    expect((await post('/labs/reviews/1/acknowledge', token)).status).toBe(403);
+    expect((await post('/labs/reviews/1/acknowledge')).status).toBe(401);
+  });
+
   it('answers 404 for an unknown sync target', async () => {
     expect(
       (await post('/sync/everything', await oidc.control.mintIdToken({ audience: AUDIENCE, email: SCHEDULER }))).status,

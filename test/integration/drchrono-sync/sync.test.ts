@@ -66,6 +66,9 @@ describe('full sync', () => {
       'patient_payments',
       'line_item_deletions',
       'patient_payment_log',
+      'lab_orders',
+      'lab_tests',
+      'lab_results',
     ]);
     expect(await count('patients', 'deleted_at IS NULL AND source_updated_at IS NOT NULL')).toBe(PATIENTS);
     expect((await t.sql`SELECT drchrono_id FROM patients ORDER BY drchrono_id`).map((r) => r.drchrono_id)).toEqual(
@@ -76,7 +79,7 @@ describe('full sync', () => {
     }
     expect(await count('clinical_notes', 'locked')).toBe(await count('clinical_notes'));
     expect(await count('insurance_records')).toBeGreaterThan(20);
-    expect(await count('sync_log', `kind = 'full' AND status = 'succeeded'`)).toBe(12);
+    expect(await count('sync_log', `kind = 'full' AND status = 'succeeded'`)).toBe(15);
     expect(progress).toContain('patients');
   });
 
@@ -105,8 +108,9 @@ describe('incremental sync', () => {
     const [row] = await t.sql`SELECT first_name FROM patients WHERE drchrono_id = '1000005'`;
     expect(row!.first_name).toBe('Changedname');
     // doctors + 3 since-resources + 3 per-patient lists for the one changed patient, and billing: 3 polled resources
-    // (transactions and payments have no webhooks) + the 2 deletion logs
-    expect(h.sandbox.control.callsUsed() - before).toBe(12);
+    // (transactions and payments have no webhooks) + the 2 deletion logs, and labs: lab_orders by `since` (no order
+    // changed, so no tests or results are re-read)
+    expect(h.sandbox.control.callsUsed() - before).toBe(13);
   });
 });
 

@@ -82,6 +82,40 @@ const fixtures: Record<string, { row: Record<string, unknown>; update: Record<st
     },
     update: { needs_review: true },
   },
+  lab_orders: {
+    row: { drchrono_id: 'lo-fixture', raw: {}, patient: 'p1', status: 'S' },
+    update: { status: 'R' },
+  },
+  lab_tests: {
+    row: { drchrono_id: 'lt-fixture', raw: {}, lab_order: 'lo-fixture', status: 'I' },
+    update: { status: 'F' },
+  },
+  lab_results: {
+    row: {
+      drchrono_id: 'lr-fixture',
+      raw: {},
+      lab_order: 'lo-fixture',
+      value: '1.6',
+      severity: 'critical',
+      severity_reason: 'flag:HH',
+    },
+    update: { status: 'C' },
+  },
+  lab_reviews: {
+    row: { lab_result: 'lr-fixture', severity: 'critical', result_digest: 'd' },
+    update: { acknowledged_by: 'dr@example.invalid' },
+  },
+  lab_order_statuses: {
+    row: {
+      lab_order: 'lo-fixture',
+      result_count: 1,
+      abnormal_count: 0,
+      critical_count: 1,
+      open_reviews: 1,
+      review_state: 'open',
+    },
+    update: { review_state: 'reviewed' },
+  },
   deepcura_notes: {
     row: { deepcura_note_id: 'dc-fixture', raw: {}, transcript: 'fake' },
     update: { link_status: 'linked_appointment' },
