@@ -5,6 +5,7 @@ import path from 'node:path';
 import { DEFAULT_CLIENT, startDrChronoSandbox, type RunningDrChronoSandbox } from '../sandbox/drchrono/index.js';
 import { createCallBudget, priorityLimit } from '../sync/drchrono/budget.js';
 import { createDrChronoClientFromConfig } from '../sync/drchrono/config.js';
+import { drchronoLabResources } from '../contract/drchrono-resources.js';
 import { syncPageSize } from '../sync/drchrono/list-params.js';
 import { syncAll, syncOrder, type SyncDeps } from '../sync/drchrono/sync.js';
 import { FileTokenStore } from '../sync/drchrono/token-store.js';
@@ -83,7 +84,7 @@ function fullWalkCalls(sandbox: RunningDrChronoSandbox): { calls: number; byReso
   const linked = new Set(['appointments', 'clinical_notes', 'line_items', 'transactions', 'patient_payments']);
   const byResource: Record<string, number> = {};
   let calls = 0;
-  for (const resource of syncOrder) {
+  for (const resource of [...syncOrder, ...drchronoLabResources]) {
     const count = sandbox.control.count(resource) * (linked.has(resource) ? scale : 1);
     byResource[resource] = Math.max(1, Math.ceil(count / syncPageSize(resource)));
     calls += byResource[resource];
