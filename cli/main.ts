@@ -31,6 +31,10 @@ const commands: Record<string, { load: () => Promise<Command>; help: string }> =
     load: async () => (await import('./commands/dlq.js')).dlqCommand,
     help: 'dlq replay [--limit N]: move dead-lettered change events back to the main topic, printing what moved',
   },
+  anonymize: {
+    load: async () => (await import('./commands/anonymize.js')).anonymizeCommand,
+    help: 'anonymize --from <url> --to <url> [--key-file <path>] [--strict-dates] [--report <path>]: copy a prod snapshot into an empty staging database, de-identified (HIPAA Safe Harbor)',
+  },
   rehearse: {
     load: async () => (await import('./commands/rehearse.js')).rehearseCommand,
     help: 'rehearse <staging|prod>: synthesize, build the image as the Dockerfile does, deploy it locally against stand-ins and check it (exit 1 on drift)',
