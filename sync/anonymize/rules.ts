@@ -206,7 +206,7 @@ export function walkJson(value: unknown, parentKey: string | undefined, ctx: Tra
   if (value === '') return value;
   if (isBirthKey(k)) return deidentifyBirthDate(value, ctx.offsetDays, ctx.dates);
   if (isDropKey(k)) return null;
-  if (isIdKey(k)) return /^\d+$/.test(value) ? ctx.key.pseudonymId(value) : fakeToken(ctx.key, value);
+  if (isIdKey(k)) return ctx.key.pseudonymId(value);
   if (isEmailKey(k) || /@/.test(value)) return fakeEmail(ctx.key, value);
   if (isPhoneKey(k)) return fakePhone(ctx.key, value);
   if (isZipKey(k)) return generaliseZip(value);
