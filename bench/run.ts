@@ -1,3 +1,4 @@
+import { benchAnonymize } from './anonymize.js';
 import { benchBilling } from './billing.js';
 import { benchCodaPush } from './coda-push.js';
 import { benchFullSync } from './full-sync.js';
@@ -14,6 +15,7 @@ const benchmarks: Record<string, () => Promise<BenchResult>> = {
   webhook: benchWebhookLoad,
   push: benchCodaPush,
   synth: benchSynth,
+  anonymize: benchAnonymize,
 };
 
 const only = process.argv.slice(2);
