@@ -197,16 +197,25 @@ describe.each(['staging', 'prod'])('%s: the deploy contract', (stackName) => {
     };
     const docs = ['README.md', ...readdirSync(resolve(ROOT, 'docs/runbooks')).map((f) => `docs/runbooks/${f}`)];
     const named: [keyof typeof existing, string, string][] = [];
+    // A command that names another environment's project (`--project feel-august-platform-prod` on its line, e.g.
+    // the prod-only anonymize job) is checked against that environment's stack only.
+    const project = resources(stack, 'google_sql_database_instance')[0]!.project as string;
+    const push = (kind: keyof typeof existing, m: RegExpMatchArray, doc: string) => {
+      const text = m.input!;
+      const line = text.slice(m.index!, text.indexOf('\n', m.index!) >>> 0 || undefined);
+      const other = /--project[= ]([a-z][\w-]+)/.exec(line)?.[1];
+      if (other === undefined || other === project) named.push([kind, m[1]!, doc]);
+    };
     for (const doc of docs) {
       const text = read(doc);
       for (const m of text.matchAll(
         /gcloud secrets versions (?:add|access)\s+(?:latest\s+--secret[= ])?([a-z][\w-]+)/g,
       ))
-        named.push(['secret', m[1]!, doc]);
+        push('secret', m, doc);
       for (const m of text.matchAll(/gcloud pubsub subscriptions (?:pull|describe|seek)\s+([a-z][\w-]+)/g))
-        named.push(['subscription', m[1]!, doc]);
-      for (const m of text.matchAll(/gcloud run jobs execute\s+([a-z][\w-]+)/g)) named.push(['job', m[1]!, doc]);
-      for (const m of text.matchAll(/Cloud Scheduler → `([\w-]+)`/g)) named.push(['scheduler', m[1]!, doc]);
+        push('subscription', m, doc);
+      for (const m of text.matchAll(/gcloud run jobs execute\s+([a-z][\w-]+)/g)) push('job', m, doc);
+      for (const m of text.matchAll(/Cloud Scheduler → `([\w-]+)`/g)) push('scheduler', m, doc);
     }
     expect(named.length, 'the runbooks name resources').toBeGreaterThan(3);
     const missing = named
