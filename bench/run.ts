@@ -1,3 +1,4 @@
+import { benchAnonymize } from './anonymize.js';
 import { benchBilling } from './billing.js';
 import { benchBudget } from './budget.js';
 import { benchCodaPush } from './coda-push.js';
@@ -18,6 +19,7 @@ const benchmarks: Record<string, () => Promise<BenchResult>> = {
   webhook: benchWebhookLoad,
   push: benchCodaPush,
   synth: benchSynth,
+  anonymize: benchAnonymize,
 };
 
 const only = process.argv.slice(2);

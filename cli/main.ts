@@ -35,6 +35,10 @@ const commands: Record<string, { load: () => Promise<Command>; help: string }> =
     load: async () => (await import('./commands/budget.js')).budgetCommand,
     help: "budget: this hour's DrChrono calls by kind, the next hours' plan, and when a running full or deep walk finishes",
   },
+  anonymize: {
+    load: async () => (await import('./commands/anonymize.js')).anonymizeCommand,
+    help: 'anonymize --from <url> --to <url> [--key-file <path>] [--strict-dates] [--report <path>]: copy a prod snapshot into an empty staging database, de-identified (HIPAA Safe Harbor)',
+  },
   rehearse: {
     load: async () => (await import('./commands/rehearse.js')).rehearseCommand,
     help: 'rehearse <staging|prod>: synthesize, build the image as the Dockerfile does, deploy it locally against stand-ins and check it (exit 1 on drift)',

@@ -241,3 +241,17 @@ export const migrateEnvSchema = z.object({
     .default(APP_DATABASE_ROLE),
 });
 export type MigrateEnvName = keyof z.input<typeof migrateEnvSchema> & string;
+
+/**
+ * `platform anonymize` (the prod-project job that loads staging): the prod snapshot it reads, the staging database it
+ * writes, how it logs in to each, and the pseudonym key (Secret Manager `anonymize-key`; never leaves prod). The
+ * command-line flags `--from`, `--to` and `--key-file` take precedence.
+ */
+export const anonymizeEnvSchema = z.object({
+  ANONYMIZE_SOURCE_URL: postgresUrl.optional(),
+  ANONYMIZE_SOURCE_AUTH: serviceEnvShape.DATABASE_AUTH,
+  ANONYMIZE_TARGET_URL: postgresUrl.optional(),
+  ANONYMIZE_TARGET_AUTH: serviceEnvShape.DATABASE_AUTH,
+  ANONYMIZE_KEY: z.string().min(32, 'must be at least 32 bytes of key material (openssl rand -base64 48)').optional(),
+});
+export type AnonymizeEnvName = keyof z.input<typeof anonymizeEnvSchema> & string;

@@ -98,10 +98,18 @@ export const SERVICE_ACCOUNT_IDS = {
   'drchrono-sync': 'run-drchrono-sync',
   'coda-push': 'run-coda-push',
   migrate: 'run-migrate',
+  anonymize: 'run-anonymize',
 } as const;
 
 /** The Cloud Run job that applies migrations before a deploy's new revisions take traffic. */
 export const MIGRATE_JOB_NAME = 'platform-migrate';
+
+/**
+ * The prod-project Cloud Run job that loads staging with de-identified data (`platform anonymize`), and the prod
+ * secret holding its pseudonym key (docs/runbooks/anonymize-staging.md). The key never leaves prod.
+ */
+export const ANONYMIZE_JOB_NAME = 'platform-anonymize-staging';
+export const ANONYMIZE_KEY_SECRET = 'anonymize-key';
 
 /** Scheduler jobs: which service, which path (also what the runbooks tell on-call to force-run). */
 export const SCHEDULER_JOBS = {

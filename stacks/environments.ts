@@ -39,6 +39,11 @@ export interface EnvironmentConfig {
     readonly tier: string;
     readonly availabilityType: AvailabilityType;
     readonly diskSizeGb: number;
+    /**
+     * Other projects allowed to connect over Private Service Connect (staging: prod, where the anonymize job runs).
+     * @default none: the environment's own project only
+     */
+    readonly pscConsumerProjects?: readonly string[];
   };
   readonly services: { readonly drchronoSync: ServiceSizing; readonly codaPush: ServiceSizing };
   readonly auditArchive: {
@@ -58,6 +63,18 @@ export interface EnvironmentConfig {
     readonly repository: string;
     /** GitHub environment whose jobs may deploy here. */
     readonly deployEnvironment: string;
+  };
+  /**
+   * The anonymize job (prod only): loads the staging database with de-identified data over a PSC endpoint to the
+   * staging instance (docs/runbooks/anonymize-staging.md). Unset: no job.
+   */
+  readonly anonymizeStaging?: {
+    /** The staging instance's PSC service attachment (`gcloud sql instances describe platform-staging`). */
+    readonly sqlServiceAttachment: string;
+    /** The staging instance's PSC DNS name (same command, `dnsName`), resolved in this VPC to the endpoint. */
+    readonly sqlDnsName: string;
+    /** Cloud SQL IAM user of the job on the staging instance (created once by hand, runbook step 2). */
+    readonly targetDatabaseUser: string;
   };
   readonly app: {
     /** Coda doc id (not secret). */
@@ -79,7 +96,13 @@ export const ENVIRONMENTS: Readonly<Record<EnvironmentName, EnvironmentConfig>> 
     workspaceCustomerId: WORKSPACE_CUSTOMER_ID,
     stateBucket: 'feel-august-platform-staging-tfstate',
     network: { subnetCidr: '10.20.0.0/24' },
-    database: { tier: 'db-custom-1-3840', availabilityType: 'ZONAL', diskSizeGb: 10 },
+    database: {
+      tier: 'db-custom-1-3840',
+      availabilityType: 'ZONAL',
+      diskSizeGb: 10,
+      // The anonymize job runs in prod and writes here; it is the only consumer outside staging (runbook).
+      pscConsumerProjects: ['feel-august-platform-prod'],
+    },
     services: {
       drchronoSync: { minInstances: 1, maxInstances: 2, cpu: '1', memory: '512Mi' },
       codaPush: { minInstances: 0, maxInstances: 1, cpu: '1', memory: '512Mi' },
@@ -106,6 +129,12 @@ export const ENVIRONMENTS: Readonly<Record<EnvironmentName, EnvironmentConfig>> 
     ingress: { domain: 'hooks.feelaugust.com', staffMembers: ['group:platform-staff@feelaugust.com'] },
     alertEmail: 'platform-oncall@feelaugust.com',
     github: { repository: GITHUB_REPOSITORY, deployEnvironment: 'prod' },
+    anonymizeStaging: {
+      sqlServiceAttachment:
+        'projects/staging-sql-tenant-project/regions/us-central1/serviceAttachments/a-platform-staging-psc-service-attachment',
+      sqlDnsName: 'platform-staging.us-central1.sql.goog.',
+      targetDatabaseUser: 'run-anonymize@feel-august-platform-prod.iam',
+    },
     app: { codaDocId: 'prod-doc-id', logLevel: 'info' },
   },
 };

@@ -17,7 +17,10 @@ import { ArtifactRepository } from '../constructs/artifact-repository.js';
 import { serviceAccountMember } from '../constructs/validation.js';
 import { suppressRule } from '../constructs/policies/index.js';
 import { MigrationJob } from '../constructs/migration-job.js';
+import { AnonymizeJob } from '../constructs/anonymize-job.js';
 import {
+  ANONYMIZE_JOB_NAME,
+  ANONYMIZE_KEY_SECRET,
   APP_DATABASE_ROLE,
   CODA_DEFAULT_BASE_URL,
   DATABASE_NAME,
@@ -29,6 +32,7 @@ import {
   secretManagerTokenStore,
   SERVICE_ACCOUNT_IDS,
   DRCHRONO_TOKEN_SECRET,
+  type AnonymizeEnvName,
   type MigrateEnvName,
   type SecretId,
   type ServiceEnvName,
@@ -111,6 +115,7 @@ export class PlatformStack extends TerraformStack {
       tier: env.database.tier,
       availabilityType: env.database.availabilityType,
       diskSizeGb: env.database.diskSizeGb,
+      allowedConsumerProjects: [projectId, ...(env.database.pscConsumerProjects ?? [])],
     });
     const dbEndpoint = network.addPscEndpoint('sql', {
       serviceAttachment: db.instance.pscServiceAttachmentLink,
@@ -266,6 +271,33 @@ export class PlatformStack extends TerraformStack {
     codaPush.grantActAs('ci-deploy', deployer);
     migrate.grantActAs('ci-deploy', deployer);
     migrate.grantRun('ci-deploy', deployer);
+
+    // ── prod only: the job that loads staging with de-identified data (issue 15, runbook anonymize-staging) ──────
+    if (env.anonymizeStaging) {
+      const staging = env.anonymizeStaging;
+      const stagingEndpoint = network.addPscEndpoint('staging-sql', {
+        serviceAttachment: staging.sqlServiceAttachment,
+        dnsName: staging.sqlDnsName,
+      });
+      const anonymize = new AnonymizeJob(this, 'anonymize-staging', {
+        ...common,
+        name: ANONYMIZE_JOB_NAME,
+        serviceAccountId: SERVICE_ACCOUNT_IDS.anonymize,
+        command: ['node', 'dist/cli/main.js', 'anonymize', '--report', '/tmp/anonymize-report.md'],
+        secretKmsKeyId: keys.keyId('secrets'),
+        keySecretId: ANONYMIZE_KEY_SECRET,
+        env: {
+          // Prod is read in one REPEATABLE READ, READ ONLY transaction; a PITR clone is given at execution time
+          // with --update-env-vars ANONYMIZE_SOURCE_URL=… (runbook).
+          ANONYMIZE_SOURCE_URL: databaseUrl(SERVICE_ACCOUNT_IDS.anonymize),
+          ANONYMIZE_SOURCE_AUTH: 'cloudsql-iam',
+          ANONYMIZE_TARGET_URL: `postgres://${encodeURIComponent(staging.targetDatabaseUser)}@${stagingEndpoint.address}:5432/${DATABASE_NAME}?sslmode=require`,
+          ANONYMIZE_TARGET_AUTH: 'cloudsql-iam',
+        } satisfies Partial<Record<AnonymizeEnvName, string>>,
+      });
+      db.grantConnect('anonymize', anonymize.serviceAccountEmail);
+      anonymize.grantActAs('ci-deploy', deployer);
+    }
 
     // ── audit and alerting ────────────────────────────────────────────────────────────────────────────────────
     new AuditArchive(this, 'audit-archive', {

@@ -2,7 +2,13 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
-import { migrateEnvSchema, serviceEnvSchemas, SERVICE_NAMES, type ServiceName } from '../../contract/index.js';
+import {
+  MIGRATE_JOB_NAME,
+  migrateEnvSchema,
+  serviceEnvSchemas,
+  SERVICE_NAMES,
+  type ServiceName,
+} from '../../contract/index.js';
 import { startDrChronoSandbox } from '../../sandbox/drchrono/index.js';
 import { startGoogleOidcSandbox } from '../../sandbox/google-oidc/index.js';
 import { synthesizeAll, type TerraformJson } from '../../stacks/synth.js';
@@ -116,7 +122,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalResul
     const services = Object.fromEntries(stack.services.map((s) => [s.name, s])) as Record<string, CloudRunWorkload>;
     for (const name of SERVICE_NAMES)
       if (!services[name]) throw new DriftError(`service ${name}`, 'the stack does not deploy it');
-    const migrateJob = stack.jobs[0];
+    const migrateJob = stack.jobs.find((j) => j.name === MIGRATE_JOB_NAME);
     if (!migrateJob?.command) throw new DriftError('google_cloud_run_v2_job', 'the stack has no migration job');
     const projectId = services['drchrono-sync']!.project;
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { SECRETS, type SecretId } from '../../contract/index.js';
+import { ANONYMIZE_KEY_SECRET, SECRETS, type SecretId } from '../../contract/index.js';
 import { DEFAULT_CLIENT } from '../../sandbox/drchrono/index.js';
 import { startSecretManagerSandbox, type RunningSecretManagerSandbox } from '../../sandbox/secret-manager/index.js';
 import { serializeTokenPair } from '../../sync/drchrono/token-store.js';
@@ -17,8 +17,11 @@ export interface SecretInputs {
   readonly codaMappingJson: string;
 }
 
+/** Secrets an operator adds values to: the contract's, and (prod) the anonymize job's key (its runbook step 5). */
+export type RehearsalSecretId = SecretId | typeof ANONYMIZE_KEY_SECRET;
+
 /** One test value per contract secret (a new secret in the contract does not compile until it has one here). */
-export function testSecretValues(inputs: SecretInputs): Record<SecretId, string> {
+export function testSecretValues(inputs: SecretInputs): Record<RehearsalSecretId, string> {
   const pair = inputs.drchronoTokenPair;
   return {
     'drchrono-client-id': DEFAULT_CLIENT.clientId,
@@ -32,6 +35,7 @@ export function testSecretValues(inputs: SecretInputs): Record<SecretId, string>
     'deepcura-key': randomBytes(32).toString('base64'),
     'coda-api-token': inputs.codaToken,
     'coda-mapping': inputs.codaMappingJson,
+    [ANONYMIZE_KEY_SECRET]: randomBytes(48).toString('base64'),
   };
 }
 
@@ -51,7 +55,7 @@ export interface SecretStore {
  */
 export async function seedSecretManager(
   stack: RehearsalStack,
-  values: Record<SecretId, string>,
+  values: Record<RehearsalSecretId, string>,
   accessToken: string,
 ): Promise<SecretStore> {
   const sandbox = await startSecretManagerSandbox({ accessToken });
@@ -80,7 +84,7 @@ export async function seedSecretManager(
           'the stack creates it but the contract (SECRETS) has no such secret, so nothing ever adds a value to it',
         );
       }
-      const data = Buffer.from(values[secret.id as SecretId], 'utf8').toString('base64');
+      const data = Buffer.from(values[secret.id as RehearsalSecretId], 'utf8').toString('base64');
       const res = await request(`${name}:addVersion`, { method: 'POST', body: JSON.stringify({ payload: { data } }) });
       if (!res.ok) throw new Error(`Secret Manager sandbox answered ${res.status} to addVersion of ${name}`);
       await res.arrayBuffer();
