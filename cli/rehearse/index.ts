@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
 import {
+  anonymizeEnvSchema,
   MIGRATE_JOB_NAME,
   migrateEnvSchema,
   serviceEnvSchemas,
@@ -10,6 +11,9 @@ import {
   type ServiceName,
 } from '../../contract/index.js';
 import { startDrChronoSandbox } from '../../sandbox/drchrono/index.js';
+
+/** Jobs other than the migration job, by the `platform` command they run, with the env schema that command reads. */
+const jobEnvSchemas = { anonymize: anonymizeEnvSchema } as const;
 import { startGoogleOidcSandbox } from '../../sandbox/google-oidc/index.js';
 import { synthesizeAll, type TerraformJson } from '../../stacks/synth.js';
 import { startLocalCoda } from '../local/coda.js';
@@ -251,6 +255,28 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalResul
         ([name, { env, redirected }]) =>
           `${name}: ${Object.keys(env).length} variables, stand-in redirections: ${redirected.join(', ')}`,
       );
+      // Every other job must be one the CLI runs, with an env its command's schema accepts and every secret it
+      // mounts created by the stack (prod's anonymize job: its key secret). It is not run here: it needs a second
+      // database (docs/runbooks/anonymize-staging.md); its own test runs it between two real databases.
+      for (const other of stack.jobs.filter((j) => j.name !== migrateJob.name)) {
+        const command = other.command?.find((part) => Object.hasOwn(jobEnvSchemas, part));
+        if (!command)
+          throw new DriftError(
+            other.name,
+            `runs ${JSON.stringify(other.command)}, not a platform command with a job schema`,
+          );
+        const checked = await workloadEnv(other, {
+          stack,
+          projectId: other.project,
+          schema: jobEnvSchemas[command as keyof typeof jobEnvSchemas],
+          secrets,
+          pgPort: ports.pg,
+          redirections: [],
+        });
+        lines.push(
+          `${other.name}: \`platform ${command}\` env accepted by its schema (${Object.keys(checked.env).length} variables, secrets resolved); not run (needs a second database)`,
+        );
+      }
       lines.push(
         'redirections (the closed list): DATABASE_URL host:port → 127.0.0.1 local PostgreSQL, sslmode=require → disable (no TLS locally); ' +
           'GCE_METADATA_HOST → metadata stand-in per identity; PUBSUB_EMULATOR_HOST → emulator; SECRET_MANAGER_BASE_URL → Secret Manager sandbox; ' +
@@ -263,7 +289,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalResul
       return {
         value: result,
         detail:
-          'synthesized env of both services and the migration job accepted by their schemas, every secret reference resolved',
+          'synthesized env of both services and every job accepted by their schemas, every secret reference resolved',
         lines,
       };
     });
