@@ -1,17 +1,12 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Sql } from 'postgres';
-import { DEFAULT_CLIENT, startDrChronoSandbox, type RunningDrChronoSandbox } from '../sandbox/drchrono/index.js';
-import { createDrChronoClientFromConfig } from '../sync/drchrono/config.js';
+import type { RunningDrChronoSandbox } from '../sandbox/drchrono/index.js';
 import { mapRecords, tableOf } from '../sync/drchrono/mappers.js';
-import { syncBilling, syncResource, type SyncDeps } from '../sync/drchrono/sync.js';
-import { FileTokenStore } from '../sync/drchrono/token-store.js';
+import { syncBilling, syncResource } from '../sync/drchrono/sync.js';
 import type { DrChronoRecord } from '../sync/drchrono/types.js';
-import { createLogger } from '../sync/observability/logger.js';
-import { round, withBenchDatabase, type BenchResult } from './harness.js';
+import { round, type BenchResult } from './harness.js';
+import { BENCH_TIME_ZONE, withSandboxSync } from './sandbox-sync.js';
 
 // Billing: (1) the full sync of line items, postings and payments — with their audit triggers, outbox rows and the
 // in-transaction claim/reconciliation recompute — against COPY of the same mapped rows into trigger-less copies;
@@ -19,12 +14,7 @@ import { round, withBenchDatabase, type BenchResult } from './harness.js';
 // steady 15-minute cycle. Calls depend on activity only (everything is polled by `since`), not on practice size.
 
 const PATIENTS = Number(process.env.BENCH_BILLING_PATIENTS ?? 10_000);
-/**
- * The sandbox writes DrChrono's zone-less timestamps as UTC wall-clock time; the sync reads them in the practice zone.
- * The bench runs the sync in UTC so `since` windows line up exactly and the call counts are not inflated by a
- * five-hour overlap that real DrChrono (writing practice-local times) would not have.
- */
-const TZ = 'UTC';
+const TZ = BENCH_TIME_ZONE;
 const HOURLY_BUDGET = 500;
 /** A working day: 8 h × 4 cycles × 40 billing postings per 15 min (issue 16's practice profile). */
 const DAY = { lineItems: 400, postings: 600, payments: 280, lineItemDeletions: 20, paymentDeletions: 10 };
@@ -86,31 +76,10 @@ function simulateActivity(sandbox: RunningDrChronoSandbox, activity: typeof DAY 
 }
 
 export async function benchBilling(): Promise<BenchResult> {
-  let now = Date.UTC(2026, 2, 2, 12, 0, 0);
-  const clock = () => now;
-  const sandbox = await startDrChronoSandbox({ patientCount: PATIENTS, seed: 7, clock, hourlyCallBudget: 1e9 });
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-billing-'));
-  try {
-    return await withBenchDatabase(async ({ sql }) => {
-      const pair = sandbox.control.issueTokenPair();
-      const store = new FileTokenStore(path.join(dir, 'token.json'));
-      await store.save({
-        accessToken: pair.access_token,
-        refreshToken: pair.refresh_token,
-        expiresAt: new Date(now + pair.expires_in * 1000),
-      });
-      const logger = createLogger({ service: 'bench', level: 'silent' });
-      const { client } = createDrChronoClientFromConfig({
-        baseUrl: sandbox.url,
-        clientId: DEFAULT_CLIENT.clientId,
-        clientSecret: DEFAULT_CLIENT.clientSecret,
-        tokenStore: store,
-        sql,
-        logger,
-        budget: { hourlyLimit: 1_000_000_000 },
-        clock,
-      });
-      const deps: SyncDeps = { sql, client, logger, timeZone: TZ, clock };
+  return withSandboxSync(
+    { patients: PATIENTS, seed: 7, startMs: Date.UTC(2026, 2, 2, 12, 0, 0) },
+    async ({ sandbox, deps, advance }) => {
+      const { sql } = deps;
       for (const parent of ['doctors', 'patients', 'appointments'] as const) await syncResource(deps, parent, 'full');
       const appointments = sandbox.control.count('appointments');
 
@@ -124,9 +93,9 @@ export async function benchBilling(): Promise<BenchResult> {
 
       const cycleCalls = async (activity: typeof DAY | typeof CYCLE) => {
         // Activity early in the 15-minute window, the cycle at its end (DrChrono's `updated_at` is the clock's).
-        now += 60_000;
+        advance(60_000);
         simulateActivity(sandbox, activity);
-        now += 14 * 60_000;
+        advance(14 * 60_000);
         const results = await syncBilling(deps, 'incremental');
         return Object.fromEntries(
           results.map((r) => [`${r.resource}${r.kind === 'patient_refresh' ? ' (refresh)' : ''}`, r.apiCalls]),
@@ -158,9 +127,6 @@ export async function benchBilling(): Promise<BenchResult> {
           share_of_hourly_budget: `${round(((total(steady) * 4) / HOURLY_BUDGET) * 100, 1)} % (4 cycles/h of ${HOURLY_BUDGET})`,
         },
       };
-    });
-  } finally {
-    await sandbox.close();
-    await rm(dir, { recursive: true, force: true });
-  }
+    },
+  );
 }

@@ -1,18 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { DEFAULT_CLIENT, startDrChronoSandbox, type RunningDrChronoSandbox } from '../sandbox/drchrono/index.js';
+import type { RunningDrChronoSandbox } from '../sandbox/drchrono/index.js';
 import { createCallBudget, priorityLimit } from '../sync/drchrono/budget.js';
-import { createDrChronoClientFromConfig } from '../sync/drchrono/config.js';
 import { drchronoLabResources } from '../contract/drchrono-resources.js';
 import { syncPageSize } from '../sync/drchrono/list-params.js';
-import { syncAll, syncOrder, type SyncDeps } from '../sync/drchrono/sync.js';
-import { FileTokenStore } from '../sync/drchrono/token-store.js';
+import { syncAll, syncOrder } from '../sync/drchrono/sync.js';
 import { receiveDrChronoWebhook } from '../sync/drchrono/webhook.js';
 import type { DrChronoRecord } from '../sandbox/synthetic/dataset.js';
-import { createLogger } from '../sync/observability/logger.js';
-import { round, withBenchDatabase, type BenchResult } from './harness.js';
+import { round, type BenchResult } from './harness.js';
+import { BENCH_TIME_ZONE, withSandboxSync } from './sandbox-sync.js';
 
 // The DrChrono call budget at practice scale: calls one incremental cycle spends (by resource) after 15 minutes of a
 // working day's activity, with webhooks for what DrChrono sends webhooks for (some lost), and the calls and hours
@@ -26,8 +21,7 @@ const HOURLY_BUDGET = 500;
 const ACTIVITY = { patients: 50, appointments: 100, clinicalLists: 20, billingPostings: 40, labOrders: 15 };
 /** Share of webhook deliveries that never arrive. */
 const LOST = 0.05;
-/** See bench/billing.ts: the sandbox writes UTC wall-clock times, so the bench's practice zone is UTC. */
-const TZ = 'UTC';
+const TZ = BENCH_TIME_ZONE;
 
 /** One 15-minute window of activity through the sandbox's control surface; returns the webhooks DrChrono would send. */
 function simulateWindow(sandbox: RunningDrChronoSandbox, window: number): { event: string; object: DrChronoRecord }[] {
@@ -93,44 +87,23 @@ function fullWalkCalls(sandbox: RunningDrChronoSandbox): { calls: number; byReso
 }
 
 export async function benchBudget(): Promise<BenchResult> {
-  let now = Date.UTC(2026, 2, 2, 13, 0, 0);
-  const clock = () => now;
-  const sandbox = await startDrChronoSandbox({ patientCount: PATIENTS, seed: 3, clock, hourlyCallBudget: 1e9 });
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-budget-'));
-  try {
-    return await withBenchDatabase(async ({ sql }) => {
-      const pair = sandbox.control.issueTokenPair();
-      const store = new FileTokenStore(path.join(dir, 'token.json'));
-      await store.save({
-        accessToken: pair.access_token,
-        refreshToken: pair.refresh_token,
-        expiresAt: new Date(now + pair.expires_in * 1000),
-      });
-      const logger = createLogger({ service: 'bench', level: 'silent' });
-      const { client } = createDrChronoClientFromConfig({
-        baseUrl: sandbox.url,
-        clientId: DEFAULT_CLIENT.clientId,
-        clientSecret: DEFAULT_CLIENT.clientSecret,
-        tokenStore: store,
-        sql,
-        logger,
-        budget: { hourlyLimit: 1_000_000_000 },
-        clock,
-      });
-      const deps: SyncDeps = { sql, client, logger, timeZone: TZ, clock };
+  return withSandboxSync(
+    { patients: PATIENTS, seed: 3, startMs: Date.UTC(2026, 2, 2, 13, 0, 0) },
+    async ({ sandbox, deps, advance }) => {
+      const { sql, logger } = deps;
       // Cursors at "now": the cycle below reads only the window's changes (the practice's history is already in).
       await syncAll(deps, 'incremental', { since: sandbox.control.nowTimestamp() });
 
       const cycles: Record<string, number>[] = [];
       for (let window = 0; window < 2; window++) {
-        now += 60_000;
+        advance(60_000);
         const hooks = simulateWindow(sandbox, window);
         for (const hook of hooks)
           await receiveDrChronoWebhook(
             { sql, logger, timeZone: TZ },
             { event: hook.event, deliveryId: randomUUID(), body: { receiver: { id: 1 }, object: hook.object } },
           );
-        now += 14 * 60_000;
+        advance(14 * 60_000);
         const results = await syncAll(deps, 'incremental');
         const byResource: Record<string, number> = {};
         for (const r of results) {
@@ -166,9 +139,6 @@ export async function benchBudget(): Promise<BenchResult> {
           deep_reconcile_hours: round(walk.calls / background, 1),
         },
       };
-    });
-  } finally {
-    await sandbox.close();
-    await rm(dir, { recursive: true, force: true });
-  }
+    },
+  );
 }
