@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
 import {
+  ANONYMIZE_JOB_NAME,
   anonymizeEnvSchema,
   MIGRATE_JOB_NAME,
   migrateEnvSchema,
@@ -106,6 +107,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalResul
   closers.push(() => rm(scratch, { recursive: true, force: true }));
   try {
     // ── the stack ───────────────────────────────────────────────────────────────────────────────────────────
+    let allStacks: Record<string, TerraformJson> = {};
     const json = await step(`synth ${options.stackName}`, async () => {
       if (options.stack) return { value: options.stack, detail: 'given JSON' };
       const result = synthesizeAll();
@@ -114,6 +116,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalResul
           `stack ${options.stackName}`,
           `policy rule pack: ${result.errors.map((e) => `${e.ruleId} ${e.path}: ${e.message}`).join('; ')}`,
         );
+      allStacks = result.stacks;
       const found = result.stacks[options.stackName];
       if (!found)
         throw new DriftError(
@@ -123,6 +126,37 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalResul
       return { value: found, detail: 'cdk.tf.json in-process, policy rule pack clean' };
     });
     const stack = readStack(json);
+    // The staging side of the anonymize path (docs/runbooks/anonymize-staging.md): prod's job writes to this stack's
+    // database, over a PSC endpoint this instance must accept from prod's project. A rename on either side breaks
+    // the load without any error until someone runs it; the rehearsal catches it here.
+    const anonymizer = Object.values(allStacks)
+      .filter((other) => other !== json)
+      .flatMap((other) => readStack(other).jobs.filter((j) => j.name === ANONYMIZE_JOB_NAME));
+    if (anonymizer.length > 0)
+      await step('anonymize target', async () => {
+        const lines: string[] = [];
+        for (const job of anonymizer) {
+          const target = job.env.find((e) => e.name === 'ANONYMIZE_TARGET_URL')?.value ?? '';
+          const database = /:\d+\/([^/?]+)(\?|$)/.exec(target)?.[1];
+          const ours = Object.values(json.resource?.['google_sql_database'] ?? {}).map((d) =>
+            String((d as { name?: unknown }).name),
+          );
+          if (!database || !ours.includes(database))
+            throw new DriftError(
+              job.name,
+              `ANONYMIZE_TARGET_URL names database ${String(database)}; this stack has ${ours.join(', ')}`,
+            );
+          const consumers = Object.values(json.resource?.['google_sql_database_instance'] ?? {}).flatMap(
+            (i) =>
+              (i as { settings?: { ip_configuration?: { psc_config?: { allowed_consumer_projects?: string[] }[] } } })
+                .settings?.ip_configuration?.psc_config?.[0]?.allowed_consumer_projects ?? [],
+          );
+          if (!consumers.includes(job.project))
+            throw new DriftError(job.name, `this stack's Cloud SQL instance does not accept PSC from ${job.project}`);
+          lines.push(`${job.project}/${job.name} → database ${database} over PSC (allowed consumer)`);
+        }
+        return { value: undefined, detail: `${anonymizer.length} anonymize job(s) elsewhere write here`, lines };
+      });
     const services = Object.fromEntries(stack.services.map((s) => [s.name, s])) as Record<string, CloudRunWorkload>;
     for (const name of SERVICE_NAMES)
       if (!services[name]) throw new DriftError(`service ${name}`, 'the stack does not deploy it');
