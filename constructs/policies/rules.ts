@@ -370,6 +370,32 @@ export const RESOURCE_RULES: readonly ResourceRule[] = [
         ? undefined
         : 'no template.service_account (would run as the default compute account)',
   },
+  {
+    id: 'HIPAA-RUN-6',
+    appliesTo: ['google_cloud_run_v2_job'],
+    description:
+      'A job that runs `platform anonymize` (it reads prod PHI) logs in to both databases with Cloud SQL IAM, carries no password in a URL, and takes its pseudonym key from Secret Manager.',
+    fix: 'Set ANONYMIZE_SOURCE_AUTH and ANONYMIZE_TARGET_AUTH to cloudsql-iam, drop passwords from the URLs, and mount ANONYMIZE_KEY with value_source.secret_key_ref (AnonymizeJob).',
+    safeguard: '164.312(d)',
+    check: (a) => {
+      for (const container of list(a, 'template.template.containers')) {
+        const argv = [...list(container, 'command'), ...list(container, 'args')].map(String);
+        if (!argv.includes('anonymize')) continue;
+        const env = new Map(list(container, 'env').map((e) => [String(at(e, 'name')), e]));
+        const value = (name: string) => at(env.get(name), 'value');
+        const problems: string[] = [];
+        for (const auth of ['ANONYMIZE_SOURCE_AUTH', 'ANONYMIZE_TARGET_AUTH'])
+          if (value(auth) !== 'cloudsql-iam') problems.push(`${auth} is ${JSON.stringify(value(auth) ?? 'unset')}`);
+        for (const url of ['ANONYMIZE_SOURCE_URL', 'ANONYMIZE_TARGET_URL'])
+          if (/^postgres(ql)?:\/\/[^/@]*:[^/@]*@/.test(String(value(url) ?? '')))
+            problems.push(`${url} has a password`);
+        if (!isSet(at(env.get('ANONYMIZE_KEY'), 'value_source.secret_key_ref.secret')))
+          problems.push('ANONYMIZE_KEY is not mounted from Secret Manager');
+        if (problems.length) return problems.join('; ');
+      }
+      return undefined;
+    },
+  },
   // ── Secret Manager ────────────────────────────────────────────────────────────────────────────────────────
   {
     id: 'HIPAA-SM-1',

@@ -16,6 +16,7 @@ import {
   CloudRunV2Service,
   type CloudRunV2ServiceConfig,
 } from '@cdktf/provider-google/lib/cloud-run-v2-service/index.js';
+import { CloudRunV2Job } from '@cdktf/provider-google/lib/cloud-run-v2-job/index.js';
 import { SecretManagerSecret } from '@cdktf/provider-google/lib/secret-manager-secret/index.js';
 import { SecretManagerSecretVersion } from '@cdktf/provider-google/lib/secret-manager-secret-version/index.js';
 import { CloudSchedulerJob } from '@cdktf/provider-google/lib/cloud-scheduler-job/index.js';
@@ -175,6 +176,27 @@ const BAD: Record<string, (scope: Construct) => void> = {
       template: { ...c.template, containers: [{ image: 'img', env: [{ name: 'CODA_API_TOKEN', value: 'abc' }] }] },
     })),
   'HIPAA-RUN-5': (s) => run(s, (c) => ({ ...c, template: { ...c.template, serviceAccount: undefined } })),
+  'HIPAA-RUN-6': (s) =>
+    new CloudRunV2Job(s, 'anonymize', {
+      name: 'anonymize',
+      location: 'us-central1',
+      template: {
+        template: {
+          containers: [
+            {
+              image: 'img',
+              args: ['node', 'dist/cli/main.js', 'anonymize'],
+              env: [
+                { name: 'ANONYMIZE_SOURCE_URL', value: 'postgres://reader:hunter2@10.0.0.1:5432/platform' },
+                { name: 'ANONYMIZE_SOURCE_AUTH', value: 'password' },
+                { name: 'ANONYMIZE_TARGET_AUTH', value: 'cloudsql-iam' },
+                { name: 'ANONYMIZE_KEY', value: 'a-key-in-plain-sight' },
+              ],
+            },
+          ],
+        },
+      },
+    }),
   'HIPAA-SM-1': (s) =>
     new SecretManagerSecretVersion(s, 'v', { secret: 'projects/p/secrets/x', secretData: 'hunter2' }),
   'HIPAA-SM-2': (s) => new SecretManagerSecret(s, 'secret', { secretId: 'x', replication: { auto: {} } }),
