@@ -1,11 +1,11 @@
 import { Construct } from 'constructs';
 import { CloudRunV2Job } from '@cdktf/provider-google/lib/cloud-run-v2-job/index.js';
-import { CloudRunV2JobIamMember } from '@cdktf/provider-google/lib/cloud-run-v2-job-iam-member/index.js';
+import type { CloudRunV2JobIamMember } from '@cdktf/provider-google/lib/cloud-run-v2-job-iam-member/index.js';
 import { SecretManagerSecret } from '@cdktf/provider-google/lib/secret-manager-secret/index.js';
 import { SecretManagerSecretIamMember } from '@cdktf/provider-google/lib/secret-manager-secret-iam-member/index.js';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account/index.js';
-import { ServiceAccountIamMember } from '@cdktf/provider-google/lib/service-account-iam-member/index.js';
-import { validateFormat, validateMember } from './validation.js';
+import { grantActAsJobIdentity, grantJobRun } from './job-grants.js';
+import { validateFormat } from './validation.js';
 
 export interface AnonymizeJobProps {
   readonly projectId: string;
@@ -146,23 +146,11 @@ export class AnonymizeJob extends Construct {
 
   /** Grants `roles/run.developer` on this job only (run.jobs.run, run.executions.get): who may start a load. */
   grantRun(name: string, member: string): CloudRunV2JobIamMember {
-    validateMember('AnonymizeJob', 'member', member);
-    return new CloudRunV2JobIamMember(this, `iam-run-${name}`, {
-      project: this.job.project,
-      location: this.job.location,
-      name: this.job.name,
-      role: 'roles/run.developer',
-      member,
-    });
+    return grantJobRun(this, 'AnonymizeJob', this.job, name, member);
   }
 
   /** Grants `roles/iam.serviceAccountUser` on the job's identity: needed to deploy a job that runs as it. */
   grantActAs(name: string, member: string): void {
-    validateMember('AnonymizeJob', 'member', member);
-    new ServiceAccountIamMember(this, `actas-${name}`, {
-      serviceAccountId: this.serviceAccount.name,
-      role: 'roles/iam.serviceAccountUser',
-      member,
-    });
+    grantActAsJobIdentity(this, 'AnonymizeJob', this.serviceAccount, name, member);
   }
 }

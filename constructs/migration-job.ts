@@ -1,9 +1,8 @@
 import { Construct } from 'constructs';
 import { CloudRunV2Job } from '@cdktf/provider-google/lib/cloud-run-v2-job/index.js';
-import { CloudRunV2JobIamMember } from '@cdktf/provider-google/lib/cloud-run-v2-job-iam-member/index.js';
+import type { CloudRunV2JobIamMember } from '@cdktf/provider-google/lib/cloud-run-v2-job-iam-member/index.js';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account/index.js';
-import { ServiceAccountIamMember } from '@cdktf/provider-google/lib/service-account-iam-member/index.js';
-import { validateMember } from './validation.js';
+import { grantActAsJobIdentity, grantJobRun } from './job-grants.js';
 
 export interface MigrationJobProps {
   readonly projectId: string;
@@ -89,23 +88,11 @@ export class MigrationJob extends Construct {
 
   /** Grants `roles/run.developer` on this job only (run.jobs.run, run.executions.get): what the deployer needs to execute it. */
   grantRun(name: string, member: string): CloudRunV2JobIamMember {
-    validateMember('MigrationJob', 'member', member);
-    return new CloudRunV2JobIamMember(this, `iam-run-${name}`, {
-      project: this.job.project,
-      location: this.job.location,
-      name: this.job.name,
-      role: 'roles/run.developer',
-      member,
-    });
+    return grantJobRun(this, 'MigrationJob', this.job, name, member);
   }
 
   /** Grants `roles/iam.serviceAccountUser` on the job's identity: needed to deploy a job that runs as it. */
   grantActAs(name: string, member: string): void {
-    validateMember('MigrationJob', 'member', member);
-    new ServiceAccountIamMember(this, `actas-${name}`, {
-      serviceAccountId: this.serviceAccount.name,
-      role: 'roles/iam.serviceAccountUser',
-      member,
-    });
+    grantActAsJobIdentity(this, 'MigrationJob', this.serviceAccount, name, member);
   }
 }
