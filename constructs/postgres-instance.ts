@@ -61,7 +61,24 @@ export interface PostgresInstanceProps {
    * @default "platform"
    */
   readonly databaseName?: string;
+  /**
+   * Create this instance as a point-in-time clone of another one in the same project (a disposable copy, e.g. the
+   * source `platform anonymize` reads): no deletion protection, so the deploy that drops it from the config deletes
+   * it, and no database resource (the clone already holds the source's databases and users).
+   * @default a new, empty, deletion-protected instance
+   */
+  readonly cloneOf?: PointInTimeSource;
 }
+
+export interface PointInTimeSource {
+  /** The instance cloned (same project). */
+  readonly sourceInstanceName: string;
+  /** RFC 3339 UTC instant inside the source's PITR window (its transaction-log retention), e.g. `2026-12-01T06:00:00Z`. */
+  readonly pointInTime: string;
+}
+
+/** What `PointInTimeSource.pointInTime` accepts: a UTC instant, so the clone's point never depends on a zone. */
+export const POINT_IN_TIME_FORMAT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
 
 /**
  * Cloud SQL for PostgreSQL 16, ENTERPRISE edition (set explicitly: omitting it selects ENTERPRISE_PLUS, which rejects
@@ -72,7 +89,8 @@ export interface PostgresInstanceProps {
  */
 export class PostgresInstance extends Construct {
   readonly instance: SqlDatabaseInstance;
-  readonly database: SqlDatabase;
+  /** The application database; undefined on a clone, which already holds the source's. */
+  readonly database?: SqlDatabase;
   private readonly props: PostgresInstanceProps;
 
   constructor(scope: Construct, id: string, props: PostgresInstanceProps) {
@@ -89,7 +107,15 @@ export class PostgresInstance extends Construct {
       /^db-(custom-\d+-\d+|f1-micro|g1-small)$/,
       'an ENTERPRISE tier such as "db-custom-2-7680" or "db-g1-small"',
     );
+    validateFormat(
+      'PostgresInstance',
+      'cloneOf.pointInTime',
+      props.cloneOf?.pointInTime,
+      POINT_IN_TIME_FORMAT,
+      'an RFC 3339 UTC instant such as "2026-12-01T06:00:00Z"',
+    );
     this.props = props;
+    const disposable = props.cloneOf !== undefined;
     const window = props.maintenanceWindow ?? { day: 7, hourUtc: 9 };
 
     this.instance = new SqlDatabaseInstance(this, 'instance', {
@@ -98,7 +124,10 @@ export class PostgresInstance extends Construct {
       region: props.region,
       databaseVersion: 'POSTGRES_16',
       encryptionKeyName: props.encryptionKeyId,
-      deletionProtection: true,
+      ...(props.cloneOf && {
+        clone: { sourceInstanceName: props.cloneOf.sourceInstanceName, pointInTime: props.cloneOf.pointInTime },
+      }),
+      deletionProtection: !disposable,
       settings: {
         edition: 'ENTERPRISE',
         tier: props.tier ?? 'db-custom-2-7680',
@@ -106,7 +135,7 @@ export class PostgresInstance extends Construct {
         diskType: 'PD_SSD',
         diskSize: props.diskSizeGb ?? 20,
         diskAutoresize: true,
-        deletionProtectionEnabled: true,
+        deletionProtectionEnabled: !disposable,
         ipConfiguration: {
           ipv4Enabled: false,
           sslMode: 'ENCRYPTED_ONLY',
@@ -137,28 +166,37 @@ export class PostgresInstance extends Construct {
           recordApplicationTags: true,
           queryStringLength: 1024,
         },
-        userLabels: { 'data-class': 'phi' },
+        userLabels: { 'data-class': 'phi', ...(disposable && { lifecycle: 'disposable-clone' }) },
       },
     });
-    this.database = new SqlDatabase(this, 'database', {
-      project: props.projectId,
-      instance: this.instance.name,
-      name: props.databaseName ?? 'platform',
-    });
+    if (!disposable)
+      this.database = new SqlDatabase(this, 'database', {
+        project: props.projectId,
+        instance: this.instance.name,
+        name: props.databaseName ?? 'platform',
+      });
   }
 
   /** The database name applications connect to. */
   get databaseName(): string {
-    return this.database.name;
+    return this.database?.name ?? this.props.databaseName ?? 'platform';
   }
 
   /**
-   * Lets a service account log in with IAM database authentication: creates the `CLOUD_IAM_SERVICE_ACCOUNT` user and
-   * grants `roles/cloudsql.client` (cloudsql.instances.connect, .get) and `roles/cloudsql.instanceUser`
-   * (cloudsql.instances.login), both conditioned on this instance only (Cloud SQL has no per-instance IAM policy).
-   * Table privileges are granted in SQL by the migrations.
+   * Lets a service account log in with IAM database authentication: creates its `CLOUD_IAM_SERVICE_ACCOUNT` user
+   * (`addIamUser`) and grants it the login (`grantIamLogin`). Table privileges are granted in SQL by the migrations.
    */
   grantConnect(name: string, serviceAccountEmail: string): SqlUser {
+    this.grantIamLogin(name, serviceAccountEmail);
+    return this.addIamUser(name, serviceAccountEmail);
+  }
+
+  /**
+   * Grants `roles/cloudsql.client` (cloudsql.instances.connect, .get) and `roles/cloudsql.instanceUser`
+   * (cloudsql.instances.login), both conditioned on this instance only (Cloud SQL has no per-instance IAM policy).
+   * On a clone this is the whole grant: the user came with the source's data.
+   */
+  grantIamLogin(name: string, serviceAccountEmail: string): void {
     const condition = {
       title: `only-${this.props.name}`,
       expression: `resource.name.startsWith("projects/${this.props.projectId}/instances/${this.props.name}")`,
@@ -171,6 +209,17 @@ export class PostgresInstance extends Construct {
         condition,
       });
     }
+  }
+
+  /**
+   * Creates the `CLOUD_IAM_SERVICE_ACCOUNT` database user without any IAM grant: the login cannot be used on this
+   * instance, but every clone of it carries the user (the anonymize job logs in to a clone only).
+   */
+  addIamUser(name: string, serviceAccountEmail: string): SqlUser {
+    if (this.props.cloneOf)
+      throw new Error(
+        `PostgresInstance ${this.props.name}: a clone already has the source's users; create ${name}'s on the source`,
+      );
     return new SqlUser(this, `${name}-user`, {
       project: this.props.projectId,
       instance: this.instance.name,

@@ -111,6 +111,16 @@ export const MIGRATE_JOB_NAME = 'platform-migrate';
 export const ANONYMIZE_JOB_NAME = 'platform-anonymize-staging';
 export const ANONYMIZE_KEY_SECRET = 'anonymize-key';
 
+/**
+ * The point-in-time clone of prod's database that the anonymize job reads, named by its instant
+ * (`2026-12-01T06:00:00Z` → `anonymize-source-20261201t060000z`): Cloud SQL keeps a deleted instance's name for about
+ * a week, so every load needs a new one. It does not start with the prod instance's name, so the services'
+ * conditioned logins (`…/instances/platform-prod*`) never reach it.
+ */
+export function anonymizeSourceInstanceName(pointInTime: string): string {
+  return `anonymize-source-${pointInTime.replace(/\.\d+/, '').replace(/[-:]/g, '').toLowerCase()}`;
+}
+
 /** Scheduler jobs: which service, which path (also what the runbooks tell on-call to force-run). */
 export const SCHEDULER_JOBS = {
   'sync-incremental': { schedule: '*/15 * * * *', service: 'drchrono-sync', path: '/sync/all', deadlineSeconds: 300 },

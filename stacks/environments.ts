@@ -75,6 +75,13 @@ export interface EnvironmentConfig {
     readonly sqlDnsName: string;
     /** Cloud SQL IAM user of the job on the staging instance (created once by hand, runbook step 2). */
     readonly targetDatabaseUser: string;
+    /**
+     * The instant of prod the next load reads (RFC 3339 UTC, inside prod's 7-day PITR window). Set, the stack adds a
+     * point-in-time clone of prod's instance and points the job at it; removed, the next deploy deletes the clone.
+     * The job never reads the live prod database: its Cloud SQL login is granted on the clone only.
+     * @default no clone: the job has no source and refuses to start (runbook "Load (or reload) staging")
+     */
+    readonly sourcePointInTime?: string;
   };
   readonly app: {
     /** Coda doc id (not secret). */

@@ -21,6 +21,7 @@ import { AnonymizeJob } from '../constructs/anonymize-job.js';
 import {
   ANONYMIZE_JOB_NAME,
   ANONYMIZE_KEY_SECRET,
+  anonymizeSourceInstanceName,
   APP_DATABASE_ROLE,
   CODA_DEFAULT_BASE_URL,
   DATABASE_NAME,
@@ -122,8 +123,8 @@ export class PlatformStack extends TerraformStack {
       dnsName: db.instance.dnsName,
     });
     // IAM database authentication: no password in the URL; the service logs in with its own IAM token.
-    const databaseUrl = (id: string): string =>
-      `postgres://${encodeURIComponent(dbUser(id))}@${dbEndpoint.address}:5432/${db.databaseName}?sslmode=require`;
+    const databaseUrl = (id: string, endpoint = dbEndpoint): string =>
+      `postgres://${encodeURIComponent(dbUser(id))}@${endpoint.address}:5432/${db.databaseName}?sslmode=require`;
 
     const secrets = new Secrets(this, 'secrets', {
       projectId,
@@ -279,6 +280,29 @@ export class PlatformStack extends TerraformStack {
         serviceAttachment: staging.sqlServiceAttachment,
         dnsName: staging.sqlDnsName,
       });
+      // The job reads a point-in-time clone of prod, never the live instance: a consistent cut without load on prod,
+      // and its login is granted on the clone only. Declared per load and removed after (runbook).
+      const pointInTime = staging.sourcePointInTime;
+      const source =
+        pointInTime === undefined
+          ? undefined
+          : new PostgresInstance(this, 'anonymize-source', {
+              projectId,
+              region,
+              name: anonymizeSourceInstanceName(pointInTime),
+              databaseName: DATABASE_NAME,
+              encryptionKeyId: keys.keyId('sql'),
+              tier: env.database.tier,
+              availabilityType: 'ZONAL',
+              diskSizeGb: env.database.diskSizeGb,
+              cloneOf: { sourceInstanceName: db.instance.name, pointInTime },
+            });
+      const sourceEndpoint =
+        source &&
+        network.addPscEndpoint('anonymize-source', {
+          serviceAttachment: source.instance.pscServiceAttachmentLink,
+          dnsName: source.instance.dnsName,
+        });
       const anonymize = new AnonymizeJob(this, 'anonymize-staging', {
         ...common,
         name: ANONYMIZE_JOB_NAME,
@@ -287,15 +311,16 @@ export class PlatformStack extends TerraformStack {
         secretKmsKeyId: keys.keyId('secrets'),
         keySecretId: ANONYMIZE_KEY_SECRET,
         env: {
-          // Prod is read in one REPEATABLE READ, READ ONLY transaction; a PITR clone is given at execution time
-          // with --update-env-vars ANONYMIZE_SOURCE_URL=… (runbook).
-          ANONYMIZE_SOURCE_URL: databaseUrl(SERVICE_ACCOUNT_IDS.anonymize),
+          // Without a declared clone the job has no source and refuses to start.
+          ...(sourceEndpoint && { ANONYMIZE_SOURCE_URL: databaseUrl(SERVICE_ACCOUNT_IDS.anonymize, sourceEndpoint) }),
           ANONYMIZE_SOURCE_AUTH: 'cloudsql-iam',
           ANONYMIZE_TARGET_URL: `postgres://${encodeURIComponent(staging.targetDatabaseUser)}@${stagingEndpoint.address}:5432/${DATABASE_NAME}?sslmode=require`,
           ANONYMIZE_TARGET_AUTH: 'cloudsql-iam',
         } satisfies Partial<Record<AnonymizeEnvName, string>>,
       });
-      db.grantConnect('anonymize', anonymize.serviceAccountEmail);
+      // The user lives on prod (so every clone has it, with its read-only grant); the login only on the clone.
+      db.addIamUser('anonymize', anonymize.serviceAccountEmail);
+      source?.grantIamLogin('anonymize', anonymize.serviceAccountEmail);
       anonymize.grantActAs('ci-deploy', deployer);
     }
 

@@ -20,6 +20,10 @@ const USAGE = `usage: platform anonymize --from <source DATABASE_URL> --to <targ
   --report <path> writes what was kept, shifted, generalised, replaced or dropped per table and column (Markdown)
 `;
 
+const NO_SOURCE_IN_THE_CLOUD =
+  'In the cloud the job reads a point-in-time clone of prod, never prod itself: declare one with ' +
+  'anonymizeStaging.sourcePointInTime in stacks/environments.ts and deploy prod (docs/runbooks/anonymize-staging.md).';
+
 /** `platform anonymize`: exit 0 loaded, 64 usage, 78 configuration, 1 refused (target not empty/migrated) or failed. */
 export async function anonymizeCommand(argv: string[], io: Io): Promise<number> {
   let values: {
@@ -47,8 +51,12 @@ export async function anonymizeCommand(argv: string[], io: Io): Promise<number> 
   const env = parseEnv(anonymizeEnvSchema, io.env);
   const from = values.from ?? env.ANONYMIZE_SOURCE_URL;
   const to = values.to ?? env.ANONYMIZE_TARGET_URL;
-  if (!from || !to) {
-    io.stderr(`${!from ? '--from (or ANONYMIZE_SOURCE_URL)' : '--to (or ANONYMIZE_TARGET_URL)'} is required\n${USAGE}`);
+  if (!from) {
+    io.stderr(`--from (or ANONYMIZE_SOURCE_URL) is required\n${NO_SOURCE_IN_THE_CLOUD}\n${USAGE}`);
+    return 64;
+  }
+  if (!to) {
+    io.stderr(`--to (or ANONYMIZE_TARGET_URL) is required\n${USAGE}`);
     return 64;
   }
   if (from === to) {

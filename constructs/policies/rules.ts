@@ -55,6 +55,13 @@ function flags(attrs: Attributes): Map<string, string> {
   return result;
 }
 
+/** The containers of a Cloud Run job that run `platform anonymize` (it reads prod PHI). */
+function anonymizeContainers(job: Attributes): unknown[] {
+  return list(job, 'template.template.containers').filter((container) =>
+    [...list(container, 'command'), ...list(container, 'args')].map(String).includes('anonymize'),
+  );
+}
+
 function members(attrs: Attributes): string[] {
   const found: string[] = [];
   const member = attrs['member'];
@@ -118,11 +125,13 @@ export const RESOURCE_RULES: readonly ResourceRule[] = [
   {
     id: 'HIPAA-SQL-5',
     appliesTo: ['google_sql_database_instance'],
-    description: 'Cloud SQL is protected from deletion in Terraform and in the API.',
+    description:
+      'Cloud SQL is protected from deletion in Terraform and in the API, except a point-in-time clone (a disposable copy of a protected instance, deleted by the deploy that drops it).',
     fix: 'Keep deletion_protection = true and set settings.deletion_protection_enabled = true.',
     safeguard: '164.312(c)(1)',
     check: (a) =>
-      !isFalse(a['deletion_protection']) && isTrue(at(a, 'settings.deletion_protection_enabled'))
+      isSet(at(a, 'clone.source_instance_name')) ||
+      (!isFalse(a['deletion_protection']) && isTrue(at(a, 'settings.deletion_protection_enabled')))
         ? undefined
         : 'deletion_protection is false or settings.deletion_protection_enabled is not true',
   },
@@ -378,9 +387,7 @@ export const RESOURCE_RULES: readonly ResourceRule[] = [
     fix: 'Set ANONYMIZE_SOURCE_AUTH and ANONYMIZE_TARGET_AUTH to cloudsql-iam, drop passwords from the URLs, and mount ANONYMIZE_KEY with value_source.secret_key_ref (AnonymizeJob).',
     safeguard: '164.312(d)',
     check: (a) => {
-      for (const container of list(a, 'template.template.containers')) {
-        const argv = [...list(container, 'command'), ...list(container, 'args')].map(String);
-        if (!argv.includes('anonymize')) continue;
+      for (const container of anonymizeContainers(a)) {
         const env = new Map(list(container, 'env').map((e) => [String(at(e, 'name')), e]));
         const value = (name: string) => at(env.get(name), 'value');
         const problems: string[] = [];
@@ -538,6 +545,33 @@ export const RESOURCE_RULES: readonly ResourceRule[] = [
 ];
 
 export const STACK_RULES: readonly StackRule[] = [
+  {
+    id: 'HIPAA-RUN-7',
+    description:
+      'A job that runs `platform anonymize` may log in only to point-in-time clones: never to a live database (its Cloud SQL grants are conditioned on clone instances).',
+    fix: "Grant the login with the clone's PostgresInstance.grantIamLogin and only addIamUser on the live instance (set anonymizeStaging.sourcePointInTime in stacks/environments.ts).",
+    safeguard: '164.308(a)(4)(ii)(B)',
+    check: (resources) => {
+      const identities = new Set(
+        (resources.get('google_cloud_run_v2_job') ?? [])
+          .filter((job) => anonymizeContainers(job).length > 0)
+          .map((job) => `serviceAccount:${String(at(job, 'template.template.service_account'))}`),
+      );
+      const clones = new Set(
+        (resources.get('google_sql_database_instance') ?? [])
+          .filter((i) => isSet(at(i, 'clone.source_instance_name')))
+          .map((i) => String(i['name'])),
+      );
+      const problems = (resources.get('google_project_iam_member') ?? [])
+        .filter((g) => identities.has(String(g['member'])) && String(g['role']).startsWith('roles/cloudsql.'))
+        .flatMap((g) => {
+          const instance = /\/instances\/([^"/]+)"/.exec(String(at(g, 'condition.expression') ?? ''))?.[1];
+          if (instance !== undefined && clones.has(instance)) return [];
+          return [`${String(g['role'])} on ${instance === undefined ? 'every instance' : `${instance} (not a clone)`}`];
+        });
+      return problems.length ? `the anonymize job can log in to a live database: ${problems.join('; ')}` : undefined;
+    },
+  },
   {
     id: 'HIPAA-AUD-1',
     description: 'A stack that stores PHI enables Data Access audit logs for all services.',

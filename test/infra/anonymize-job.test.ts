@@ -2,17 +2,45 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Testing, TerraformStack } from 'cdktf';
 import { commandNames } from '../../cli/main.js';
 import { AnonymizeJob } from '../../constructs/anonymize-job.js';
-import { ANONYMIZE_JOB_NAME, ANONYMIZE_KEY_SECRET, anonymizeEnvSchema, iamDatabaseUser } from '../../contract/index.js';
+import {
+  ANONYMIZE_JOB_NAME,
+  ANONYMIZE_KEY_SECRET,
+  anonymizeEnvSchema,
+  anonymizeSourceInstanceName,
+  iamDatabaseUser,
+} from '../../contract/index.js';
+import { ENVIRONMENTS } from '../../stacks/environments.js';
 import { synthesizeAll, type TerraformJson } from '../../stacks/synth.js';
 import { createTerraformResolver } from '../../stacks/terraform-refs.js';
 import { resources } from './helpers.js';
 
+const POINT_IN_TIME = '2026-12-01T06:00:00Z';
+/** Prod as configured for a load: the point-in-time clone declared (runbook "Load (or reload) staging"). */
+const LOADING = {
+  ...ENVIRONMENTS,
+  prod: {
+    ...ENVIRONMENTS.prod,
+    anonymizeStaging: { ...ENVIRONMENTS.prod.anonymizeStaging!, sourcePointInTime: POINT_IN_TIME },
+  },
+};
+
 let stacks: Record<string, TerraformJson>;
+let loading: TerraformJson;
 beforeAll(() => {
   const result = synthesizeAll();
   expect(result.errors).toEqual([]);
   stacks = result.stacks;
+  const withClone = synthesizeAll({ environments: LOADING });
+  expect(withClone.errors).toEqual([]);
+  loading = withClone.stacks.prod!;
 });
+
+type EnvEntry = { name: string; value?: string; value_source?: { secret_key_ref: { secret: string } } };
+const jobEnv = (json: TerraformJson) => anonymizeJob(json)!.template.template.containers[0].env as EnvEntry[];
+const anonymizeGrants = (json: TerraformJson) =>
+  resources(json, 'google_project_iam_member').filter(
+    (r) => typeof r.member === 'string' && r.member.includes('google_service_account.anonymize-staging_sa_'),
+  );
 
 const anonymizeJob = (json: TerraformJson) =>
   resources(json, 'google_cloud_run_v2_job').find((j) => j.name === ANONYMIZE_JOB_NAME);
@@ -35,14 +63,10 @@ describe('the anonymize job (loads staging with de-identified data)', () => {
   });
 
   it('holds no secret in its environment: the key comes from Secret Manager, logins are Cloud SQL IAM', () => {
-    const json = stacks.prod!;
+    const json = loading;
     const resolver = createTerraformResolver(json, { address: '10.10.0.9', projectNumber: '1', generatedId: '1' });
     const job = anonymizeJob(json)!;
-    const env = job.template.template.containers[0].env as {
-      name: string;
-      value?: string;
-      value_source?: { secret_key_ref: { secret: string } };
-    }[];
+    const env = jobEnv(json);
     const key = env.find((e) => e.name === 'ANONYMIZE_KEY')!;
     expect(key.value).toBeUndefined();
     const secret = resources(json, 'google_secret_manager_secret').find((s) => s.secret_id === ANONYMIZE_KEY_SECRET)!;
@@ -60,11 +84,14 @@ describe('the anonymize job (loads staging with de-identified data)', () => {
     expect(parsed.ANONYMIZE_TARGET_AUTH).toBe('cloudsql-iam');
     // Different endpoints (compared before resolution: every PSC address resolves to the same stand-in here).
     const raw = (name: string) => env.find((e) => e.name === name)!.value!;
-    expect(raw('ANONYMIZE_SOURCE_URL')).toMatch(/psc-sql-ip/);
+    expect(raw('ANONYMIZE_SOURCE_URL')).toMatch(/psc-anonymize-source-ip/);
     expect(raw('ANONYMIZE_TARGET_URL')).toMatch(/psc-staging-sql-ip/);
-    // The source login is the job's own IAM user, created on the prod instance by the stack.
+    // The source login is the job's own IAM user, created on the prod instance (every clone of it carries it).
     const sa = resolver.resolve(job.template.template.service_account);
-    const users = resources(json, 'google_sql_user').map((u) => resolver.resolve(u.name as string));
+    const prod = resources(json, 'google_sql_database_instance').find((i) => i.clone === undefined)!;
+    const users = resources(json, 'google_sql_user')
+      .filter((u) => resolver.resolve(u.instance as string) === prod.name)
+      .map((u) => resolver.resolve(u.name as string));
     expect(users).toContain(decodeURIComponent(new URL(parsed.ANONYMIZE_SOURCE_URL!).username));
     expect(decodeURIComponent(new URL(parsed.ANONYMIZE_SOURCE_URL!).username)).toBe(iamDatabaseUser(sa));
     expect(decodeURIComponent(new URL(parsed.ANONYMIZE_TARGET_URL!).username)).toBe(iamDatabaseUser(sa));
@@ -86,16 +113,88 @@ describe('the anonymize job (loads staging with de-identified data)', () => {
     ]);
   });
 
-  it('gives its identity exactly: key access, Cloud SQL login on the prod instance (conditioned), and nothing project-wide', () => {
-    const json = stacks.prod!;
-    const sa = '${google_service_account.anonymize-staging_sa_';
-    const members = (type: string) =>
-      resources(json, type).filter((r) => typeof r.member === 'string' && r.member.includes(sa.slice(2, 40)));
-    const secretGrants = members('google_secret_manager_secret_iam_member');
+  it('gives its identity exactly: key access and a Cloud SQL login on the clone only (conditioned), nothing project-wide', () => {
+    const json = loading;
+    const secretGrants = resources(json, 'google_secret_manager_secret_iam_member').filter(
+      (r) => typeof r.member === 'string' && r.member.includes('google_service_account.anonymize-staging_sa_'),
+    );
     expect(secretGrants.map((g) => g.role)).toEqual(['roles/secretmanager.secretAccessor']);
-    const projectGrants = members('google_project_iam_member');
+    const projectGrants = anonymizeGrants(json);
     expect(projectGrants.map((g) => g.role).sort()).toEqual(['roles/cloudsql.client', 'roles/cloudsql.instanceUser']);
-    for (const g of projectGrants) expect(g.condition.expression).toMatch(/instances\/platform-prod/);
+    const clone = anonymizeSourceInstanceName(POINT_IN_TIME);
+    for (const g of projectGrants)
+      expect(g.condition.expression).toBe(
+        `resource.name.startsWith("projects/feel-august-platform-prod/instances/${clone}")`,
+      );
+  });
+});
+
+describe('the source of the anonymize job: a point-in-time clone of prod, never the live database', () => {
+  it('without a declared point in time there is no clone, no source and no Cloud SQL login at all', () => {
+    expect(resources(stacks.prod!, 'google_sql_database_instance')).toHaveLength(1);
+    expect(jobEnv(stacks.prod!).map((e) => e.name)).not.toContain('ANONYMIZE_SOURCE_URL');
+    expect(jobEnv(stacks.prod!).map((e) => e.name)).toContain('ANONYMIZE_TARGET_URL');
+    expect(anonymizeGrants(stacks.prod!)).toEqual([]);
+    // The user stays on prod so the next clone carries it; without a grant it cannot log in there.
+    expect(resources(stacks.prod!, 'google_sql_user').map((u) => u.name as string)).toContainEqual(
+      expect.stringMatching(/anonymize-staging_sa_/),
+    );
+  });
+
+  it('a declared point in time adds a clone of the prod instance at that instant, as private and encrypted as prod', () => {
+    const [prod, clone, ...rest] = resources(loading, 'google_sql_database_instance').sort((a, b) =>
+      a.clone === undefined ? -1 : b.clone === undefined ? 1 : 0,
+    );
+    expect(rest).toEqual([]);
+    expect(clone!.name).toBe('anonymize-source-20261201t060000z');
+    expect(clone!.clone).toEqual({
+      source_instance_name: expect.stringMatching(/^\$\{google_sql_database_instance\.postgres_instance_\w+\.name\}$/),
+      point_in_time: POINT_IN_TIME,
+    });
+    expect(prod!.name).toBe('platform-prod');
+    expect(clone!.database_version).toBe(prod!.database_version);
+    expect(clone!.encryption_key_name).toBe(prod!.encryption_key_name);
+    expect(clone!.settings.ip_configuration).toEqual(prod!.settings.ip_configuration);
+    expect(clone!.settings.database_flags).toEqual(prod!.settings.database_flags);
+    // Disposable: the deploy that drops the point in time deletes it.
+    expect(clone!.deletion_protection).toBe(false);
+    expect(clone!.settings.deletion_protection_enabled).toBe(false);
+    expect(clone!.settings.user_labels).toEqual({ 'data-class': 'phi', lifecycle: 'disposable-clone' });
+    // The clone already holds prod's database and users: creating them again would fail the apply.
+    for (const type of ['google_sql_database', 'google_sql_user'])
+      for (const r of resources(loading, type)) expect(r.instance).not.toMatch(/anonymize-source/);
+  });
+
+  it('the job reads the clone through its own PSC endpoint, and no other identity can log in to it', () => {
+    const rule = resources(loading, 'google_compute_forwarding_rule').find((r) => r.name === 'psc-anonymize-source')!;
+    expect(rule.target).toMatch(
+      /^\$\{google_sql_database_instance\.anonymize-source_instance_\w+\.psc_service_attachment_link\}$/,
+    );
+    const dns = resources(loading, 'google_dns_record_set').find((r) => /anonymize-source/.test(r.name as string))!;
+    expect(dns.rrdatas).toEqual([expect.stringMatching(/psc-anonymize-source-ip/)]);
+    expect(jobEnv(loading).find((e) => e.name === 'ANONYMIZE_SOURCE_URL')!.value).toMatch(/psc-anonymize-source-ip/);
+    const resource = `projects/feel-august-platform-prod/instances/${anonymizeSourceInstanceName(POINT_IN_TIME)}`;
+    const others = resources(loading, 'google_project_iam_member').filter(
+      (g) => !anonymizeGrants(loading).includes(g) && typeof g.condition?.expression === 'string',
+    );
+    expect(others.length).toBeGreaterThan(0);
+    for (const g of others) {
+      const prefix = /startsWith\("([^"]+)"\)/.exec(g.condition.expression as string)?.[1];
+      if (prefix !== undefined) expect(resource.startsWith(prefix), g.condition.expression).toBe(false);
+    }
+  });
+
+  it('names each clone by its instant (Cloud SQL keeps a deleted name for a week) and refuses an instant that is not UTC', () => {
+    expect(anonymizeSourceInstanceName('2026-12-01T06:00:00.250Z')).toBe('anonymize-source-20261201t060000z');
+    const withInstant = (sourcePointInTime: string) => () =>
+      synthesizeAll({
+        environments: {
+          ...LOADING,
+          prod: { ...LOADING.prod, anonymizeStaging: { ...LOADING.prod.anonymizeStaging, sourcePointInTime } },
+        },
+      });
+    expect(withInstant('2026-12-01 06:00')).toThrow(/cloneOf\.pointInTime must be an RFC 3339 UTC instant/);
+    expect(withInstant('2026-12-01T06:00:00-05:00')).toThrow(/RFC 3339 UTC instant/);
   });
 });
 

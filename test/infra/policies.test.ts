@@ -197,6 +197,25 @@ const BAD: Record<string, (scope: Construct) => void> = {
         },
       },
     }),
+  'HIPAA-RUN-7': (s) => {
+    // The anonymize job granted a login on the live instance instead of a point-in-time clone.
+    new CloudRunV2Job(s, 'anonymize', {
+      name: 'anonymize',
+      location: 'us-central1',
+      template: {
+        template: {
+          serviceAccount: 'run-anonymize@p.iam.gserviceaccount.com',
+          containers: [{ image: 'img', args: ['node', 'dist/cli/main.js', 'anonymize'] }],
+        },
+      },
+    });
+    new ProjectIamMember(s, 'login', {
+      project: 'p',
+      role: 'roles/cloudsql.instanceUser',
+      member: 'serviceAccount:run-anonymize@p.iam.gserviceaccount.com',
+      condition: { title: 'only-prod', expression: 'resource.name.startsWith("projects/p/instances/platform-prod")' },
+    });
+  },
   'HIPAA-SM-1': (s) =>
     new SecretManagerSecretVersion(s, 'v', { secret: 'projects/p/secrets/x', secretData: 'hunter2' }),
   'HIPAA-SM-2': (s) => new SecretManagerSecret(s, 'secret', { secretId: 'x', replication: { auto: {} } }),
@@ -322,6 +341,27 @@ describe('HIPAA rule pack', () => {
         });
       }),
     ).toEqual([]);
+  });
+
+  it('HIPAA-SQL-5 lets a point-in-time clone be deleted, and only a clone', () => {
+    const resourceRuleIds = (build: (s: Construct) => void) =>
+      ruleIds(build).filter((id) => !STACK_RULES.some((r) => r.id === id));
+    const clone = { sourceInstanceName: 'db', pointInTime: '2026-12-01T06:00:00Z' };
+    const instance = (s: Construct) =>
+      new PostgresInstance(s, 'clone', {
+        projectId: 'p',
+        region: 'us-central1',
+        name: 'c',
+        encryptionKeyId: KEY,
+        cloneOf: clone,
+      });
+    expect(resourceRuleIds(instance)).toEqual([]);
+    expect(
+      resourceRuleIds((s) => sql(s, (c) => ({ ...c, deletionProtection: false, clone: { sourceInstanceName: 'db' } }))),
+    ).toEqual([]);
+    expect(
+      resourceRuleIds((s) => sql(s, (c) => ({ ...c, deletionProtection: false, clone: { sourceInstanceName: '' } }))),
+    ).toEqual(['HIPAA-SQL-5']);
   });
 
   it('the real monitoring constructs pass on their own: LogMetrics and ServiceLevelObjectives', () => {

@@ -269,6 +269,20 @@ describe('platform anonymize', () => {
     }
   });
 
+  it('without a source (the cloud job before a point-in-time clone is declared) stops before touching the target', async () => {
+    let out = '';
+    const code = await main(['anonymize'], {
+      env: { ANONYMIZE_KEY: KEY, ANONYMIZE_TARGET_URL: target.url, ANONYMIZE_TARGET_AUTH: 'password' },
+      stdout: (t) => (out += t),
+      stderr: (t) => (out += t),
+    });
+    expect(code).toBe(64);
+    expect(out).toMatch(/--from \(or ANONYMIZE_SOURCE_URL\) is required/);
+    expect(out).toMatch(/point-in-time clone of prod, never prod itself.*sourcePointInTime.*anonymize-staging\.md/s);
+    const [n] = await target.sql`SELECT count(*)::int AS n FROM patients`;
+    expect(n!.n).toBe(3);
+  });
+
   it('refuses a database with a table or column the registry has no rule for', async () => {
     const drifted = await createTestDatabase({ maxConnections: 1 });
     try {
