@@ -98,6 +98,20 @@ export class PrivateNetwork extends Construct {
    * record that makes its `dnsName` resolve to that address inside this VPC.
    */
   addPscEndpoint(id: string, target: PscTarget): ComputeAddress {
+    validateFormat(
+      'PrivateNetwork',
+      `addPscEndpoint(${id}).serviceAttachment`,
+      target.serviceAttachment,
+      /^projects\/[a-z][-a-z0-9]{4,28}[a-z0-9]\/regions\/[a-z0-9-]+\/serviceAttachments\/[a-z][-a-z0-9]*$/,
+      'a service attachment path "projects/<p>/regions/<r>/serviceAttachments/<name>" (pscServiceAttachmentLink)',
+    );
+    validateFormat(
+      'PrivateNetwork',
+      `addPscEndpoint(${id}).dnsName`,
+      target.dnsName,
+      new RegExp(`^([a-z0-9-]+\\.)+${this.props.region}\\.sql\\.goog\\.$`),
+      `a Cloud SQL DNS name in this region ending with ".${this.props.region}.sql.goog." (note the final dot)`,
+    );
     const address = new ComputeAddress(this, `psc-${id}-ip`, {
       project: this.props.projectId,
       name: `psc-${id}`,

@@ -69,10 +69,19 @@ export interface EnvironmentConfig {
    * staging instance (docs/runbooks/anonymize-staging.md). Unset: no job.
    */
   readonly anonymizeStaging?: {
-    /** The staging instance's PSC service attachment (`gcloud sql instances describe platform-staging`). */
-    readonly sqlServiceAttachment: string;
-    /** The staging instance's PSC DNS name (same command, `dnsName`), resolved in this VPC to the endpoint. */
-    readonly sqlDnsName: string;
+    /**
+     * The staging instance's Private Service Connect facts, which Google assigns when staging is applied
+     * (`gcloud sql instances describe platform-staging --format='value(pscServiceAttachmentLink,dnsName)'`, runbook
+     * one-time step 1). Set, prod gets a PSC endpoint to staging (`psc-staging-sql`) and the job its target.
+     * @default unset: no endpoint, the job has no target and refuses to start (a first prod deploy never points at an
+     * attachment that does not exist yet)
+     */
+    readonly stagingSql?: {
+      /** `pscServiceAttachmentLink`: `projects/<tenant>/regions/<region>/serviceAttachments/<id>`. */
+      readonly serviceAttachment: string;
+      /** `dnsName`, resolved in this VPC to the endpoint (ends with `.sql.goog.`). */
+      readonly dnsName: string;
+    };
     /** Cloud SQL IAM user of the job on the staging instance (created once by hand, runbook step 2). */
     readonly targetDatabaseUser: string;
     /**
@@ -136,10 +145,8 @@ export const ENVIRONMENTS: Readonly<Record<EnvironmentName, EnvironmentConfig>> 
     ingress: { domain: 'hooks.feelaugust.com', staffMembers: ['group:platform-staff@feelaugust.com'] },
     alertEmail: 'platform-oncall@feelaugust.com',
     github: { repository: GITHUB_REPOSITORY, deployEnvironment: 'prod' },
+    // stagingSql: add staging's PSC facts here once staging is applied (runbook one-time step 1).
     anonymizeStaging: {
-      sqlServiceAttachment:
-        'projects/staging-sql-tenant-project/regions/us-central1/serviceAttachments/a-platform-staging-psc-service-attachment',
-      sqlDnsName: 'platform-staging.us-central1.sql.goog.',
       targetDatabaseUser: 'run-anonymize@feel-august-platform-prod.iam',
     },
     app: { codaDocId: 'prod-doc-id', logLevel: 'info' },

@@ -276,10 +276,7 @@ export class PlatformStack extends TerraformStack {
     // ── prod only: the job that loads staging with de-identified data (issue 15, runbook anonymize-staging) ──────
     if (env.anonymizeStaging) {
       const staging = env.anonymizeStaging;
-      const stagingEndpoint = network.addPscEndpoint('staging-sql', {
-        serviceAttachment: staging.sqlServiceAttachment,
-        dnsName: staging.sqlDnsName,
-      });
+      const stagingEndpoint = staging.stagingSql && network.addPscEndpoint('staging-sql', staging.stagingSql);
       // The job reads a point-in-time clone of prod, never the live instance: a consistent cut without load on prod,
       // and its login is granted on the clone only. Declared per load and removed after (runbook).
       const pointInTime = staging.sourcePointInTime;
@@ -314,7 +311,10 @@ export class PlatformStack extends TerraformStack {
           // Without a declared clone the job has no source and refuses to start.
           ...(sourceEndpoint && { ANONYMIZE_SOURCE_URL: databaseUrl(SERVICE_ACCOUNT_IDS.anonymize, sourceEndpoint) }),
           ANONYMIZE_SOURCE_AUTH: 'cloudsql-iam',
-          ANONYMIZE_TARGET_URL: `postgres://${encodeURIComponent(staging.targetDatabaseUser)}@${stagingEndpoint.address}:5432/${DATABASE_NAME}?sslmode=require`,
+          // Without staging's PSC facts (runbook one-time step 1) the job has no target and refuses to start.
+          ...(stagingEndpoint && {
+            ANONYMIZE_TARGET_URL: `postgres://${encodeURIComponent(staging.targetDatabaseUser)}@${stagingEndpoint.address}:5432/${DATABASE_NAME}?sslmode=require`,
+          }),
           ANONYMIZE_TARGET_AUTH: 'cloudsql-iam',
         } satisfies Partial<Record<AnonymizeEnvName, string>>,
       });

@@ -24,6 +24,10 @@ const NO_SOURCE_IN_THE_CLOUD =
   'In the cloud the job reads a point-in-time clone of prod, never prod itself: declare one with ' +
   'anonymizeStaging.sourcePointInTime in stacks/environments.ts and deploy prod (docs/runbooks/anonymize-staging.md).';
 
+const NO_TARGET_IN_THE_CLOUD =
+  "In the cloud the target is staging's instance: declare its PSC facts with anonymizeStaging.stagingSql in " +
+  'stacks/environments.ts and deploy prod (docs/runbooks/anonymize-staging.md, one-time step 1).';
+
 /** `platform anonymize`: exit 0 loaded, 64 usage, 78 configuration, 1 refused (target not empty/migrated) or failed. */
 export async function anonymizeCommand(argv: string[], io: Io): Promise<number> {
   let values: {
@@ -56,7 +60,7 @@ export async function anonymizeCommand(argv: string[], io: Io): Promise<number> 
     return 64;
   }
   if (!to) {
-    io.stderr(`--to (or ANONYMIZE_TARGET_URL) is required\n${USAGE}`);
+    io.stderr(`--to (or ANONYMIZE_TARGET_URL) is required\n${NO_TARGET_IN_THE_CLOUD}\n${USAGE}`);
     return 64;
   }
   if (from === to) {

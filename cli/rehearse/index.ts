@@ -136,12 +136,13 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalResul
       await step('anonymize target', async () => {
         const lines: string[] = [];
         for (const job of anonymizer) {
-          const target = job.env.find((e) => e.name === 'ANONYMIZE_TARGET_URL')?.value ?? '';
-          const database = /:\d+\/([^/?]+)(\?|$)/.exec(target)?.[1];
+          const target = job.env.find((e) => e.name === 'ANONYMIZE_TARGET_URL')?.value;
+          const database = target === undefined ? undefined : /:\d+\/([^/?]+)(\?|$)/.exec(target)?.[1];
           const ours = Object.values(json.resource?.['google_sql_database'] ?? {}).map((d) =>
             String((d as { name?: unknown }).name),
           );
-          if (!database || !ours.includes(database))
+          // Unset until staging exists and its PSC facts are declared (one-time step 1): the job then refuses to start.
+          if (target !== undefined && (!database || !ours.includes(database)))
             throw new DriftError(
               job.name,
               `ANONYMIZE_TARGET_URL names database ${String(database)}; this stack has ${ours.join(', ')}`,
@@ -153,9 +154,13 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalResul
           );
           if (!consumers.includes(job.project))
             throw new DriftError(job.name, `this stack's Cloud SQL instance does not accept PSC from ${job.project}`);
-          lines.push(`${job.project}/${job.name} → database ${database} over PSC (allowed consumer)`);
+          lines.push(
+            target === undefined
+              ? `${job.project}/${job.name}: no target yet (staging's PSC facts not declared: runbook one-time step 1); this instance accepts PSC from ${job.project}`
+              : `${job.project}/${job.name} → database ${database} over PSC (allowed consumer)`,
+          );
         }
-        return { value: undefined, detail: `${anonymizer.length} anonymize job(s) elsewhere write here`, lines };
+        return { value: undefined, detail: `${anonymizer.length} anonymize job(s) elsewhere may write here`, lines };
       });
     const services = Object.fromEntries(stack.services.map((s) => [s.name, s])) as Record<string, CloudRunWorkload>;
     for (const name of SERVICE_NAMES)

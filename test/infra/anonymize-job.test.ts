@@ -15,12 +15,25 @@ import { createTerraformResolver } from '../../stacks/terraform-refs.js';
 import { resources } from './helpers.js';
 
 const POINT_IN_TIME = '2026-12-01T06:00:00Z';
-/** Prod as configured for a load: the point-in-time clone declared (runbook "Load (or reload) staging"). */
+/** Staging's PSC facts as `gcloud sql instances describe platform-staging` prints them (runbook one-time step 1). */
+const STAGING_SQL = {
+  serviceAttachment:
+    'projects/j8a1b2c3d4e5f6g7h-tp/regions/us-central1/serviceAttachments/a-0d3b4e5f6a7b-psc-service-attachment-1c2d3e',
+  dnsName: '0d3b4e5f6a7b.1c2d3e4f5a6b.us-central1.sql.goog.',
+};
+/**
+ * Prod as configured for a load: staging's PSC facts declared (one-time step 1) and the point-in-time clone declared
+ * (runbook "Load (or reload) staging").
+ */
 const LOADING = {
   ...ENVIRONMENTS,
   prod: {
     ...ENVIRONMENTS.prod,
-    anonymizeStaging: { ...ENVIRONMENTS.prod.anonymizeStaging!, sourcePointInTime: POINT_IN_TIME },
+    anonymizeStaging: {
+      ...ENVIRONMENTS.prod.anonymizeStaging!,
+      stagingSql: STAGING_SQL,
+      sourcePointInTime: POINT_IN_TIME,
+    },
   },
 };
 
@@ -98,9 +111,11 @@ describe('the anonymize job (loads staging with de-identified data)', () => {
   });
 
   it('reaches staging through its own PSC endpoint, and staging lets only prod in from outside', () => {
-    const rule = resources(stacks.prod!, 'google_compute_forwarding_rule').find((r) => r.name === 'psc-staging-sql')!;
-    expect(rule.target).toMatch(/serviceAttachments\//);
-    expect(resources(stacks.prod!, 'google_compute_network_peering')).toEqual([]);
+    const rule = resources(loading, 'google_compute_forwarding_rule').find((r) => r.name === 'psc-staging-sql')!;
+    expect(rule.target).toBe(STAGING_SQL.serviceAttachment);
+    const dns = resources(loading, 'google_dns_record_set').find((r) => r.name === STAGING_SQL.dnsName)!;
+    expect(dns.rrdatas).toEqual([expect.stringMatching(/psc-staging-sql-ip/)]);
+    expect(resources(loading, 'google_compute_network_peering')).toEqual([]);
     const stagingSql = resources(stacks.staging!, 'google_sql_database_instance')[0]!;
     expect(stagingSql.settings.ip_configuration.ipv4_enabled).toBe(false);
     expect(stagingSql.settings.ip_configuration.psc_config[0].allowed_consumer_projects).toEqual([
@@ -129,11 +144,35 @@ describe('the anonymize job (loads staging with de-identified data)', () => {
   });
 });
 
+describe('the target of the anonymize job: declared once staging exists', () => {
+  it("without staging's PSC facts prod has no endpoint to staging and the job no target (a first deploy never points at a missing attachment)", () => {
+    expect(ENVIRONMENTS.prod.anonymizeStaging!.stagingSql).toBeUndefined();
+    expect(resources(stacks.prod!, 'google_compute_forwarding_rule').map((r) => r.name)).not.toContain(
+      'psc-staging-sql',
+    );
+    expect(jobEnv(stacks.prod!).map((e) => e.name)).not.toContain('ANONYMIZE_TARGET_URL');
+  });
+
+  it('refuses PSC facts pasted wrong, naming the field that holds them', () => {
+    const withStaging = (stagingSql: { serviceAttachment: string; dnsName: string }) => () =>
+      synthesizeAll({
+        environments: {
+          ...LOADING,
+          prod: { ...LOADING.prod, anonymizeStaging: { ...LOADING.prod.anonymizeStaging, stagingSql } },
+        },
+      });
+    expect(withStaging({ ...STAGING_SQL, dnsName: STAGING_SQL.dnsName.slice(0, -1) })).toThrow(/note the final dot/);
+    expect(withStaging({ ...STAGING_SQL, dnsName: 'x.us-east1.sql.goog.' })).toThrow(/us-central1\.sql\.goog/);
+    expect(withStaging({ ...STAGING_SQL, serviceAttachment: 'a-0d3b4e5f6a7b-psc-service-attachment' })).toThrow(
+      /pscServiceAttachmentLink/,
+    );
+  });
+});
+
 describe('the source of the anonymize job: a point-in-time clone of prod, never the live database', () => {
   it('without a declared point in time there is no clone, no source and no Cloud SQL login at all', () => {
     expect(resources(stacks.prod!, 'google_sql_database_instance')).toHaveLength(1);
     expect(jobEnv(stacks.prod!).map((e) => e.name)).not.toContain('ANONYMIZE_SOURCE_URL');
-    expect(jobEnv(stacks.prod!).map((e) => e.name)).toContain('ANONYMIZE_TARGET_URL');
     expect(anonymizeGrants(stacks.prod!)).toEqual([]);
     // The user stays on prod so the next clone carries it; without a grant it cannot log in there.
     expect(resources(stacks.prod!, 'google_sql_user').map((u) => u.name as string)).toContainEqual(
