@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { LOG_EVENTS } from '../contract/resources.js';
+import { ANONYMIZE_SOURCE_INSTANCE_PREFIX, LOG_EVENTS } from '../contract/resources.js';
 import { MonitoringNotificationChannel } from '@cdktf/provider-google/lib/monitoring-notification-channel/index.js';
 import { MonitoringAlertPolicy } from '@cdktf/provider-google/lib/monitoring-alert-policy/index.js';
 import type { MonitoringAlertPolicyConditionsConditionThreshold } from '@cdktf/provider-google/lib/monitoring-alert-policy/index.js';
@@ -44,7 +44,8 @@ export const SYNC_FAILURE_LOG_FILTER = `resource.type="cloud_run_revision" AND s
 export const LAB_CRITICAL_REVIEW_OVERDUE_LOG_FILTER = `resource.type="cloud_run_revision" AND severity>=ERROR AND jsonPayload.event="${LOG_EVENTS.labCriticalReviewOverdue}"`;
 
 /**
- * Alerts for the on-call engineer, each linking its runbook: DLQ depth > 0, sync failures (log-based metric),
+ * Alerts for the on-call engineer, each linking its runbook: DLQ depth > 0, a point-in-time clone of prod left running,
+ * sync failures (log-based metric),
  * critical lab results not reviewed in time (log-based metric), webhook p95 latency and 5xx at the load balancer, and
  * an uptime check on `/health`. Plus the log-based metrics ({@link LogMetrics}), the operations dashboard
  * ({@link OperationsDashboard}) and the SLOs with their burn-rate alerts ({@link ServiceLevelObjectives}).
@@ -95,6 +96,18 @@ export class Monitoring extends Construct {
       thresholdValue: 0,
       duration: '60s',
       aggregations: [{ alignmentPeriod: '60s', perSeriesAligner: 'ALIGN_MAX' }],
+    });
+
+    // A point-in-time clone of prod is a full PHI copy made for one load (runbook anonymize-staging): one still up
+    // after 12 h means the load is over and its removal (step 4) was forgotten.
+    alert('anonymize-clone-left-running', 'Point-in-time clone of prod up for over 12 h', 'anonymize-staging.md', {
+      filter:
+        'resource.type = "cloudsql_database" AND metric.type = "cloudsql.googleapis.com/database/up" AND ' +
+        `resource.labels.database_id = starts_with("${project}:${ANONYMIZE_SOURCE_INSTANCE_PREFIX}")`,
+      comparison: 'COMPARISON_GT',
+      thresholdValue: 0,
+      duration: '43200s',
+      aggregations: [{ alignmentPeriod: '300s', perSeriesAligner: 'ALIGN_MAX' }],
     });
 
     const syncFailures = new LoggingMetric(this, 'sync-failures', {

@@ -111,6 +111,9 @@ export const MIGRATE_JOB_NAME = 'platform-migrate';
 export const ANONYMIZE_JOB_NAME = 'platform-anonymize-staging';
 export const ANONYMIZE_KEY_SECRET = 'anonymize-key';
 
+/** Every point-in-time clone the anonymize job reads is named with this prefix (the left-running alert matches it). */
+export const ANONYMIZE_SOURCE_INSTANCE_PREFIX = 'anonymize-source-';
+
 /**
  * The point-in-time clone of prod's database that the anonymize job reads, named by its instant
  * (`2026-12-01T06:00:00Z` → `anonymize-source-20261201t060000z`): Cloud SQL keeps a deleted instance's name for about
@@ -118,7 +121,7 @@ export const ANONYMIZE_KEY_SECRET = 'anonymize-key';
  * conditioned logins (`…/instances/platform-prod*`) never reach it.
  */
 export function anonymizeSourceInstanceName(pointInTime: string): string {
-  return `anonymize-source-${pointInTime.replace(/\.\d+/, '').replace(/[-:]/g, '').toLowerCase()}`;
+  return `${ANONYMIZE_SOURCE_INSTANCE_PREFIX}${pointInTime.replace(/\.\d+/, '').replace(/[-:]/g, '').toLowerCase()}`;
 }
 
 /** Scheduler jobs: which service, which path (also what the runbooks tell on-call to force-run). */

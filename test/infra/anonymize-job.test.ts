@@ -223,6 +223,22 @@ describe('the source of the anonymize job: a point-in-time clone of prod, never 
     }
   });
 
+  it('pages when a clone is still up 12 h after it was made (its removal, runbook step 4, forgotten)', () => {
+    const clone = resources(loading, 'google_sql_database_instance').find((i) => i.clone !== undefined)!;
+    const alert = resources(loading, 'google_monitoring_alert_policy').find((a) =>
+      /Point-in-time clone/.test(a.display_name as string),
+    )!;
+    const condition = alert.conditions[0].condition_threshold;
+    const prefix = /database_id = starts_with\("([^"]+)"\)/.exec(condition.filter as string)![1]!;
+    // Cloud SQL metrics name an instance "<project>:<instance>".
+    expect(`${clone.project}:${clone.name}`.startsWith(prefix)).toBe(true);
+    expect(`${clone.project}:platform-prod`.startsWith(prefix)).toBe(false);
+    expect(condition.filter).toMatch(/metric\.type = "cloudsql\.googleapis\.com\/database\/up"/);
+    expect(condition.duration).toBe('43200s');
+    expect(alert.notification_channels).toHaveLength(1);
+    expect(alert.documentation.content).toMatch(/anonymize-staging\.md$/);
+  });
+
   it('names each clone by its instant (Cloud SQL keeps a deleted name for a week) and refuses an instant that is not UTC', () => {
     expect(anonymizeSourceInstanceName('2026-12-01T06:00:00.250Z')).toBe('anonymize-source-20261201t060000z');
     const withInstant = (sourcePointInTime: string) => () =>
