@@ -78,7 +78,7 @@ export interface PointInTimeSource {
 }
 
 /** What `PointInTimeSource.pointInTime` accepts: a UTC instant, so the clone's point never depends on a zone. */
-export const POINT_IN_TIME_FORMAT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
+const POINT_IN_TIME_FORMAT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
 
 /**
  * Cloud SQL for PostgreSQL 16, ENTERPRISE edition (set explicitly: omitting it selects ENTERPRISE_PLUS, which rejects
