@@ -1,10 +1,11 @@
 import { Construct } from 'constructs';
-import { CloudRunV2Job } from '@cdktf/provider-google/lib/cloud-run-v2-job/index.js';
+import type { CloudRunV2Job } from '@cdktf/provider-google/lib/cloud-run-v2-job/index.js';
 import type { CloudRunV2JobIamMember } from '@cdktf/provider-google/lib/cloud-run-v2-job-iam-member/index.js';
 import { SecretManagerSecret } from '@cdktf/provider-google/lib/secret-manager-secret/index.js';
 import { SecretManagerSecretIamMember } from '@cdktf/provider-google/lib/secret-manager-secret-iam-member/index.js';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account/index.js';
 import { grantActAsJobIdentity, grantJobRun } from './job-grants.js';
+import { createOneShotJob } from './one-shot-job.js';
 import { validateFormat } from './validation.js';
 
 export interface AnonymizeJobProps {
@@ -57,9 +58,6 @@ export class AnonymizeJob extends Construct {
 
   constructor(scope: Construct, id: string, props: AnonymizeJobProps) {
     super(scope, id);
-    const [command, ...args] = props.command;
-    if (!command)
-      throw new Error('AnonymizeJob: command must name the program, e.g. ["node", "dist/cli/main.js", "anonymize"]');
     const keyEnv = props.keyEnv ?? 'ANONYMIZE_KEY';
     for (const [name, value] of Object.entries(props.env)) {
       if (/(KEY|SECRET|TOKEN|PASSWORD)$/.test(name))
@@ -106,37 +104,15 @@ export class AnonymizeJob extends Construct {
       role: 'roles/secretmanager.secretAccessor',
       member: `serviceAccount:${this.serviceAccount.email}`,
     });
-    this.job = new CloudRunV2Job(this, 'job', {
-      project: props.projectId,
-      name: props.name,
-      location: props.region,
-      deletionProtection: false,
-      template: {
-        taskCount: 1,
-        parallelism: 1,
-        template: {
-          serviceAccount: this.serviceAccount.email,
-          encryptionKey: props.encryptionKeyId,
-          maxRetries: 0,
-          timeout: `${props.timeoutSeconds ?? 3600}s`,
-          vpcAccess: {
-            egress: 'PRIVATE_RANGES_ONLY',
-            networkInterfaces: [{ network: props.networkId, subnetwork: props.subnetId }],
-          },
-          containers: [
-            {
-              image: props.image,
-              command: [command],
-              args,
-              env: [
-                ...Object.entries(props.env).map(([name, value]) => ({ name, value })),
-                { name: keyEnv, valueSource: { secretKeyRef: { secret: this.keySecret.secretId, version: 'latest' } } },
-              ],
-              resources: { limits: { cpu: props.cpu ?? '2', memory: props.memory ?? '2Gi' } },
-            },
-          ],
-        },
-      },
+    this.job = createOneShotJob(this, 'AnonymizeJob', {
+      ...props,
+      serviceAccountEmail: this.serviceAccount.email,
+      timeoutSeconds: props.timeoutSeconds ?? 3600,
+      env: [
+        ...Object.entries(props.env).map(([name, value]) => ({ name, value })),
+        { name: keyEnv, valueSource: { secretKeyRef: { secret: this.keySecret.secretId, version: 'latest' } } },
+      ],
+      limits: { cpu: props.cpu ?? '2', memory: props.memory ?? '2Gi' },
     });
   }
 

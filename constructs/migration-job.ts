@@ -1,8 +1,9 @@
 import { Construct } from 'constructs';
-import { CloudRunV2Job } from '@cdktf/provider-google/lib/cloud-run-v2-job/index.js';
+import type { CloudRunV2Job } from '@cdktf/provider-google/lib/cloud-run-v2-job/index.js';
 import type { CloudRunV2JobIamMember } from '@cdktf/provider-google/lib/cloud-run-v2-job-iam-member/index.js';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account/index.js';
 import { grantActAsJobIdentity, grantJobRun } from './job-grants.js';
+import { createOneShotJob } from './one-shot-job.js';
 
 export interface MigrationJobProps {
   readonly projectId: string;
@@ -41,44 +42,17 @@ export class MigrationJob extends Construct {
 
   constructor(scope: Construct, id: string, props: MigrationJobProps) {
     super(scope, id);
-    const [command, ...args] = props.command;
-    if (!command)
-      throw new Error(
-        'MigrationJob: command must name the program to run, e.g. ["node", "dist/cli/main.js", "migrate"]',
-      );
     this.serviceAccount = new ServiceAccount(this, 'sa', {
       project: props.projectId,
       accountId: props.serviceAccountId,
       displayName: `Cloud Run job ${props.name}`,
     });
-    this.job = new CloudRunV2Job(this, 'job', {
-      project: props.projectId,
-      name: props.name,
-      location: props.region,
-      deletionProtection: false,
-      template: {
-        taskCount: 1,
-        parallelism: 1,
-        template: {
-          serviceAccount: this.serviceAccount.email,
-          encryptionKey: props.encryptionKeyId,
-          maxRetries: 0,
-          timeout: `${props.timeoutSeconds ?? 600}s`,
-          vpcAccess: {
-            egress: 'PRIVATE_RANGES_ONLY',
-            networkInterfaces: [{ network: props.networkId, subnetwork: props.subnetId }],
-          },
-          containers: [
-            {
-              image: props.image,
-              command: [command],
-              args,
-              env: Object.entries(props.env ?? {}).map(([name, value]) => ({ name, value })),
-              resources: { limits: { cpu: '1', memory: '512Mi' } },
-            },
-          ],
-        },
-      },
+    this.job = createOneShotJob(this, 'MigrationJob', {
+      ...props,
+      serviceAccountEmail: this.serviceAccount.email,
+      timeoutSeconds: props.timeoutSeconds ?? 600,
+      env: Object.entries(props.env ?? {}).map(([name, value]) => ({ name, value })),
+      limits: { cpu: '1', memory: '512Mi' },
     });
   }
 
