@@ -1,54 +1,29 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { DEFAULT_CLIENT } from '../sandbox/drchrono/index.js';
 import { createSyntheticDataset } from '../sandbox/synthetic/index.js';
 import type { DrChronoRecord } from '../sync/drchrono/types.js';
-import { createDrChronoClientFromConfig } from '../sync/drchrono/config.js';
 import { mapRecords } from '../sync/drchrono/mappers.js';
 import { syncResource } from '../sync/drchrono/sync.js';
-import { FileTokenStore } from '../sync/drchrono/token-store.js';
-import { createLogger } from '../sync/observability/logger.js';
 import { childrenCpuSeconds, cpuSeconds, withBenchDatabase } from './harness.js';
+import { benchDrChronoClient, spawnSandboxProcess } from './sandbox-sync.js';
 
 // One full sync of N patients (sandbox in another process → this process → PostgreSQL 16), then the COPY yardstick.
 // Prints one JSON line; run in a fresh process per size so peak RSS belongs to this sync alone.
 const patients = Number(process.argv[2] ?? 100_000);
 const TZ = 'America/New_York';
 
-const sandbox = spawn(
-  process.execPath,
-  ['--import', 'tsx', path.join(import.meta.dirname, 'sandbox-process.ts'), String(patients)],
-  { stdio: ['ignore', 'pipe', 'inherit'] },
-);
-const [line] = (await once(createInterface({ input: sandbox.stdout! }), 'line')) as [string];
-const { url, pair } = JSON.parse(line) as {
-  url: string;
-  pair: { access_token: string; refresh_token: string; expires_in: number };
-};
+const { child: sandbox, url, pair } = await spawnSandboxProcess(patients);
 const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-sync-'));
 try {
   const result = await withBenchDatabase(async ({ sql, postmasterPid }) => {
-    const store = new FileTokenStore(path.join(dir, 'token.json'));
-    await store.save({
-      accessToken: pair.access_token,
-      refreshToken: pair.refresh_token,
-      expiresAt: new Date(Date.now() + pair.expires_in * 1000),
-    });
-    const logger = createLogger({ service: 'bench', level: 'silent' });
-    const { client } = createDrChronoClientFromConfig({
+    const { client, logger } = await benchDrChronoClient({
       baseUrl: url,
-      clientId: DEFAULT_CLIENT.clientId,
-      clientSecret: DEFAULT_CLIENT.clientSecret,
-      tokenStore: store,
+      pair,
       sql,
-      logger,
-      budget: { hourlyLimit: 1_000_000_000 },
+      tokenPath: path.join(dir, 'token.json'),
     });
     const baselineRss = process.memoryUsage().rss;
     let peakRss = baselineRss;

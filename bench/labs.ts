@@ -1,19 +1,14 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DEFAULT_CLIENT, startDrChronoSandbox } from '../sandbox/drchrono/index.js';
-import { createDrChronoClientFromConfig } from '../sync/drchrono/config.js';
 import { syncLabs } from '../sync/drchrono/lab-sync.js';
 import { mapLabRecords } from '../sync/drchrono/mappers.js';
-import { FileTokenStore } from '../sync/drchrono/token-store.js';
 import type { DrChronoLabResource, DrChronoRecord } from '../sync/drchrono/types.js';
-import { createLogger } from '../sync/observability/logger.js';
 import { round, withBenchDatabase, type BenchResult } from './harness.js';
+import { benchDrChronoClient, spawnSandboxProcess } from './sandbox-sync.js';
 
 // Labs: (1) a full lab sync (orders, tests, results walked whole) from the DrChrono sandbox in its own process into
 // PostgreSQL 16, with the review queue and order statuses recomputed page by page; yardstick: COPY of the same mapped
@@ -42,34 +37,15 @@ const csv = (v: unknown) =>
 
 export async function benchLabs(): Promise<BenchResult> {
   const figures: Record<string, number | string> = {};
-  const sandboxProcess = spawn(
-    process.execPath,
-    ['--import', 'tsx', path.join(import.meta.dirname, 'sandbox-process.ts'), String(PATIENTS)],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const [line] = (await once(createInterface({ input: sandboxProcess.stdout! }), 'line')) as [string];
-  const { url, pair } = JSON.parse(line) as {
-    url: string;
-    pair: { access_token: string; refresh_token: string; expires_in: number };
-  };
+  const sandboxProcess = await spawnSandboxProcess(PATIENTS);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-labs-'));
   try {
     await withBenchDatabase(async ({ sql }) => {
-      const logger = createLogger({ service: 'bench', level: 'silent' });
-      const store = new FileTokenStore(path.join(dir, 'token.json'));
-      await store.save({
-        accessToken: pair.access_token,
-        refreshToken: pair.refresh_token,
-        expiresAt: new Date(Date.now() + pair.expires_in * 1000),
-      });
-      const { client } = createDrChronoClientFromConfig({
-        baseUrl: url,
-        clientId: DEFAULT_CLIENT.clientId,
-        clientSecret: DEFAULT_CLIENT.clientSecret,
-        tokenStore: store,
+      const { client, logger } = await benchDrChronoClient({
+        baseUrl: sandboxProcess.url,
+        pair: sandboxProcess.pair,
         sql,
-        logger,
-        budget: { hourlyLimit: 1_000_000_000 },
+        tokenPath: path.join(dir, 'token.json'),
       });
 
       // (1) Full lab sync.
@@ -126,22 +102,13 @@ export async function benchLabs(): Promise<BenchResult> {
         hourlyCallBudget: 1_000_000_000,
       });
       try {
-        const issued = sandbox.control.issueTokenPair(DEFAULT_CLIENT.clientId);
-        await store.save({
-          accessToken: issued.access_token,
-          refreshToken: issued.refresh_token,
-          expiresAt: new Date(now + issued.expires_in * 1000),
-        });
-        const local = createDrChronoClientFromConfig({
+        const { client: local } = await benchDrChronoClient({
           baseUrl: sandbox.url,
-          clientId: DEFAULT_CLIENT.clientId,
-          clientSecret: DEFAULT_CLIENT.clientSecret,
-          tokenStore: store,
+          pair: sandbox.control.issueTokenPair(DEFAULT_CLIENT.clientId),
           sql,
-          logger,
+          tokenPath: path.join(dir, 'token.json'),
           clock,
-          budget: { hourlyLimit: 1_000_000_000 },
-        }).client;
+        });
         const deps = { sql, client: local, logger, timeZone: TZ, clock };
         const control = sandbox.control;
         let seed = 7;
@@ -197,7 +164,7 @@ export async function benchLabs(): Promise<BenchResult> {
       }
     });
   } finally {
-    sandboxProcess.kill('SIGTERM');
+    sandboxProcess.child.kill('SIGTERM');
     await rm(dir, { recursive: true, force: true });
   }
   return {

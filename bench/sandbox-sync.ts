@@ -1,11 +1,16 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Sql } from 'postgres';
 import { DEFAULT_CLIENT, startDrChronoSandbox, type RunningDrChronoSandbox } from '../sandbox/drchrono/index.js';
 import { createDrChronoClientFromConfig } from '../sync/drchrono/config.js';
+import type { DrChronoClient } from '../sync/drchrono/types.js';
 import type { SyncDeps } from '../sync/drchrono/sync.js';
 import { FileTokenStore } from '../sync/drchrono/token-store.js';
-import { createLogger } from '../sync/observability/logger.js';
+import { createLogger, type Logger } from '../sync/observability/logger.js';
 import { withBenchDatabase } from './harness.js';
 
 /**
@@ -41,22 +46,11 @@ export async function withSandboxSync<T>(
   const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-sandbox-sync-'));
   try {
     return await withBenchDatabase(async ({ sql }) => {
-      const pair = sandbox.control.issueTokenPair();
-      const store = new FileTokenStore(path.join(dir, 'token.json'));
-      await store.save({
-        accessToken: pair.access_token,
-        refreshToken: pair.refresh_token,
-        expiresAt: new Date(now + pair.expires_in * 1000),
-      });
-      const logger = createLogger({ service: 'bench', level: 'silent' });
-      const { client } = createDrChronoClientFromConfig({
+      const { client, logger } = await benchDrChronoClient({
         baseUrl: sandbox.url,
-        clientId: DEFAULT_CLIENT.clientId,
-        clientSecret: DEFAULT_CLIENT.clientSecret,
-        tokenStore: store,
+        pair: sandbox.control.issueTokenPair(),
         sql,
-        logger,
-        budget: { hourlyLimit: 1_000_000_000 },
+        tokenPath: path.join(dir, 'token.json'),
         clock,
       });
       const deps: SyncDeps = { sql, client, logger, timeZone: BENCH_TIME_ZONE, clock };
@@ -66,4 +60,60 @@ export async function withSandboxSync<T>(
     await sandbox.close();
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** What the DrChrono sandbox's token endpoint issues. */
+interface TokenPair {
+  readonly access_token: string;
+  readonly refresh_token: string;
+  readonly expires_in: number;
+}
+
+/**
+ * The real DrChrono client as a bench uses it: tokens saved to `tokenPath`, an unlimited call budget (benches count
+ * calls, they do not ration them), a silent logger, and the sandbox's clock when it has one.
+ */
+export async function benchDrChronoClient(options: {
+  baseUrl: string;
+  pair: TokenPair;
+  sql: Sql;
+  tokenPath: string;
+  clock?: () => number;
+}): Promise<{ client: DrChronoClient; logger: Logger }> {
+  const { pair, clock } = options;
+  const store = new FileTokenStore(options.tokenPath);
+  await store.save({
+    accessToken: pair.access_token,
+    refreshToken: pair.refresh_token,
+    expiresAt: new Date((clock?.() ?? Date.now()) + pair.expires_in * 1000),
+  });
+  const logger = createLogger({ service: 'bench', level: 'silent' });
+  const { client } = createDrChronoClientFromConfig({
+    baseUrl: options.baseUrl,
+    clientId: DEFAULT_CLIENT.clientId,
+    clientSecret: DEFAULT_CLIENT.clientSecret,
+    tokenStore: store,
+    sql: options.sql,
+    logger,
+    ...(clock && { clock }),
+    budget: { hourlyLimit: 1_000_000_000 },
+  });
+  return { client, logger };
+}
+
+/**
+ * A DrChrono sandbox of `patients` patients in its own process (bench/sandbox-process.ts), so a bench measures the
+ * sync's CPU and memory, not the stand-in's. Kill `child` when done.
+ */
+export async function spawnSandboxProcess(
+  patients: number,
+): Promise<{ child: ChildProcess; url: string; pair: TokenPair }> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(import.meta.dirname, 'sandbox-process.ts'), String(patients)],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
+  const { url, pair } = JSON.parse(line) as { url: string; pair: TokenPair };
+  return { child, url, pair };
 }
